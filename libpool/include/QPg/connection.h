@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QPg/connectoptions.h>
+#include <QPg/errors.h>
+#include <QPg/qpgpool_export.h>
+#include <QPg/record.h>
+#include <QPg/transaction.h>
+
+#include <QtCore/QFuture>
+#include <QtCore/QObject>
+#include <QtCore/QVariant>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace QPg {
+
+// Per-call settings of a query.
+struct QueryOptions
+{
+    // Command timeout for this call; unset uses the connection's default, zero disables it.
+    std::optional<std::chrono::milliseconds> timeout;
+    // fetchValue(): the column whose value is returned.
+    int column = 0;
+};
+
+// A NOTIFY received on a channel this connection listens to.
+struct Notification
+{
+    QString channel;
+    QString payload;
+    int processId = 0; // backend pid of the notifying session
+};
+
+// A NOTICE, WARNING or other non-error message from the server.
+struct Notice
+{
+    QString severity;
+    QString sqlState;
+    QString message;
+    QString detail;
+    QString hint;
+};
+
+class ConnectionPrivate;
+
+// One PostgreSQL session driven by the Qt event loop of the thread it lives in: libpq's non-blocking
+// API, socket notifiers, no call that blocks the loop. Operations return QFutures (awaitable with
+// QCoro) and run one at a time in the order they were called.
+class QPGPOOL_EXPORT Connection : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Disconnected, Connecting, Ready, Closing, Closed };
+    Q_ENUM(State)
+    enum class TransactionStatus { Idle, Active, InTransaction, InError, Unknown };
+    Q_ENUM(TransactionStatus)
+
+    explicit Connection(const ConnectOptions &options, QObject *parent = nullptr);
+    explicit Connection(const QString &dsn, QObject *parent = nullptr);
+    // Terminates the session if it is still open; pending operations fail with ConnectionLostError.
+    ~Connection() override;
+
+    // Connects. Fails with ConnectionError (TimeoutError after connectTimeout, a ServerError such
+    // as InvalidPasswordError when the server refused). Calling it again returns the same future.
+    QFuture<void> open();
+
+    State state() const;
+    bool isReady() const { return state() == State::Ready; }
+    bool isClosed() const { return state() == State::Closed; }
+    const ConnectOptions &options() const;
+
+    // Runs a command and gives its status tag ("INSERT 0 1"). Without arguments the text may hold
+    // several statements separated by semicolons (simple protocol); the last tag is returned.
+    QFuture<QString> execute(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
+    // All rows of the result.
+    QFuture<RecordList> fetch(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
+    // The first row, or an invalid Record when there is none.
+    QFuture<Record> fetchRow(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
+    // One value of the first row (options.column), or an invalid QVariant when there is no row.
+    QFuture<QVariant> fetchValue(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
+
+    // Variadic forms: execute(sql, 1, u"two"_s, QDate::currentDate()).
+    template<typename... Args>
+        requires(sizeof...(Args) > 0)
+    QFuture<QString> execute(const QString &sql, Args &&...args)
+    {
+        return execute(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+    template<typename... Args>
+        requires(sizeof...(Args) > 0)
+    QFuture<RecordList> fetch(const QString &sql, Args &&...args)
+    {
+        return fetch(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+    template<typename... Args>
+        requires(sizeof...(Args) > 0)
+    QFuture<Record> fetchRow(const QString &sql, Args &&...args)
+    {
+        return fetchRow(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+    template<typename... Args>
+        requires(sizeof...(Args) > 0)
+    QFuture<QVariant> fetchValue(const QString &sql, Args &&...args)
+    {
+        return fetchValue(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+
+    // A transaction helper: start() begins it (a savepoint when one is already open), commit() or
+    // rollback() ends it, and destroying it unfinished rolls back.
+    Transaction transaction(const TransactionOptions &options = {});
+
+    // LISTEN on channel; callback runs for each notification on it (the notification() signal fires
+    // for every channel too).
+    QFuture<void> addListener(const QString &channel, std::function<void(const Notification &)> callback);
+    // Drops the channel's callbacks and UNLISTENs.
+    QFuture<void> removeListener(const QString &channel);
+    QStringList listenedChannels() const;
+
+    std::chrono::milliseconds commandTimeout() const;
+    void setCommandTimeout(std::chrono::milliseconds timeout);
+
+    int backendPid() const;
+    int serverVersion() const; // e.g. 150018
+    QString parameterStatus(const QString &name) const;
+    TransactionStatus transactionStatus() const;
+    // True while an operation runs or waits in the queue.
+    bool isBusy() const;
+    int pendingOperations() const;
+    // Statements this session has run (every command sent, scripts count once).
+    qint64 queryCount() const;
+    // The statement currently running on the server, empty when idle.
+    QString currentQuery() const;
+
+    // Waits for queued operations, then ends the session politely.
+    QFuture<void> close();
+    // Ends the session now; queued and running operations fail with ConnectionLostError.
+    void terminate();
+
+Q_SIGNALS:
+    void stateChanged(QPg::Connection::State state);
+    void notification(const QPg::Notification &notification);
+    void notice(const QPg::Notice &notice);
+    // The session ended without close() or terminate() (server closed it, network failure).
+    void connectionLost(const QString &reason);
+    void closed();
+
+private:
+    friend class ConnectionPrivate;
+    friend class Transaction;
+    std::unique_ptr<ConnectionPrivate> const d;
+};
+
+} // namespace QPg
+
+Q_DECLARE_METATYPE(QPg::Notification)
+Q_DECLARE_METATYPE(QPg::Notice)

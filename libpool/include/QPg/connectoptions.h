@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QPg/qpgpool_export.h>
+
+#include <QtCore/QMap>
+#include <QtCore/QString>
+
+#include <chrono>
+
+namespace QPg {
+
+// How to reach the server and how the session is set up. Mirrors asyncpg's connect() arguments.
+struct QPGPOOL_EXPORT ConnectOptions
+{
+    // A libpq connection string: URI ("postgresql://user@host:5432/db?sslmode=disable") or
+    // key=value pairs ("host=/run/postgresql dbname=app"). May be empty (libpq's environment defaults).
+    QString dsn;
+    // libpq keywords (host, port, user, password, dbname, sslmode, keepalives_idle, ...); they override
+    // the same keywords in the DSN.
+    QMap<QString, QString> parameters;
+    // Server settings (GUCs) applied at session start, like asyncpg's server_settings.
+    QMap<QString, QString> serverSettings;
+    // Sent as application_name unless the DSN, parameters or serverSettings name one.
+    QString applicationName = QStringLiteral("qpgpool");
+
+    // Bounds the whole connection attempt (DNS, every host, TLS, authentication). Overridden by the
+    // DSN's connect_timeout when that is set.
+    std::chrono::milliseconds connectTimeout = std::chrono::seconds(60);
+    // Default per-call command timeout; zero means none.
+    std::chrono::milliseconds commandTimeout = std::chrono::milliseconds(0);
+    // After a command timeout the server is asked to cancel; if the command has not ended after this
+    // long the connection is closed instead (a dead link can never report the cancellation).
+    std::chrono::milliseconds cancelGracePeriod = std::chrono::seconds(5);
+
+    static ConnectOptions fromDsn(const QString &dsn)
+    {
+        ConnectOptions options;
+        options.dsn = dsn;
+        return options;
+    }
+};
+
+} // namespace QPg

@@ -1,0 +1,797 @@
+// SPDX-License-Identifier: MIT
+#include "connection_p.h"
+
+#include "logging_p.h"
+#include "metatypes_p.h"
+
+#include <QtCore/QFutureWatcher>
+#include <QtCore/QThread>
+#include <QtCore/QThreadPool>
+#include <QtNetwork/QHostInfo>
+
+#include <libpq-fe.h>
+
+using namespace std::chrono_literals;
+
+namespace QPg {
+
+using Private::Operation;
+using Private::Outcome;
+
+namespace {
+
+QString stateName(Connection::State state)
+{
+    switch (state) {
+    case Connection::State::Disconnected: return QStringLiteral("not open");
+    case Connection::State::Connecting: return QStringLiteral("connecting");
+    case Connection::State::Ready: return QStringLiteral("open");
+    case Connection::State::Closing: return QStringLiteral("closing");
+    case Connection::State::Closed: return QStringLiteral("closed");
+    }
+    return QString();
+}
+
+QString quoteIdentifier(const QString &identifier)
+{
+    QString quoted = identifier;
+    quoted.replace(u'"', QStringLiteral("\"\""));
+    return u'"' + quoted + u'"';
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Construction and connecting
+
+ConnectionPrivate::ConnectionPrivate(Connection *q, const ConnectOptions &options)
+    : q(q)
+    , options(options)
+    , connectTimer(new QTimer(q))
+    , commandTimer(new QTimer(q))
+    , cancelGraceTimer(new QTimer(q))
+{
+    Private::registerMetaTypes();
+    for (QTimer *timer : {connectTimer, commandTimer, cancelGraceTimer}) {
+        timer->setSingleShot(true);
+        timer->setTimerType(Qt::PreciseTimer);
+    }
+    QObject::connect(connectTimer, &QTimer::timeout, q, [this] {
+        connectFailed(TimeoutError(QStringLiteral("connection attempt timed out after %1 ms")
+                                       .arg(qint64(params ? params->connectTimeout().count() : 0))));
+    });
+    QObject::connect(commandTimer, &QTimer::timeout, q, [this] { onCommandTimeout(); });
+    QObject::connect(cancelGraceTimer, &QTimer::timeout, q, [this] {
+        connectionBroken(QStringLiteral("the server did not cancel a timed-out command within %1 ms")
+                             .arg(qint64(this->options.cancelGracePeriod.count())));
+    });
+}
+
+ConnectionPrivate::~ConnectionPrivate() = default;
+
+QFuture<void> ConnectionPrivate::open()
+{
+    if (state != Connection::State::Disconnected)
+        return openFuture;
+    openPromise.emplace();
+    openPromise->start();
+    openFuture = openPromise->future();
+    setState(Connection::State::Connecting);
+    try {
+        params = std::make_unique<Private::ConnectParams>(options);
+    } catch (const QException &e) {
+        connectFailed(e);
+        return openFuture;
+    }
+    connectTimer->start(params->connectTimeout());
+    if (params->hostNamesToResolve().isEmpty())
+        startConnect();
+    else
+        resolveHosts();
+    return openFuture;
+}
+
+// libpq would call getaddrinfo() on this thread; QHostInfo resolves on Qt's thread pool instead.
+void ConnectionPrivate::resolveHosts()
+{
+    const QStringList names = params->hostNamesToResolve();
+    auto resolved = std::make_shared<QHash<QString, QStringList>>();
+    auto remaining = std::make_shared<int>(int(names.size()));
+    for (const QString &name : names) {
+        QHostInfo::lookupHost(name, q, [this, name, resolved, remaining](const QHostInfo &info) {
+            if (state != Connection::State::Connecting)
+                return;
+            QStringList addresses;
+            for (const QHostAddress &address : info.addresses())
+                addresses.append(address.toString());
+            resolved->insert(name, addresses);
+            if (--*remaining > 0)
+                return;
+            bool any = false;
+            for (const QStringList &list : std::as_const(*resolved))
+                any = any || !list.isEmpty();
+            if (!any) {
+                connectFailed(ConnectionError(QStringLiteral("could not resolve host name \"%1\": %2")
+                                                  .arg(name, info.errorString())));
+                return;
+            }
+            params->setResolvedAddresses(*resolved);
+            startConnect();
+        });
+    }
+}
+
+void ConnectionPrivate::startConnect()
+{
+    conn = PQconnectStartParams(params->keywords(), params->values(), /*expand_dbname*/ 0);
+    if (!conn) {
+        connectFailed(ConnectionError(QStringLiteral("out of memory allocating a connection")));
+        return;
+    }
+    // A bad parameter fails here, with no socket: no notifier would ever fire.
+    if (PQstatus(conn) == CONNECTION_BAD) {
+        connectFailed(*Private::connectError(QString::fromUtf8(PQerrorMessage(conn))));
+        return;
+    }
+    PQsetNoticeReceiver(conn, &ConnectionPrivate::noticeReceiver, this);
+    readNotifier = new QSocketNotifier(QSocketNotifier::Read, q);
+    writeNotifier = new QSocketNotifier(QSocketNotifier::Write, q);
+    QObject::connect(readNotifier, &QSocketNotifier::activated, q, [this] { onReadable(); });
+    QObject::connect(writeNotifier, &QSocketNotifier::activated, q, [this] { onWritable(); });
+    // libpq's protocol: behave as if PQconnectPoll had just asked to write.
+    updateSocket();
+    writeNotifier->setEnabled(true);
+}
+
+// libpq may close and reopen the socket during connect (next host, SSL retry), even under the same
+// number, so the notifiers are pointed at it again after every poll. setSocket() disables them.
+void ConnectionPrivate::updateSocket()
+{
+    socket = PQsocket(conn);
+    readNotifier->setSocket(socket);
+    writeNotifier->setSocket(socket);
+}
+
+void ConnectionPrivate::pollConnect()
+{
+    const PostgresPollingStatusType status = PQconnectPoll(conn);
+    switch (status) {
+    case PGRES_POLLING_READING:
+    case PGRES_POLLING_WRITING:
+        updateSocket();
+        if (socket < 0) {
+            connectFailed(*Private::connectError(QString::fromUtf8(PQerrorMessage(conn))));
+            return;
+        }
+        readNotifier->setEnabled(status == PGRES_POLLING_READING);
+        writeNotifier->setEnabled(status == PGRES_POLLING_WRITING);
+        break;
+    case PGRES_POLLING_OK:
+        connectSucceeded();
+        break;
+    case PGRES_POLLING_FAILED:
+    default:
+        connectFailed(*Private::connectError(QString::fromUtf8(PQerrorMessage(conn))));
+        break;
+    }
+    emitPendingNotices();
+}
+
+void ConnectionPrivate::connectSucceeded()
+{
+    connectTimer->stop();
+    PQsetnonblocking(conn, 1);
+    backendPid = PQbackendPID(conn);
+    serverVersion = PQserverVersion(conn);
+    cancelHandle = std::shared_ptr<PGcancel>(PQgetCancel(conn), [](PGcancel *c) {
+        if (c)
+            PQfreeCancel(c);
+    });
+    updateSocket();
+    readNotifier->setEnabled(true); // stays on while open: notifications and server-side closes
+    qCDebug(Private::lcConnection) << "connected, backend pid" << backendPid;
+    setState(Connection::State::Ready);
+    if (openPromise) {
+        openPromise->finish();
+        openPromise.reset();
+    }
+    sendNext();
+}
+
+void ConnectionPrivate::connectFailed(const QException &error)
+{
+    if (state != Connection::State::Connecting)
+        return;
+    qCDebug(Private::lcConnection) << "connect failed:" << error.what();
+    finishConnection();
+    setState(Connection::State::Closed);
+    if (openPromise) {
+        openPromise->setException(error);
+        openPromise->finish();
+        openPromise.reset();
+    }
+    failAll(ConnectionError(QStringLiteral("the connection could not be opened: ")
+                            + QString::fromUtf8(error.what())));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Socket events
+
+void ConnectionPrivate::onReadable()
+{
+    if (state == Connection::State::Connecting) {
+        pollConnect();
+        return;
+    }
+    if (!conn)
+        return;
+    if (!PQconsumeInput(conn)) {
+        connectionBroken(QString::fromUtf8(PQerrorMessage(conn)));
+        return;
+    }
+    // The server may stop reading until we read: keep flushing while there is output pending.
+    if (flushing && !flush())
+        return;
+    processResults();
+    if (!conn)
+        return;
+    drainNotifications();
+    if (conn && PQstatus(conn) == CONNECTION_BAD) {
+        connectionBroken(QString::fromUtf8(PQerrorMessage(conn)));
+        return;
+    }
+    emitPendingNotices();
+}
+
+void ConnectionPrivate::onWritable()
+{
+    if (state == Connection::State::Connecting) {
+        pollConnect();
+        return;
+    }
+    if (conn)
+        flush();
+}
+
+// Returns false when the connection broke.
+bool ConnectionPrivate::flush()
+{
+    const int result = PQflush(conn);
+    if (result < 0) {
+        connectionBroken(QString::fromUtf8(PQerrorMessage(conn)));
+        return false;
+    }
+    flushing = result == 1;
+    writeNotifier->setEnabled(flushing); // a write notifier left on would spin
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+void ConnectionPrivate::enqueueOperation(std::unique_ptr<Operation> op)
+{
+    queue.push_back(std::move(op));
+    sendNext();
+}
+
+void ConnectionPrivate::sendNext()
+{
+    // Nothing new goes out while a cancel request is on its way: it could hit the next command.
+    if (running || state == Connection::State::Connecting || !conn || queue.empty() || cancelsInFlight > 0)
+        return;
+    Operation &op = *queue.front();
+    int sent = 0;
+    if (op.script) {
+        sent = PQsendQuery(conn, op.sqlUtf8.constData());
+    } else {
+        const int count = int(op.parameters.size());
+        std::vector<Oid> types(count);
+        std::vector<const char *> values(count);
+        std::vector<int> lengths(count);
+        std::vector<int> formats(count);
+        for (int i = 0; i < count; ++i) {
+            const Private::EncodedParameter &p = op.parameters[i];
+            types[i] = p.typeOid;
+            values[i] = p.isNull ? nullptr : p.value.constData();
+            lengths[i] = int(p.value.size());
+            formats[i] = p.binary ? 1 : 0;
+        }
+        sent = PQsendQueryParams(conn, op.sqlUtf8.constData(), count, types.data(), values.data(),
+                                 lengths.data(), formats.data(), /*resultFormat text*/ 0);
+    }
+    if (!sent) {
+        const QString message = QString::fromUtf8(PQerrorMessage(conn)).trimmed();
+        if (PQstatus(conn) == CONNECTION_BAD) {
+            connectionBroken(message);
+            return;
+        }
+        std::unique_ptr<Operation> failed = std::move(queue.front());
+        queue.pop_front();
+        failed->fail(InterfaceError(QStringLiteral("could not send the query: ") + message));
+        sendNext();
+        return;
+    }
+    running = true;
+    ++queryCount;
+    runningSince.start();
+    if (op.timeout > 0ms)
+        commandTimer->start(op.timeout);
+    flush();
+}
+
+void ConnectionPrivate::processResults()
+{
+    while (running && conn) {
+        Operation &op = *queue.front();
+        if (inCopyOut) {
+            // COPY TO STDOUT reached a query method: drain it so the protocol stays in step.
+            char *buffer = nullptr;
+            const int n = PQgetCopyData(conn, &buffer, /*async*/ 1);
+            if (buffer)
+                PQfreemem(buffer);
+            if (n > 0)
+                continue;
+            if (n == 0)
+                return; // more data to come
+            inCopyOut = false;
+        }
+        if (PQisBusy(conn))
+            return;
+        Private::PGresultPtr result(PQgetResult(conn));
+        drainNotifications();
+        if (!conn)
+            return;
+        if (!result) {
+            completeCurrent();
+            continue;
+        }
+        switch (PQresultStatus(result.get())) {
+        case PGRES_TUPLES_OK:
+        case PGRES_COMMAND_OK:
+        case PGRES_EMPTY_QUERY:
+            op.commandTag = QString::fromUtf8(PQcmdStatus(result.get()));
+            op.lastResult = std::move(result);
+            break;
+        case PGRES_COPY_OUT:
+            if (!op.error)
+                op.error = std::make_unique<InterfaceError>(
+                    QStringLiteral("COPY TO STDOUT cannot run through a query method; use the copy methods"));
+            inCopyOut = true;
+            break;
+        case PGRES_COPY_IN:
+            // Make the server fail the COPY; its error then ends the command normally.
+            PQputCopyEnd(conn, "COPY FROM STDIN cannot run through a query method; use the copy methods");
+            if (!flush())
+                return;
+            break;
+        default:
+            if (!op.error)
+                op.error = ServerError::create(Private::serverErrorFields(result.get()));
+            break;
+        }
+    }
+}
+
+void ConnectionPrivate::completeCurrent()
+{
+    const bool lost = PQstatus(conn) == CONNECTION_BAD
+        || (dynamic_cast<ServerError *>(queue.front()->error.get())
+            && static_cast<ServerError *>(queue.front()->error.get())->isDisconnect());
+    if (lost) {
+        connectionBroken(QString::fromUtf8(queue.front()->error ? queue.front()->error->what()
+                                                                 : PQerrorMessage(conn)));
+        return;
+    }
+    commandTimer->stop();
+    cancelGraceTimer->stop();
+    std::unique_ptr<Operation> op = std::move(queue.front());
+    queue.pop_front();
+    running = false;
+    // Start the next command before handing out the result: the callback may queue more or drop
+    // the last reference to anything.
+    sendNext();
+    maybeFinishClose();
+    if (op->timedOut) {
+        op->fail(TimeoutError(QStringLiteral("the command timed out after %1 ms and was cancelled")
+                                  .arg(qint64(op->timeout.count()))));
+    } else if (op->error) {
+        op->fail(*op->error);
+    } else {
+        Outcome outcome;
+        outcome.commandTag = std::move(op->commandTag);
+        if (op->lastResult)
+            outcome.result = std::make_shared<const ResultData>(std::move(op->lastResult));
+        op->complete(std::move(outcome));
+    }
+}
+
+void ConnectionPrivate::drainNotifications()
+{
+    while (conn) {
+        PGnotify *raw = PQnotifies(conn);
+        if (!raw)
+            return;
+        Notification n{QString::fromUtf8(raw->relname), QString::fromUtf8(raw->extra), raw->be_pid};
+        PQfreemem(raw);
+        const auto callbacks = listeners.value(n.channel);
+        for (const auto &callback : callbacks)
+            callback(n);
+        if (!suppressSignals)
+            Q_EMIT q->notification(n);
+    }
+}
+
+void ConnectionPrivate::noticeReceiver(void *arg, const PGresult *result)
+{
+    // Runs inside libpq: only record the notice; it is emitted once libpq has returned.
+    auto *d = static_cast<ConnectionPrivate *>(arg);
+    const ServerErrorFields f = Private::serverErrorFields(result);
+    d->pendingNotices.append(Notice{f.severity, f.sqlState, f.message, f.detail, f.hint});
+}
+
+void ConnectionPrivate::emitPendingNotices()
+{
+    while (!pendingNotices.isEmpty()) {
+        const Notice notice = pendingNotices.takeFirst();
+        qCInfo(Private::lcNotice).noquote() << notice.severity << notice.sqlState << notice.message;
+        if (!suppressSignals)
+            Q_EMIT q->notice(notice);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command timeout and cancel
+
+void ConnectionPrivate::onCommandTimeout()
+{
+    if (!running)
+        return;
+    queue.front()->timedOut = true;
+    requestCancel();
+    cancelGraceTimer->start(options.cancelGracePeriod);
+}
+
+// libpq 15's PQcancel blocks (it opens a second connection), so it runs on the thread pool with its
+// own PGcancel reference; the connection sends nothing new until it has returned.
+void ConnectionPrivate::requestCancel()
+{
+    if (!cancelHandle)
+        return;
+    ++cancelsInFlight;
+    auto done = std::make_shared<QPromise<void>>();
+    done->start();
+    auto *watcher = new QFutureWatcher<void>(q);
+    QObject::connect(watcher, &QFutureWatcherBase::finished, q, [this, watcher] {
+        watcher->deleteLater();
+        --cancelsInFlight;
+        sendNext();
+    });
+    watcher->setFuture(done->future());
+    QThreadPool::globalInstance()->start([handle = cancelHandle, done] {
+        char error[256] = {};
+        if (!PQcancel(handle.get(), error, sizeof error))
+            qCWarning(Private::lcConnection) << "cancel request failed:" << error;
+        done->finish();
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Teardown
+
+void ConnectionPrivate::connectionBroken(const QString &reason)
+{
+    if (state == Connection::State::Closed)
+        return;
+    const QString message = reason.trimmed().isEmpty() ? QStringLiteral("connection lost") : reason.trimmed();
+    qCDebug(Private::lcConnection) << "connection lost:" << message;
+    std::deque<std::unique_ptr<Operation>> pending = std::move(queue);
+    queue.clear();
+    const bool wasRunning = running;
+    running = false;
+    finishConnection();
+    setState(Connection::State::Closed);
+    bool first = true;
+    for (auto &op : pending) {
+        if (first && wasRunning && op->timedOut)
+            op->fail(TimeoutError(QStringLiteral("the command timed out and the connection was closed: ") + message));
+        else if (first && wasRunning)
+            op->fail(ConnectionLostError(QStringLiteral("connection lost while the command ran: ") + message));
+        else
+            op->fail(ConnectionLostError(QStringLiteral("connection lost: ") + message));
+        first = false;
+    }
+    if (!suppressSignals)
+        Q_EMIT q->connectionLost(message);
+    maybeFinishClose();
+    if (!suppressSignals)
+        Q_EMIT q->closed();
+}
+
+void ConnectionPrivate::failAll(const QException &error)
+{
+    std::deque<std::unique_ptr<Operation>> pending = std::move(queue);
+    queue.clear();
+    running = false;
+    for (auto &op : pending)
+        op->fail(error);
+}
+
+void ConnectionPrivate::finishConnection()
+{
+    connectTimer->stop();
+    commandTimer->stop();
+    cancelGraceTimer->stop();
+    // Notifiers go before PQfinish closes the fd (its number is reused); deleteLater because this
+    // may run inside one of their own activated() signals.
+    for (QSocketNotifier *notifier : {readNotifier, writeNotifier}) {
+        if (notifier) {
+            notifier->setEnabled(false);
+            notifier->deleteLater();
+        }
+    }
+    readNotifier = writeNotifier = nullptr;
+    flushing = false;
+    inCopyOut = false;
+    if (conn) {
+        PQfinish(conn);
+        conn = nullptr;
+    }
+    socket = -1;
+    cancelHandle.reset(); // a running cancel task keeps its own reference
+}
+
+void ConnectionPrivate::setState(Connection::State newState)
+{
+    if (state == newState)
+        return;
+    state = newState;
+    if (!suppressSignals)
+        Q_EMIT q->stateChanged(newState);
+}
+
+void ConnectionPrivate::maybeFinishClose()
+{
+    if (state == Connection::State::Closing && queue.empty() && !running) {
+        finishConnection();
+        setState(Connection::State::Closed);
+        if (!suppressSignals)
+            Q_EMIT q->closed();
+    }
+    if (state == Connection::State::Closed) {
+        std::vector<QPromise<void>> promises = std::move(closePromises);
+        closePromises.clear();
+        for (QPromise<void> &promise : promises)
+            promise.finish();
+    }
+}
+
+template<typename T, typename Convert>
+QFuture<T> ConnectionPrivate::enqueue(const QString &sql, const QVariantList &args,
+                                      const QueryOptions &queryOptions, Convert convert, bool allowScript)
+{
+    if (QThread::currentThread() != q->thread())
+        return Private::failedFuture<T>(InterfaceError(
+            QStringLiteral("a connection can only be used from the thread it lives in")));
+    if (state != Connection::State::Ready && state != Connection::State::Connecting)
+        return Private::failedFuture<T>(
+            InterfaceError(QStringLiteral("cannot run a query: the connection is ") + stateName(state)));
+    auto op = std::make_unique<Operation>();
+    op->sql = sql;
+    op->sqlUtf8 = sql.toUtf8();
+    op->script = allowScript && args.isEmpty();
+    op->timeout = queryOptions.timeout.value_or(options.commandTimeout);
+    try {
+        op->parameters.reserve(args.size());
+        for (const QVariant &arg : args)
+            op->parameters.push_back(Private::encodeParameter(arg));
+    } catch (const QException &e) {
+        return Private::failedFuture<T>(e);
+    }
+    QFuture<T> future = Private::bindPromise<T>(*op, std::move(convert));
+    enqueueOperation(std::move(op));
+    return future;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection
+
+Connection::Connection(const ConnectOptions &options, QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<ConnectionPrivate>(this, options))
+{
+}
+
+Connection::Connection(const QString &dsn, QObject *parent)
+    : Connection(ConnectOptions::fromDsn(dsn), parent)
+{
+}
+
+Connection::~Connection()
+{
+    d->suppressSignals = true;
+    terminate();
+}
+
+QFuture<void> Connection::open()
+{
+    return d->open();
+}
+
+Connection::State Connection::state() const
+{
+    return d->state;
+}
+
+const ConnectOptions &Connection::options() const
+{
+    return d->options;
+}
+
+QFuture<QString> Connection::execute(const QString &sql, const QVariantList &args, const QueryOptions &options)
+{
+    return d->enqueue<QString>(sql, args, options, [](Outcome &&o) { return o.commandTag; });
+}
+
+QFuture<RecordList> Connection::fetch(const QString &sql, const QVariantList &args, const QueryOptions &options)
+{
+    return d->enqueue<RecordList>(
+        sql, args, options,
+        [](Outcome &&o) { return o.result ? ResultData::records(o.result) : RecordList(); },
+        /*allowScript*/ false);
+}
+
+QFuture<Record> Connection::fetchRow(const QString &sql, const QVariantList &args, const QueryOptions &options)
+{
+    return d->enqueue<Record>(
+        sql, args, options, [](Outcome &&o) { return ResultData::record(o.result, 0); },
+        /*allowScript*/ false);
+}
+
+QFuture<QVariant> Connection::fetchValue(const QString &sql, const QVariantList &args, const QueryOptions &options)
+{
+    const int column = options.column;
+    return d->enqueue<QVariant>(
+        sql, args, options,
+        [column](Outcome &&o) {
+            if (!o.result || o.result->rowCount() == 0)
+                return QVariant();
+            if (column < 0 || column >= o.result->columnCount())
+                throw InterfaceError(QStringLiteral("column index %1 is out of range: the result has %2 columns")
+                                         .arg(column)
+                                         .arg(o.result->columnCount()));
+            return o.result->value(0, column);
+        },
+        /*allowScript*/ false);
+}
+
+Transaction Connection::transaction(const TransactionOptions &options)
+{
+    return Transaction(this, options);
+}
+
+QFuture<void> Connection::addListener(const QString &channel, std::function<void(const Notification &)> callback)
+{
+    const bool first = !d->listeners.contains(channel);
+    d->listeners[channel].append(std::move(callback));
+    if (!first)
+        return QtFuture::makeReadyFuture();
+    return d->enqueue<void>(QStringLiteral("LISTEN ") + quoteIdentifier(channel), {}, {}, [](Outcome &&) {});
+}
+
+QFuture<void> Connection::removeListener(const QString &channel)
+{
+    if (!d->listeners.remove(channel))
+        return QtFuture::makeReadyFuture();
+    return d->enqueue<void>(QStringLiteral("UNLISTEN ") + quoteIdentifier(channel), {}, {}, [](Outcome &&) {});
+}
+
+QStringList Connection::listenedChannels() const
+{
+    return d->listeners.keys();
+}
+
+std::chrono::milliseconds Connection::commandTimeout() const
+{
+    return d->options.commandTimeout;
+}
+
+void Connection::setCommandTimeout(std::chrono::milliseconds timeout)
+{
+    d->options.commandTimeout = timeout;
+}
+
+int Connection::backendPid() const
+{
+    return d->backendPid;
+}
+
+int Connection::serverVersion() const
+{
+    return d->serverVersion;
+}
+
+QString Connection::parameterStatus(const QString &name) const
+{
+    if (!d->conn)
+        return QString();
+    return QString::fromUtf8(PQparameterStatus(d->conn, name.toUtf8().constData()));
+}
+
+Connection::TransactionStatus Connection::transactionStatus() const
+{
+    if (!d->conn)
+        return TransactionStatus::Unknown;
+    switch (PQtransactionStatus(d->conn)) {
+    case PQTRANS_IDLE: return TransactionStatus::Idle;
+    case PQTRANS_ACTIVE: return TransactionStatus::Active;
+    case PQTRANS_INTRANS: return TransactionStatus::InTransaction;
+    case PQTRANS_INERROR: return TransactionStatus::InError;
+    case PQTRANS_UNKNOWN: break;
+    }
+    return TransactionStatus::Unknown;
+}
+
+bool Connection::isBusy() const
+{
+    return !d->queue.empty();
+}
+
+int Connection::pendingOperations() const
+{
+    return int(d->queue.size());
+}
+
+qint64 Connection::queryCount() const
+{
+    return d->queryCount;
+}
+
+QString Connection::currentQuery() const
+{
+    return d->running ? d->queue.front()->sql : QString();
+}
+
+QFuture<void> Connection::close()
+{
+    switch (d->state) {
+    case State::Closed:
+        return QtFuture::makeReadyFuture();
+    case State::Disconnected:
+        d->setState(State::Closed);
+        return QtFuture::makeReadyFuture();
+    case State::Connecting:
+        terminate();
+        return QtFuture::makeReadyFuture();
+    case State::Ready:
+        d->setState(State::Closing);
+        break;
+    case State::Closing:
+        break;
+    }
+    d->closePromises.emplace_back();
+    d->closePromises.back().start();
+    QFuture<void> future = d->closePromises.back().future();
+    d->maybeFinishClose();
+    return future;
+}
+
+void Connection::terminate()
+{
+    if (d->state == State::Closed)
+        return;
+    const bool connecting = d->state == State::Connecting;
+    d->finishConnection();
+    d->setState(State::Closed);
+    if (connecting && d->openPromise) {
+        d->openPromise->setException(ConnectionError(QStringLiteral("the connection was terminated while connecting")));
+        d->openPromise->finish();
+        d->openPromise.reset();
+    }
+    d->failAll(ConnectionLostError(QStringLiteral("the connection was terminated")));
+    d->maybeFinishClose();
+    if (!d->suppressSignals)
+        Q_EMIT closed();
+}
+
+} // namespace QPg

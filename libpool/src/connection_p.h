@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+//
+//  W A R N I N G
+//  -------------
+// This file is not part of the QPgPool API. It may change without notice.
+#pragma once
+
+#include "connectparams_p.h"
+#include "operation_p.h"
+
+#include <QPg/connection.h>
+
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QHash>
+#include <QtCore/QPointer>
+#include <QtCore/QSocketNotifier>
+#include <QtCore/QTimer>
+
+#include <deque>
+#include <memory>
+
+namespace QPg {
+
+class ConnectionPrivate
+{
+public:
+    ConnectionPrivate(Connection *q, const ConnectOptions &options);
+    ~ConnectionPrivate();
+
+    // Connecting.
+    QFuture<void> open();
+    void resolveHosts();
+    void startConnect();
+    void pollConnect();
+    void connectSucceeded();
+    void connectFailed(const QException &error);
+
+    // Socket plumbing.
+    void updateSocket();
+    void onReadable();
+    void onWritable();
+    bool flush();
+
+    // Operations.
+    template<typename T, typename Convert>
+    QFuture<T> enqueue(const QString &sql, const QVariantList &args, const QueryOptions &options,
+                       Convert convert, bool allowScript = true);
+    void enqueueOperation(std::unique_ptr<Private::Operation> op);
+    void sendNext();
+    void processResults();
+    void completeCurrent();
+    void drainNotifications();
+    void emitPendingNotices();
+
+    // Timeouts and cancellation.
+    void onCommandTimeout();
+    void requestCancel();
+
+    // Teardown.
+    void connectionBroken(const QString &reason);
+    void failAll(const QException &error);
+    void finishConnection();
+    void setState(Connection::State newState);
+    void maybeFinishClose();
+
+    static void noticeReceiver(void *arg, const PGresult *result);
+
+    Connection *const q;
+    ConnectOptions options;
+    Connection::State state = Connection::State::Disconnected;
+    PGconn *conn = nullptr;
+    std::unique_ptr<Private::ConnectParams> params;
+
+    QSocketNotifier *readNotifier = nullptr;
+    QSocketNotifier *writeNotifier = nullptr;
+    int socket = -1;
+    bool flushing = false;
+    bool inCopyOut = false;
+
+    // Children of q, so they follow it to another thread.
+    QTimer *connectTimer;
+    QTimer *commandTimer;
+    QTimer *cancelGraceTimer;
+    std::shared_ptr<PGcancel> cancelHandle;
+    int cancelsInFlight = 0;
+
+    std::optional<QPromise<void>> openPromise;
+    QFuture<void> openFuture;
+    std::vector<QPromise<void>> closePromises;
+    bool suppressSignals = false;
+
+    std::deque<std::unique_ptr<Private::Operation>> queue; // front is running once `running` is set
+    bool running = false;
+    QElapsedTimer runningSince;
+    qint64 queryCount = 0;
+
+    int backendPid = 0;
+    int serverVersion = 0;
+
+    QHash<QString, QList<std::function<void(const Notification &)>>> listeners;
+    QList<Notice> pendingNotices;
+    int nextSavepoint = 0;
+    int transactionDepth = 0;
+};
+
+} // namespace QPg

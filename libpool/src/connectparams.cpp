@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: MIT
+#include "connectparams_p.h"
+
+#include <QtCore/QHash>
+#include <QtNetwork/QHostAddress>
+
+#include <libpq-fe.h>
+
+namespace QPg::Private {
+
+namespace {
+
+// Backslash-escapes spaces and backslashes, as the libpq "options" keyword requires.
+QByteArray escapeOptionValue(const QString &value)
+{
+    QByteArray out;
+    for (char c : value.toUtf8()) {
+        if (c == ' ' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+bool needsResolution(const QString &host)
+{
+    if (host.isEmpty() || host.startsWith(u'/') || host.startsWith(u'@'))
+        return false; // default, Unix socket directory, abstract socket
+    return QHostAddress(host).isNull();
+}
+
+QStringList splitList(const QByteArray &value)
+{
+    if (value.isEmpty())
+        return {};
+    return QString::fromUtf8(value).split(u',');
+}
+
+} // namespace
+
+ConnectParams::ConnectParams(const ConnectOptions &options)
+    : m_connectTimeout(options.connectTimeout)
+{
+    if (!options.dsn.trimmed().isEmpty()) {
+        char *error = nullptr;
+        PQconninfoOption *parsed = PQconninfoParse(options.dsn.toUtf8().constData(), &error);
+        if (!parsed) {
+            QString message = error ? QString::fromUtf8(error).trimmed() : QStringLiteral("out of memory");
+            PQfreemem(error);
+            throw InterfaceError(QStringLiteral("invalid connection string: ") + message);
+        }
+        for (PQconninfoOption *o = parsed; o->keyword; ++o) {
+            if (o->val)
+                set(QByteArray(o->keyword), QByteArray(o->val));
+        }
+        PQconninfoFree(parsed);
+    }
+    for (auto it = options.parameters.cbegin(); it != options.parameters.cend(); ++it)
+        set(it.key().toUtf8(), it.value().toUtf8());
+
+    // Environment defaults are applied by libpq itself, but a host name from PGHOST must be resolved
+    // here too, or libpq would call getaddrinfo() on the loop thread.
+    if (value("host").isEmpty() && value("hostaddr").isEmpty() && qEnvironmentVariableIsSet("PGHOST"))
+        set("host", qgetenv("PGHOST"));
+
+    if (const QByteArray timeout = value("connect_timeout"); !timeout.isEmpty()) {
+        bool ok = false;
+        const int seconds = timeout.toInt(&ok);
+        if (ok && seconds > 0)
+            m_connectTimeout = std::chrono::seconds(qMax(seconds, 2)); // libpq's own minimum
+    }
+
+    // Session settings the decoders rely on come last, so they win over the caller's.
+    QMap<QString, QString> settings = options.serverSettings;
+    if (!settings.contains(QStringLiteral("application_name")) && value("application_name").isEmpty()
+        && !options.applicationName.isEmpty())
+        set("application_name", options.applicationName.toUtf8());
+    settings.insert(QStringLiteral("DateStyle"), QStringLiteral("ISO, YMD"));
+    settings.insert(QStringLiteral("standard_conforming_strings"), QStringLiteral("on"));
+    QByteArray startupOptions = value("options");
+    for (auto it = settings.cbegin(); it != settings.cend(); ++it) {
+        if (!startupOptions.isEmpty())
+            startupOptions += ' ';
+        startupOptions += "-c " + escapeOptionValue(it.key()) + '=' + escapeOptionValue(it.value());
+    }
+    set("options", startupOptions);
+    set("client_encoding", "UTF8");
+    rebuildPointers();
+}
+
+QByteArray ConnectParams::value(const char *keyword) const
+{
+    const qsizetype i = m_keywords.indexOf(QByteArray(keyword));
+    return i < 0 ? QByteArray() : m_values.at(i);
+}
+
+void ConnectParams::set(const QByteArray &keyword, const QByteArray &value)
+{
+    const qsizetype i = m_keywords.indexOf(keyword);
+    if (i < 0) {
+        m_keywords.append(keyword);
+        m_values.append(value);
+    } else {
+        m_values[i] = value;
+    }
+}
+
+QStringList ConnectParams::hostNamesToResolve() const
+{
+    if (!value("hostaddr").isEmpty())
+        return {}; // the caller gave addresses already; libpq will not resolve
+    QStringList names;
+    for (const QString &host : splitList(value("host"))) {
+        if (needsResolution(host) && !names.contains(host))
+            names.append(host);
+    }
+    return names;
+}
+
+void ConnectParams::setResolvedAddresses(const QHash<QString, QStringList> &addresses)
+{
+    const QStringList hosts = splitList(value("host"));
+    const QStringList ports = splitList(value("port"));
+    QStringList newHosts, newAddrs, newPorts;
+    for (qsizetype i = 0; i < hosts.size(); ++i) {
+        const QString &host = hosts.at(i);
+        const QString port = ports.size() == hosts.size() ? ports.at(i) : QString();
+        const QStringList found = needsResolution(host) ? addresses.value(host) : QStringList{QString()};
+        for (const QString &address : found) {
+            newHosts.append(host);
+            newAddrs.append(address);
+            newPorts.append(port);
+        }
+    }
+    if (newHosts.isEmpty()) {
+        // Nothing resolved at all: keep a bogus numeric address so libpq fails without DNS.
+        set("hostaddr", "0.0.0.0");
+        set("port", "1");
+    } else {
+        set("host", newHosts.join(u',').toUtf8());
+        set("hostaddr", newAddrs.join(u',').toUtf8());
+        if (ports.size() == hosts.size() && ports.size() > 1)
+            set("port", newPorts.join(u',').toUtf8());
+    }
+    rebuildPointers();
+}
+
+void ConnectParams::rebuildPointers()
+{
+    m_keywordPointers.clear();
+    m_valuePointers.clear();
+    for (qsizetype i = 0; i < m_keywords.size(); ++i) {
+        m_keywordPointers.append(m_keywords.at(i).constData());
+        m_valuePointers.append(m_values.at(i).constData());
+    }
+    m_keywordPointers.append(nullptr);
+    m_valuePointers.append(nullptr);
+}
+
+std::unique_ptr<Error> connectError(const QString &libpqMessage)
+{
+    const QString message = libpqMessage.trimmed();
+    auto serverError = [&](const char *sqlState) {
+        ServerErrorFields fields;
+        fields.sqlState = QString::fromLatin1(sqlState);
+        fields.severity = QStringLiteral("FATAL");
+        fields.message = message;
+        return ServerError::create(fields);
+    };
+    if (message.contains(u"password authentication failed"))
+        return serverError("28P01");
+    if (message.contains(u"no password supplied"))
+        return serverError("28P01");
+    if (message.contains(u"too many clients already") || message.contains(u"too many connections"))
+        return serverError("53300");
+    if (message.contains(u"database system is starting up") || message.contains(u"database system is shutting down"))
+        return serverError("57P03");
+    if (message.contains(u"database \"") && message.contains(u"does not exist"))
+        return serverError("3D000");
+    if (message.contains(u"role \"") && message.contains(u"does not exist"))
+        return serverError("28000");
+    if (message.contains(u"no pg_hba.conf entry"))
+        return serverError("28000");
+    return std::make_unique<ConnectionError>(message);
+}
+
+} // namespace QPg::Private

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+//
+//  W A R N I N G
+//  -------------
+// This file is not part of the QPgPool API. It may change without notice.
+#pragma once
+
+#include "resultdata_p.h"
+#include "textcodec_p.h"
+
+#include <QPg/errors.h>
+
+#include <QtCore/QPromise>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace QPg::Private {
+
+// What a finished command produced: the last result with rows (or the last result at all) and the
+// status tag of the last statement.
+struct Outcome
+{
+    std::shared_ptr<const ResultData> result;
+    QString commandTag;
+};
+
+// One queued request on a connection. Exactly one of complete() or fail() is called, once.
+struct Operation
+{
+    QString sql;
+    QByteArray sqlUtf8;
+    std::vector<EncodedParameter> parameters;
+    bool script = false; // simple protocol: several statements, no parameters
+    std::chrono::milliseconds timeout{0};
+
+    std::function<void(Outcome &&)> complete;
+    std::function<void(const QException &)> fail;
+
+    // Filled while the results arrive.
+    PGresultPtr lastResult;
+    QString commandTag;
+    std::unique_ptr<Error> error; // the first error reported
+    bool timedOut = false;
+};
+
+// Binds an Operation's callbacks to a promise of T, converting the Outcome with convert (which may
+// throw a QException, e.g. for a bad column index).
+template<typename T, typename Convert>
+QFuture<T> bindPromise(Operation &op, Convert convert)
+{
+    auto promise = std::make_shared<QPromise<T>>();
+    promise->start();
+    op.complete = [promise, convert = std::move(convert)](Outcome &&outcome) {
+        try {
+            if constexpr (std::is_void_v<T>) {
+                convert(std::move(outcome));
+            } else {
+                promise->addResult(convert(std::move(outcome)));
+            }
+        } catch (const QException &e) {
+            promise->setException(e);
+        }
+        promise->finish();
+    };
+    op.fail = [promise](const QException &e) {
+        promise->setException(e);
+        promise->finish();
+    };
+    return promise->future();
+}
+
+// A future that has already failed with error.
+template<typename T>
+QFuture<T> failedFuture(const QException &error)
+{
+    QPromise<T> promise;
+    promise.start();
+    promise.setException(error);
+    promise.finish();
+    return promise.future();
+}
+
+} // namespace QPg::Private

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+#include <QPg/record.h>
+
+#include "resultdata_p.h"
+#include "textcodec_p.h"
+
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonValue>
+
+namespace QPg {
+
+ResultData::ResultData(Private::PGresultPtr result)
+    : m_result(std::move(result))
+{
+    const PGresult *r = m_result.get();
+    m_rows = PQntuples(r);
+    const int columns = PQnfields(r);
+    m_names.reserve(columns);
+    m_types.reserve(columns);
+    for (int c = 0; c < columns; ++c) {
+        m_names.append(QString::fromUtf8(PQfname(r, c)));
+        m_types.append(PQftype(r, c));
+        // The first column of a name wins, as in asyncpg's Record.
+        m_indexByName.insert(m_names.last(), m_indexByName.value(m_names.last(), c));
+    }
+}
+
+int ResultData::indexOf(QStringView name) const
+{
+    return m_indexByName.value(name.toString(), -1);
+}
+
+bool ResultData::isNull(int row, int column) const
+{
+    return PQgetisnull(m_result.get(), row, column);
+}
+
+QVariant ResultData::value(int row, int column) const
+{
+    if (PQgetisnull(m_result.get(), row, column))
+        return QVariant::fromValue(nullptr);
+    return Private::decodeText(m_types.at(column), PQgetvalue(m_result.get(), row, column),
+                               PQgetlength(m_result.get(), row, column));
+}
+
+RecordList ResultData::records(const std::shared_ptr<const ResultData> &result)
+{
+    RecordList list;
+    list.reserve(result->rowCount());
+    for (int row = 0; row < result->rowCount(); ++row)
+        list.append(Record(result, row));
+    return list;
+}
+
+Record ResultData::record(const std::shared_ptr<const ResultData> &result, int row)
+{
+    if (!result || row < 0 || row >= result->rowCount())
+        return Record();
+    return Record(result, row);
+}
+
+Record::Record() = default;
+Record::~Record() = default;
+Record::Record(const Record &other) = default;
+Record &Record::operator=(const Record &other) = default;
+Record::Record(Record &&other) noexcept = default;
+Record &Record::operator=(Record &&other) noexcept = default;
+
+Record::Record(std::shared_ptr<const ResultData> result, int row)
+    : m_result(std::move(result))
+    , m_row(row)
+{
+}
+
+int Record::size() const
+{
+    return m_result ? m_result->columnCount() : 0;
+}
+
+QVariant Record::value(int column) const
+{
+    if (!isValid() || column < 0 || column >= m_result->columnCount())
+        return QVariant();
+    return m_result->value(m_row, column);
+}
+
+QVariant Record::value(QStringView columnName) const
+{
+    return value(indexOf(columnName));
+}
+
+bool Record::isNull(int column) const
+{
+    if (!isValid() || column < 0 || column >= m_result->columnCount())
+        return true;
+    return m_result->isNull(m_row, column);
+}
+
+int Record::indexOf(QStringView columnName) const
+{
+    return m_result ? m_result->indexOf(columnName) : -1;
+}
+
+QString Record::columnName(int column) const
+{
+    if (!m_result || column < 0 || column >= m_result->columnCount())
+        return QString();
+    return m_result->columnName(column);
+}
+
+QStringList Record::columnNames() const
+{
+    return m_result ? QStringList(m_result->columnNames()) : QStringList();
+}
+
+quint32 Record::columnTypeOid(int column) const
+{
+    if (!m_result || column < 0 || column >= m_result->columnCount())
+        return 0;
+    return m_result->columnType(column);
+}
+
+QString Record::columnTypeName(int column) const
+{
+    if (!m_result || column < 0 || column >= m_result->columnCount())
+        return QString();
+    return Private::typeName(m_result->columnType(column));
+}
+
+QVariantList Record::values() const
+{
+    QVariantList list;
+    list.reserve(size());
+    for (int c = 0; c < size(); ++c)
+        list.append(value(c));
+    return list;
+}
+
+QVariantMap Record::toVariantMap() const
+{
+    QVariantMap map;
+    for (int c = size() - 1; c >= 0; --c) // backwards, so the first of duplicate names wins
+        map.insert(columnName(c), value(c));
+    return map;
+}
+
+QJsonObject Record::toJsonObject() const
+{
+    QJsonObject object;
+    for (int c = size() - 1; c >= 0; --c) {
+        const QVariant v = value(c);
+        QJsonValue json;
+        if (v.metaType() == QMetaType::fromType<std::nullptr_t>())
+            json = QJsonValue(QJsonValue::Null);
+        else if (v.metaType() == QMetaType::fromType<QJsonValue>())
+            json = v.value<QJsonValue>();
+        else if (v.metaType() == QMetaType::fromType<QByteArray>())
+            json = QString::fromLatin1(v.toByteArray().toBase64());
+        else if (v.metaType() == QMetaType::fromType<qlonglong>()
+                 && std::abs(v.toLongLong()) > (qlonglong(1) << 53))
+            json = v.toString(); // a double cannot hold it exactly
+        else
+            json = QJsonValue::fromVariant(v);
+        object.insert(columnName(c), json);
+    }
+    return object;
+}
+
+} // namespace QPg
