@@ -13,6 +13,7 @@ packages=(
     libqcustomplot-dev qcoro-qt6-dev
     libpq-dev postgresql-15 postgresql-client-15
     libgtest-dev libbenchmark-dev
+    python3-asyncpg python3-psycopg-pool
 )
 
 missing=()

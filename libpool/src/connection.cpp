@@ -351,6 +351,7 @@ void ConnectionPrivate::processResults()
         case PGRES_COMMAND_OK:
         case PGRES_EMPTY_QUERY:
             op.commandTag = QString::fromUtf8(PQcmdStatus(result.get()));
+            noteSessionChange(op.commandTag);
             op.lastResult = std::move(result);
             break;
         case PGRES_COPY_OUT:
@@ -566,31 +567,86 @@ void ConnectionPrivate::maybeFinishClose()
     }
 }
 
-template<typename T, typename Convert>
-QFuture<T> ConnectionPrivate::enqueue(const QString &sql, const QVariantList &args,
-                                      const QueryOptions &queryOptions, Convert convert, bool allowScript)
+std::unique_ptr<Operation> ConnectionPrivate::makeOperation(const QString &sql, const QVariantList &args,
+                                                          const QueryOptions &queryOptions, bool allowScript,
+                                                          std::optional<InterfaceError> *error)
 {
-    if (QThread::currentThread() != q->thread())
-        return Private::failedFuture<T>(InterfaceError(
-            QStringLiteral("a connection can only be used from the thread it lives in")));
-    if (state != Connection::State::Ready && state != Connection::State::Connecting)
-        return Private::failedFuture<T>(
-            InterfaceError(QStringLiteral("cannot run a query: the connection is ") + stateName(state)));
+    if (QThread::currentThread() != q->thread()) {
+        error->emplace(QStringLiteral("a connection can only be used from the thread it lives in"));
+        return nullptr;
+    }
+    if (state != Connection::State::Ready && state != Connection::State::Connecting) {
+        error->emplace(QStringLiteral("cannot run a query: the connection is ") + stateName(state));
+        return nullptr;
+    }
     auto op = std::make_unique<Operation>();
     op->sql = sql;
     op->sqlUtf8 = sql.toUtf8();
     op->script = allowScript && args.isEmpty();
     op->timeout = queryOptions.timeout.value_or(options.commandTimeout);
+    op->parameters.reserve(args.size());
+    for (const QVariant &arg : args)
+        op->parameters.push_back(Private::encodeParameter(arg)); // may throw InterfaceError
+    // Session state a command tag cannot reveal.
+    if (sql.contains(u"pg_advisory", Qt::CaseInsensitive) || sql.contains(u"set_config", Qt::CaseInsensitive))
+        sessionChanged = true;
+    return op;
+}
+
+template<typename T, typename Convert>
+QFuture<T> ConnectionPrivate::enqueue(const QString &sql, const QVariantList &args,
+                                      const QueryOptions &queryOptions, Convert convert, bool allowScript)
+{
+    std::optional<InterfaceError> error;
+    std::unique_ptr<Operation> op;
     try {
-        op->parameters.reserve(args.size());
-        for (const QVariant &arg : args)
-            op->parameters.push_back(Private::encodeParameter(arg));
+        op = makeOperation(sql, args, queryOptions, allowScript, &error);
     } catch (const QException &e) {
         return Private::failedFuture<T>(e);
     }
+    if (!op)
+        return Private::failedFuture<T>(*error);
     QFuture<T> future = Private::bindPromise<T>(*op, std::move(convert));
     enqueueOperation(std::move(op));
     return future;
+}
+
+bool ConnectionPrivate::enqueueWithCallbacks(const QString &sql, const QVariantList &args,
+                                             const QueryOptions &queryOptions, bool allowScript,
+                                             std::function<void(Outcome &&)> complete,
+                                             std::function<void(const QException &)> fail)
+{
+    std::optional<InterfaceError> error;
+    std::unique_ptr<Operation> op;
+    try {
+        op = makeOperation(sql, args, queryOptions, allowScript, &error);
+    } catch (const QException &e) {
+        fail(e);
+        return false;
+    }
+    if (!op) {
+        fail(*error);
+        return false;
+    }
+    op->complete = std::move(complete);
+    op->fail = std::move(fail);
+    enqueueOperation(std::move(op));
+    return true;
+}
+
+void ConnectionPrivate::noteSessionChange(const QString &tag)
+{
+    static const QStringList prefixes = {
+        QStringLiteral("SET"),     QStringLiteral("RESET"),      QStringLiteral("LISTEN"),
+        QStringLiteral("UNLISTEN"), QStringLiteral("DECLARE"),   QStringLiteral("PREPARE"),
+        QStringLiteral("DEALLOCATE"), QStringLiteral("LOCK"),
+    };
+    for (const QString &prefix : prefixes) {
+        if (tag.startsWith(prefix)) {
+            sessionChanged = true;
+            return;
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -630,38 +686,24 @@ const ConnectOptions &Connection::options() const
 
 QFuture<QString> Connection::execute(const QString &sql, const QVariantList &args, const QueryOptions &options)
 {
-    return d->enqueue<QString>(sql, args, options, [](Outcome &&o) { return o.commandTag; });
+    return d->enqueue<QString>(sql, args, options, &Private::Convert::commandTag);
 }
 
 QFuture<RecordList> Connection::fetch(const QString &sql, const QVariantList &args, const QueryOptions &options)
 {
-    return d->enqueue<RecordList>(
-        sql, args, options,
-        [](Outcome &&o) { return o.result ? ResultData::records(o.result) : RecordList(); },
-        /*allowScript*/ false);
+    return d->enqueue<RecordList>(sql, args, options, &Private::Convert::records, /*allowScript*/ false);
 }
 
 QFuture<Record> Connection::fetchRow(const QString &sql, const QVariantList &args, const QueryOptions &options)
 {
-    return d->enqueue<Record>(
-        sql, args, options, [](Outcome &&o) { return ResultData::record(o.result, 0); },
-        /*allowScript*/ false);
+    return d->enqueue<Record>(sql, args, options, &Private::Convert::firstRow, /*allowScript*/ false);
 }
 
 QFuture<QVariant> Connection::fetchValue(const QString &sql, const QVariantList &args, const QueryOptions &options)
 {
     const int column = options.column;
     return d->enqueue<QVariant>(
-        sql, args, options,
-        [column](Outcome &&o) {
-            if (!o.result || o.result->rowCount() == 0)
-                return QVariant();
-            if (column < 0 || column >= o.result->columnCount())
-                throw InterfaceError(QStringLiteral("column index %1 is out of range: the result has %2 columns")
-                                         .arg(column)
-                                         .arg(o.result->columnCount()));
-            return o.result->value(0, column);
-        },
+        sql, args, options, [column](Outcome &&o) { return Private::Convert::value(std::move(o), column); },
         /*allowScript*/ false);
 }
 

@@ -45,6 +45,15 @@ public:
     template<typename T, typename Convert>
     QFuture<T> enqueue(const QString &sql, const QVariantList &args, const QueryOptions &options,
                        Convert convert, bool allowScript = true);
+    // Queues a command whose callbacks the caller provides (the pool's one-shot helpers use it to
+    // release before delivering). Returns false, having called fail, when it cannot be queued.
+    bool enqueueWithCallbacks(const QString &sql, const QVariantList &args, const QueryOptions &options,
+                              bool allowScript, std::function<void(Private::Outcome &&)> complete,
+                              std::function<void(const QException &)> fail);
+    std::unique_ptr<Private::Operation> makeOperation(const QString &sql, const QVariantList &args,
+                                                      const QueryOptions &options, bool allowScript,
+                                                      std::optional<InterfaceError> *error);
+    void noteSessionChange(const QString &commandTag);
     void enqueueOperation(std::unique_ptr<Private::Operation> op);
     void sendNext();
     void processResults();
@@ -99,6 +108,9 @@ public:
 
     QHash<QString, QList<std::function<void(const Notification &)>>> listeners;
     QList<Notice> pendingNotices;
+    // Set when a command may have changed session state (SET, LISTEN, advisory locks...); the pool's
+    // Smart reset policy runs its reset query only then.
+    bool sessionChanged = false;
     int nextSavepoint = 0;
     int transactionDepth = 0;
 };

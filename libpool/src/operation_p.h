@@ -27,6 +27,32 @@ struct Outcome
     QString commandTag;
 };
 
+// How each query method turns an Outcome into its result (shared by Connection and Pool).
+namespace Convert {
+inline QString commandTag(Outcome &&o)
+{
+    return std::move(o.commandTag);
+}
+inline RecordList records(Outcome &&o)
+{
+    return o.result ? ResultData::records(o.result) : RecordList();
+}
+inline Record firstRow(Outcome &&o)
+{
+    return ResultData::record(o.result, 0);
+}
+inline QVariant value(Outcome &&o, int column)
+{
+    if (!o.result || o.result->rowCount() == 0)
+        return QVariant();
+    if (column < 0 || column >= o.result->columnCount())
+        throw InterfaceError(QStringLiteral("column index %1 is out of range: the result has %2 columns")
+                                 .arg(column)
+                                 .arg(o.result->columnCount()));
+    return o.result->value(0, column);
+}
+} // namespace Convert
+
 // One queued request on a connection. Exactly one of complete() or fail() is called, once.
 struct Operation
 {

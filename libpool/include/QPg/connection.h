@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
 
 namespace QPg {
 
@@ -26,6 +27,13 @@ struct QueryOptions
     // fetchValue(): the column whose value is returned.
     int column = 0;
 };
+
+// The variadic query forms take plain values; a QVariantList or QueryOptions argument selects the
+// list form instead (wrap a list in a QVariant to pass it as one array parameter).
+template<typename... Args>
+concept QueryArguments = sizeof...(Args) > 0
+    && !((std::is_same_v<std::remove_cvref_t<Args>, QVariantList>
+          || std::is_same_v<std::remove_cvref_t<Args>, QueryOptions>) || ...);
 
 // A NOTIFY received on a channel this connection listens to.
 struct Notification
@@ -85,25 +93,25 @@ public:
 
     // Variadic forms: execute(sql, 1, u"two"_s, QDate::currentDate()).
     template<typename... Args>
-        requires(sizeof...(Args) > 0)
+        requires QueryArguments<Args...>
     QFuture<QString> execute(const QString &sql, Args &&...args)
     {
         return execute(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
     }
     template<typename... Args>
-        requires(sizeof...(Args) > 0)
+        requires QueryArguments<Args...>
     QFuture<RecordList> fetch(const QString &sql, Args &&...args)
     {
         return fetch(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
     }
     template<typename... Args>
-        requires(sizeof...(Args) > 0)
+        requires QueryArguments<Args...>
     QFuture<Record> fetchRow(const QString &sql, Args &&...args)
     {
         return fetchRow(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
     }
     template<typename... Args>
-        requires(sizeof...(Args) > 0)
+        requires QueryArguments<Args...>
     QFuture<QVariant> fetchValue(const QString &sql, Args &&...args)
     {
         return fetchValue(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
@@ -150,6 +158,8 @@ Q_SIGNALS:
 
 private:
     friend class ConnectionPrivate;
+    friend class PoolPrivate;
+    friend class Pool;
     friend class Transaction;
     std::unique_ptr<ConnectionPrivate> const d;
 };

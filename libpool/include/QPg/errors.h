@@ -49,6 +49,16 @@ QPG_ERROR_CLASS(ConnectionLostError, ConnectionError);
 // A client-side deadline passed (command timeout, connect timeout, acquire timeout).
 QPG_ERROR_CLASS(TimeoutError, Error);
 
+// Pool errors.
+// acquire() waited longer than its timeout.
+QPG_ERROR_CLASS(AcquireTimeoutError, TimeoutError);
+// The pool is closing or closed; also what queued waiters get when it closes.
+QPG_ERROR_CLASS(PoolClosedError, InterfaceError);
+// acquire() found maxWaiting callers already waiting.
+QPG_ERROR_CLASS(PoolExhaustedError, Error);
+// A pooled connection handle was used after it went back to the pool.
+QPG_ERROR_CLASS(ConnectionReleasedError, InterfaceError);
+
 // Everything the server said about an error (PostgreSQL's ErrorResponse fields).
 struct QPGPOOL_EXPORT ServerErrorFields
 {

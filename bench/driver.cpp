@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: MIT
+// qpgpool-bench: the workloads of MagicStack/pgbench plus pool workloads, run through QPg::Pool.
+//
+// M callers (--concurrency) share one pool of N connections (--connections); every caller is a
+// callback chain on this one thread's event loop, as the pool is single-threaded by design. One
+// operation is one pool call (acquire, query, release) with every value of the result read through
+// Record::value(), because our records decode lazily while asyncpg and psycopg decode inside fetch.
+// Output: a line per workload, or JSON lines (--json) in the format of bench/peers/*.py.
+
+#include "benchserver.h"
+#include "histogram.h"
+
+#include <QPg/connection.h>
+#include <QPg/errors.h>
+#include <QPg/pool.h>
+#include <QPg/record.h>
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+#include <QtCore/QEventLoop>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QTextStream>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <vector>
+
+#include <unistd.h>
+
+using namespace Qt::Literals::StringLiterals;
+using namespace QPgBench;
+
+namespace {
+
+QTextStream &out()
+{
+    static QTextStream stream(stdout);
+    return stream;
+}
+
+QTextStream &err()
+{
+    static QTextStream stream(stderr);
+    return stream;
+}
+
+qint64 nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+enum class Kind {
+    Rows,           // pool.fetch(), every value read
+    Value,          // pool.fetchValue()
+    AcquireRelease, // pool.acquire() then release(), nothing run
+    Unsupported,
+};
+
+struct Workload
+{
+    QString name;
+    Kind kind;
+    QString sql;
+    QVariantList args;
+    qint64 expectedRows = -1; // -1: any number above zero (pg_type depends on the server version)
+    QString setup;            // %1 is the table name
+    QString teardown;
+    QString note;
+};
+
+// The table the setup of a workload creates; unique per process so parallel runs do not collide.
+QString tableName(const QString &workload)
+{
+    return u"_qpgbench_%1_%2"_s.arg(workload).arg(::getpid());
+}
+
+const QList<Workload> &workloads()
+{
+    static const QList<Workload> list = {
+        {u"pg_type"_s, Kind::Rows,
+         u"select typname, typnamespace, typowner, typlen, typbyval, typcategory, typispreferred, "
+         "typisdefined, typdelim, typrelid, typelem, typarray from pg_type where typtypmod = $1 and "
+         "typisdefined = $2"_s,
+         {-1, true}, -1, {}, {}, {}},
+        {u"generate_series"_s, Kind::Rows, u"SELECT i FROM generate_series(1, $1) AS i"_s, {1000}, 1000, {}, {}, {}},
+        {u"bytea"_s, Kind::Rows, u"SELECT * FROM %1"_s, {}, 100,
+         u"DROP TABLE IF EXISTS %1; CREATE TABLE %1(b bytea); "
+         "INSERT INTO %1(b) (SELECT repeat('a', 1000)::bytea FROM generate_series(1, 100));"_s,
+         u"DROP TABLE IF EXISTS %1"_s, {}},
+        {u"arrays"_s, Kind::Rows, u"SELECT * FROM %1"_s, {}, 100,
+         u"DROP TABLE IF EXISTS %1; CREATE TABLE %1(a int[]); "
+         "INSERT INTO %1(a) (SELECT (SELECT array_agg(i) FROM generate_series(1, 100) as s(i)) "
+         "FROM generate_series(1, 100));"_s,
+         u"DROP TABLE IF EXISTS %1"_s, {}},
+        {u"copy"_s, Kind::Unsupported, {}, {}, 10000, {}, {}, u"not implemented (COPY)"_s},
+        {u"batch"_s, Kind::Unsupported, {}, {}, 1000, {}, {}, u"not implemented (executemany)"_s},
+        {u"oneplusone"_s, Kind::Rows, u"SELECT 1+1"_s, {}, 1, {}, {}, {}},
+        {u"acquire_release"_s, Kind::AcquireRelease, {}, {}, 0, {}, {}, {}},
+        {u"fetchval"_s, Kind::Value, u"SELECT 1"_s, {}, 1, {}, {}, {}},
+        {u"series4"_s, Kind::Rows, u"SELECT i, i::text, i::float8, now() FROM generate_series(1, 1000) i"_s, {}, 1000,
+         {}, {}, {}},
+    };
+    return list;
+}
+
+const Workload *findWorkload(const QString &name)
+{
+    for (const Workload &w : workloads()) {
+        if (w.name == name)
+            return &w;
+    }
+    return nullptr;
+}
+
+// Spins the event loop until future is done; result() then rethrows its error.
+template<typename T>
+T await(QFuture<T> future)
+{
+    while (!future.isFinished())
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+    if constexpr (std::is_void_v<T>)
+        future.waitForFinished();
+    else
+        return future.result();
+}
+
+QString errorText(const std::exception_ptr &error)
+{
+    try {
+        std::rethrow_exception(error);
+    } catch (const QPg::Error &e) {
+        return e.message();
+    } catch (const std::exception &e) {
+        return QString::fromUtf8(e.what());
+    } catch (...) {
+        return u"unknown error"_s;
+    }
+}
+
+struct Settings
+{
+    QString dsn;
+    double duration = 30;
+    double warmup = 5;
+    int concurrency = 10;
+    int connections = 10;
+    QPg::ResetPolicy resetPolicy = QPg::ResetPolicy::Smart;
+    QString resetPolicyName = u"smart"_s;
+};
+
+struct Result
+{
+    QString workload;
+    QString status = u"ok"_s; // ok, n/a, error
+    QString note;
+    double seconds = 0;
+    quint64 ops = 0;
+    quint64 rows = 0;
+    quint64 errors = 0;
+    QString firstError;
+    LatencyHistogram latency;
+    quint64 callerOpsMin = 0;
+    quint64 callerOpsMax = 0;
+    QPg::PoolStats poolStats;
+};
+
+// Runs one workload: M callback chains over one pool until the deadline.
+class Runner : public QObject
+{
+public:
+    Runner(const Settings &settings, const Workload &workload)
+        : m_settings(settings), m_workload(workload), m_sql(workload.sql.contains(u"%1")
+                                                                  ? workload.sql.arg(tableName(workload.name))
+                                                                  : workload.sql)
+    {
+    }
+
+    Result run()
+    {
+        m_result.workload = m_workload.name;
+        QPg::PoolOptions options = QPg::PoolOptions::fromDsn(m_settings.dsn);
+        options.minSize = m_settings.connections;
+        options.maxSize = m_settings.connections;
+        options.resetPolicy = m_settings.resetPolicy;
+        QPg::Pool pool(options);
+        m_pool = &pool;
+        await(pool.open());
+
+        m_callerOps.assign(size_t(m_settings.concurrency), 0);
+        m_measureFrom = nowNs() + qint64(m_settings.warmup * 1e9);
+        m_stopAt = m_measureFrom + qint64(m_settings.duration * 1e9);
+        m_active = m_settings.concurrency;
+        for (int caller = 0; caller < m_settings.concurrency; ++caller)
+            QMetaObject::invokeMethod(this, [this, caller] { startOp(caller); }, Qt::QueuedConnection);
+        m_loop.exec();
+        m_result.seconds = double(m_lastEnd - m_measureFrom) / 1e9;
+        m_result.poolStats = pool.stats();
+        if (!m_callerOps.empty()) {
+            const auto [min, max] = std::minmax_element(m_callerOps.begin(), m_callerOps.end());
+            m_result.callerOpsMin = *min;
+            m_result.callerOpsMax = *max;
+        }
+        await(pool.close());
+        m_pool = nullptr;
+        if (m_result.errors > 0)
+            m_result.status = u"error"_s;
+        return m_result;
+    }
+
+private:
+    void startOp(int caller)
+    {
+        const qint64 start = nowNs();
+        // Give up early when everything fails, rather than spinning through the whole duration.
+        if (start >= m_stopAt || m_result.errors > 1000) {
+            m_lastEnd = std::max(m_lastEnd, start);
+            if (--m_active == 0)
+                m_loop.quit();
+            return;
+        }
+        switch (m_workload.kind) {
+        case Kind::Rows:
+            // The continuation may run inside the pool's own code; handle the result from the event
+            // loop instead, as a QCoro await or an asyncio callback would.
+            m_pool->fetch(m_sql, m_workload.args).then([this, caller, start](QFuture<QPg::RecordList> f) {
+                QMetaObject::invokeMethod(this, [this, caller, start, f] {
+                    try {
+                        const QPg::RecordList rows = f.result();
+                        quint64 touched = 0;
+                        for (const QPg::Record &row : rows) {
+                            const int columns = row.size();
+                            for (int c = 0; c < columns; ++c)
+                                touched += row.value(c).isValid() ? 1 : 0;
+                        }
+                        m_sink += touched;
+                        finishOp(caller, start, quint64(rows.size()));
+                    } catch (...) {
+                        failOp(caller, std::current_exception());
+                    }
+                }, Qt::QueuedConnection);
+            });
+            break;
+        case Kind::Value:
+            m_pool->fetchValue(m_sql, m_workload.args).then([this, caller, start](QFuture<QVariant> f) {
+                QMetaObject::invokeMethod(this, [this, caller, start, f] {
+                    try {
+                        m_sink += f.result().isValid() ? 1 : 0;
+                        finishOp(caller, start, 1);
+                    } catch (...) {
+                        failOp(caller, std::current_exception());
+                    }
+                }, Qt::QueuedConnection);
+            });
+            break;
+        case Kind::AcquireRelease:
+            m_pool->acquire().then([this, caller, start](QFuture<QPg::PooledConnection> f) {
+                QMetaObject::invokeMethod(this, [this, caller, start, f] {
+                    try {
+                        QPg::PooledConnection connection = f.result();
+                        connection.release().then([this, caller, start](QFuture<void> released) {
+                            QMetaObject::invokeMethod(this, [this, caller, start, released] {
+                                try {
+                                    released.waitForFinished(); // rethrows
+                                    finishOp(caller, start, 0);
+                                } catch (...) {
+                                    failOp(caller, std::current_exception());
+                                }
+                            }, Qt::QueuedConnection);
+                        });
+                    } catch (...) {
+                        failOp(caller, std::current_exception());
+                    }
+                }, Qt::QueuedConnection);
+            });
+            break;
+        case Kind::Unsupported:
+            break;
+        }
+    }
+
+    void finishOp(int caller, qint64 start, quint64 rows)
+    {
+        const qint64 end = nowNs();
+        m_lastEnd = std::max(m_lastEnd, end);
+        if (m_workload.expectedRows >= 0 ? qint64(rows) != m_workload.expectedRows && m_workload.kind == Kind::Rows
+                                         : rows == 0) {
+            ++m_result.errors;
+            if (m_result.firstError.isEmpty())
+                m_result.firstError = u"expected %1 rows, got %2"_s.arg(m_workload.expectedRows).arg(rows);
+        } else if (start >= m_measureFrom) {
+            ++m_result.ops;
+            m_result.rows += rows;
+            m_result.latency.add(end - start);
+            ++m_callerOps[size_t(caller)];
+        }
+        startOp(caller);
+    }
+
+    void failOp(int caller, const std::exception_ptr &error)
+    {
+        ++m_result.errors;
+        if (m_result.firstError.isEmpty())
+            m_result.firstError = errorText(error);
+        m_lastEnd = std::max(m_lastEnd, nowNs());
+        startOp(caller);
+    }
+
+    const Settings &m_settings;
+    const Workload &m_workload;
+    const QString m_sql;
+    QPg::Pool *m_pool = nullptr;
+    QEventLoop m_loop;
+    Result m_result;
+    std::vector<quint64> m_callerOps;
+    qint64 m_measureFrom = 0;
+    qint64 m_stopAt = 0;
+    qint64 m_lastEnd = 0;
+    int m_active = 0;
+    quint64 m_sink = 0;
+};
+
+Result runWorkload(const Settings &settings, const Workload &workload, QPg::Connection *admin)
+{
+    if (workload.kind == Kind::Unsupported) {
+        Result result;
+        result.workload = workload.name;
+        result.status = u"n/a"_s;
+        result.note = workload.note;
+        return result;
+    }
+    const QString table = tableName(workload.name);
+    try {
+        if (!workload.setup.isEmpty())
+            await(admin->execute(workload.setup.arg(table)));
+        Runner runner(settings, workload);
+        Result result = runner.run();
+        if (!workload.teardown.isEmpty())
+            await(admin->execute(workload.teardown.arg(table)));
+        return result;
+    } catch (...) {
+        Result result;
+        result.workload = workload.name;
+        result.status = u"error"_s;
+        result.errors = 1;
+        result.firstError = errorText(std::current_exception());
+        return result;
+    }
+}
+
+double ms(double ns)
+{
+    return ns / 1e6;
+}
+
+QJsonObject toJson(const Settings &settings, const Result &r)
+{
+    const double seconds = r.seconds > 0 ? r.seconds : 0;
+    QJsonObject o{
+        {u"implementation"_s, u"qpgpool"_s},
+        {u"workload"_s, r.workload},
+        {u"status"_s, r.status},
+        {u"concurrency"_s, settings.concurrency},
+        {u"connections"_s, settings.connections},
+        {u"duration_s"_s, seconds},
+        {u"warmup_s"_s, settings.warmup},
+        {u"ops"_s, double(r.ops)},
+        {u"rows"_s, double(r.rows)},
+        {u"errors"_s, double(r.errors)},
+        {u"ops_per_s"_s, seconds > 0 ? double(r.ops) / seconds : 0.0},
+        {u"rows_per_s"_s, seconds > 0 ? double(r.rows) / seconds : 0.0},
+        {u"latency_ms"_s,
+         QJsonObject{
+             {u"min"_s, ms(double(r.latency.minNs()))},
+             {u"mean"_s, ms(r.latency.meanNs())},
+             {u"p50"_s, ms(r.latency.percentileNs(0.50))},
+             {u"p90"_s, ms(r.latency.percentileNs(0.90))},
+             {u"p99"_s, ms(r.latency.percentileNs(0.99))},
+             {u"p99_9"_s, ms(r.latency.percentileNs(0.999))},
+             {u"max"_s, ms(double(r.latency.maxNs()))},
+         }},
+        {u"caller_ops_min"_s, double(r.callerOpsMin)},
+        {u"caller_ops_max"_s, double(r.callerOpsMax)},
+        {u"acquire_wait_ms"_s,
+         QJsonObject{{u"p50"_s, r.poolStats.acquireWaitP50Ms}, {u"p99"_s, r.poolStats.acquireWaitP99Ms}}},
+        {u"details"_s, u"QPgPool %1, reset policy %2"_s.arg(QStringLiteral(QPGPOOL_VERSION), settings.resetPolicyName)},
+    };
+    if (!r.note.isEmpty())
+        o.insert(u"note"_s, r.note);
+    if (!r.firstError.isEmpty())
+        o.insert(u"error"_s, r.firstError);
+    return o;
+}
+
+void printHuman(const Settings &settings, const Result &r)
+{
+    if (r.status == u"n/a") {
+        out() << qSetFieldWidth(16) << Qt::left << r.workload << qSetFieldWidth(0) << u"n/a ("_s << r.note << u")\n"_s;
+        return;
+    }
+    const double seconds = r.seconds > 0 ? r.seconds : 1;
+    out() << qSetFieldWidth(16) << Qt::left << r.workload << qSetFieldWidth(0)
+          << u"%1 ops/s  %2 rows/s  p50 %3 ms  p99 %4 ms  p99.9 %5 ms  (%6 callers / %7 connections, %8 ops)"_s
+                 .arg(double(r.ops) / seconds, 0, 'f', 0)
+                 .arg(double(r.rows) / seconds, 0, 'f', 0)
+                 .arg(ms(r.latency.percentileNs(0.50)), 0, 'f', 3)
+                 .arg(ms(r.latency.percentileNs(0.99)), 0, 'f', 3)
+                 .arg(ms(r.latency.percentileNs(0.999)), 0, 'f', 3)
+                 .arg(settings.concurrency)
+                 .arg(settings.connections)
+                 .arg(r.ops);
+    if (r.errors)
+        out() << u"  ERRORS: %1 (%2)"_s.arg(r.errors).arg(r.firstError);
+    out() << u'\n';
+    out().flush();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"qpgpool-bench"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Runs the MagicStack/pgbench workloads and the pool workloads through QPg::Pool."_s);
+    parser.addHelpOption();
+    const QCommandLineOption dsnOption(u"dsn"_s, u"libpq connection string of the server."_s, u"dsn"_s);
+    const QCommandLineOption stateOption(u"state-file"_s,
+                                         u"Read the DSN from a private cluster's state file."_s, u"file"_s);
+    const QCommandLineOption durationOption(u"duration"_s, u"Measured seconds per workload (30)."_s, u"s"_s,
+                                            u"30"_s);
+    const QCommandLineOption warmupOption(u"warmup"_s, u"Warm-up seconds per workload (5)."_s, u"s"_s, u"5"_s);
+    const QCommandLineOption concurrencyOption(u"concurrency"_s, u"Concurrent callers M (10)."_s, u"m"_s, u"10"_s);
+    const QCommandLineOption connectionsOption(u"connections"_s, u"Pool size N (10)."_s, u"n"_s, u"10"_s);
+    const QCommandLineOption workloadOption(u"workload"_s, u"Workloads to run, comma-separated (all)."_s,
+                                            u"names"_s);
+    const QCommandLineOption resetOption(u"reset-policy"_s,
+                                         u"smart (default), always (asyncpg's reset), discard, rollback."_s,
+                                         u"policy"_s, u"smart"_s);
+    const QCommandLineOption jsonOption(u"json"_s, u"One JSON object per workload and line."_s);
+    const QCommandLineOption smokeOption(u"smoke"_s,
+                                         u"Each workload for 0.3 s without warm-up; exit 0 when all ran."_s);
+    const QCommandLineOption listOption(u"list"_s, u"List the workloads."_s);
+    const QCommandLineOption startOption(u"start-cluster"_s,
+                                         u"Start a private PostgreSQL, write its state file, exit."_s, u"file"_s);
+    const QCommandLineOption stopOption(u"stop-cluster"_s, u"Stop the cluster named by a state file."_s,
+                                        u"file"_s);
+    parser.addOptions({dsnOption, stateOption, durationOption, warmupOption, concurrencyOption, connectionsOption,
+                       workloadOption, resetOption, jsonOption, smokeOption, listOption, startOption, stopOption});
+    parser.process(app);
+
+    if (parser.isSet(startOption))
+        return BenchServer::startCluster(parser.value(startOption));
+    if (parser.isSet(stopOption))
+        return BenchServer::stopCluster(parser.value(stopOption));
+    if (parser.isSet(listOption)) {
+        for (const Workload &w : workloads())
+            out() << w.name << (w.kind == Kind::Unsupported ? u"  (n/a: "_s + w.note + u')' : QString()) << u'\n';
+        return 0;
+    }
+
+    Settings settings;
+    bool ok = true;
+    settings.duration = parser.value(durationOption).toDouble(&ok);
+    bool ok2 = true, ok3 = true, ok4 = true;
+    settings.warmup = parser.value(warmupOption).toDouble(&ok2);
+    settings.concurrency = parser.value(concurrencyOption).toInt(&ok3);
+    settings.connections = parser.value(connectionsOption).toInt(&ok4);
+    if (!ok || !ok2 || !ok3 || !ok4 || settings.duration <= 0 || settings.warmup < 0 || settings.concurrency < 1
+        || settings.connections < 1) {
+        err() << "qpgpool-bench: bad --duration, --warmup, --concurrency or --connections" << Qt::endl;
+        return 2;
+    }
+    if (parser.isSet(smokeOption)) {
+        settings.duration = 0.3;
+        settings.warmup = 0;
+    }
+    const QString policy = parser.value(resetOption);
+    if (policy == u"smart")
+        settings.resetPolicy = QPg::ResetPolicy::Smart;
+    else if (policy == u"always")
+        settings.resetPolicy = QPg::ResetPolicy::Always;
+    else if (policy == u"discard")
+        settings.resetPolicy = QPg::ResetPolicy::DiscardAll;
+    else if (policy == u"rollback")
+        settings.resetPolicy = QPg::ResetPolicy::RollbackOnly;
+    else {
+        err() << "qpgpool-bench: unknown --reset-policy " << policy << Qt::endl;
+        return 2;
+    }
+    settings.resetPolicyName = policy;
+
+    QList<const Workload *> selected;
+    if (parser.isSet(workloadOption)) {
+        for (const QString &value : parser.values(workloadOption)) {
+            for (const QString &name : value.split(u',', Qt::SkipEmptyParts)) {
+                const Workload *w = findWorkload(name.trimmed());
+                if (!w) {
+                    err() << "qpgpool-bench: unknown workload " << name << " (see --list)" << Qt::endl;
+                    return 2;
+                }
+                selected.append(w);
+            }
+        }
+    } else {
+        for (const Workload &w : workloads())
+            selected.append(&w);
+    }
+
+    BenchServer server;
+    QString error;
+    if (!server.resolve(parser.value(dsnOption), parser.value(stateOption), &error)) {
+        err() << "qpgpool-bench: no server: " << error << Qt::endl;
+        return 1;
+    }
+    settings.dsn = server.dsn();
+
+    QPg::Connection admin(settings.dsn);
+    try {
+        await(admin.open());
+    } catch (...) {
+        err() << "qpgpool-bench: cannot connect to " << settings.dsn << ": " << errorText(std::current_exception())
+              << Qt::endl;
+        return 1;
+    }
+
+    const bool json = parser.isSet(jsonOption);
+    int status = 0;
+    for (const Workload *w : selected) {
+        const Result result = runWorkload(settings, *w, &admin);
+        if (result.status == u"error")
+            status = 1;
+        if (json) {
+            out() << QJsonDocument(toJson(settings, result)).toJson(QJsonDocument::Compact) << u'\n';
+            out().flush();
+        } else {
+            printHuman(settings, result);
+        }
+    }
+    await(admin.close());
+    return status;
+}

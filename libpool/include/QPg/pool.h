@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QPg/pooledconnection.h>
+#include <QPg/pooloptions.h>
+#include <QPg/poolstats.h>
+#include <QPg/qpgpool_export.h>
+
+#include <QtCore/QObject>
+
+namespace QPg {
+
+class PoolPrivate;
+
+struct AcquireOptions
+{
+    // Overrides PoolOptions::acquireTimeout; zero waits without limit. Covers the wait, the
+    // connect and the setup hook.
+    std::optional<std::chrono::milliseconds> timeout;
+    // Who holds the connection, shown in connectionInfo() and leak reports.
+    QString tag;
+};
+
+// A pool of PostgreSQL connections with asyncpg's semantics, driven by the event loop of the thread
+// it lives in. Waiters are served first come, first served; minSize is a maintained floor; idle
+// connections are watched and replaced when they die. See docs/POOL.md for every difference from
+// asyncpg.
+class QPGPOOL_EXPORT Pool : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Pool(const PoolOptions &options, QObject *parent = nullptr);
+    // Terminates: every connection is closed at once.
+    ~Pool() override;
+
+    // Opens minSize connections: the first alone (so a bad DSN fails fast), the rest concurrently.
+    // On failure everything opened is closed again and open() may be retried.
+    QFuture<void> open();
+    bool isOpen() const;
+
+    QFuture<PooledConnection> acquire(const AcquireOptions &options = {});
+    // Same as connection.release(). Releasing a connection of another pool is an InterfaceError.
+    QFuture<void> release(const PooledConnection &connection);
+
+    // One-shot helpers: acquire, run, release.
+    QFuture<QString> execute(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {},
+                             const AcquireOptions &acquireOptions = {});
+    QFuture<RecordList> fetch(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {},
+                              const AcquireOptions &acquireOptions = {});
+    QFuture<Record> fetchRow(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {},
+                             const AcquireOptions &acquireOptions = {});
+    QFuture<QVariant> fetchValue(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {},
+                                 const AcquireOptions &acquireOptions = {});
+
+    template<typename... Args>
+        requires QueryArguments<Args...>
+    QFuture<QString> execute(const QString &sql, Args &&...args)
+    {
+        return execute(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+    template<typename... Args>
+        requires QueryArguments<Args...>
+    QFuture<RecordList> fetch(const QString &sql, Args &&...args)
+    {
+        return fetch(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+    template<typename... Args>
+        requires QueryArguments<Args...>
+    QFuture<Record> fetchRow(const QString &sql, Args &&...args)
+    {
+        return fetchRow(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+    template<typename... Args>
+        requires QueryArguments<Args...>
+    QFuture<QVariant> fetchValue(const QString &sql, Args &&...args)
+    {
+        return fetchValue(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+
+    // Graceful: new acquires and queued waiters fail with PoolClosedError at once, idle connections
+    // close, acquired ones close when released; after the timeout (PoolOptions::closeTimeout when
+    // not given) the rest are terminated.
+    QFuture<void> close();
+    QFuture<void> close(std::chrono::milliseconds timeout);
+    // Immediate: waiters and running queries fail, every connection is closed now.
+    void terminate();
+    bool isClosing() const; // closing or closed
+
+    // Idle connections are replaced now, acquired ones when released.
+    void expireConnections();
+    // Replaces the connect options (not merged) for connections opened from now on.
+    void setConnectArgs(const ConnectOptions &options);
+    void resize(int minSize, int maxSize);
+
+    int size() const;
+    int minSize() const;
+    int maxSize() const;
+    int idleSize() const;
+    int waitingCount() const;
+    PoolStats stats() const;
+    QList<ConnectionInfo> connectionInfo() const;
+    const PoolOptions &options() const;
+
+Q_SIGNALS:
+    void countsChanged(int size, int idle, int active, int waiting);
+    void connectionOpened(quint64 id, int backendPid);
+    void connectionClosed(quint64 id, int backendPid, QPg::CloseReason reason);
+    void connectFailed(const QString &message);
+    void acquireTimedOut(const QString &tag);
+    void leakDetected(quint64 id, const QString &holder, qint64 heldMs);
+    void leakReturned(quint64 id, const QString &holder, qint64 heldMs);
+    void closing();
+    void closed();
+
+private:
+    friend class PoolPrivate;
+    friend class PoolLease;
+    friend class PooledConnection;
+    std::unique_ptr<PoolPrivate> const d;
+};
+
+} // namespace QPg

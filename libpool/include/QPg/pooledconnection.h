@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QPg/connection.h>
+#include <QPg/qpgpool_export.h>
+
+#include <memory>
+
+namespace QPg {
+
+class PoolLease;
+
+// A connection acquired from a Pool. Copies share one lease; the connection goes back to the pool
+// when release() is called or the last copy is destroyed (note that a QFuture holding the acquire
+// result is such a copy). After release every method fails with ConnectionReleasedError, and
+// release() again does nothing. Safe to use from any thread: calls run in the pool's thread.
+class QPGPOOL_EXPORT PooledConnection
+{
+public:
+    PooledConnection();
+    ~PooledConnection();
+    PooledConnection(const PooledConnection &other);
+    PooledConnection &operator=(const PooledConnection &other);
+    PooledConnection(PooledConnection &&other) noexcept;
+    PooledConnection &operator=(PooledConnection &&other) noexcept;
+
+    bool isValid() const { return bool(m_lease); }
+    bool isReleased() const;
+    // The underlying connection, or nullptr after release. Only for the pool's thread.
+    Connection *connection() const;
+
+    QFuture<QString> execute(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
+    QFuture<RecordList> fetch(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
+    QFuture<Record> fetchRow(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
+    QFuture<QVariant> fetchValue(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
+
+    template<typename... Args>
+        requires QueryArguments<Args...>
+    QFuture<QString> execute(const QString &sql, Args &&...args)
+    {
+        return execute(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+    template<typename... Args>
+        requires QueryArguments<Args...>
+    QFuture<RecordList> fetch(const QString &sql, Args &&...args)
+    {
+        return fetch(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+    template<typename... Args>
+        requires QueryArguments<Args...>
+    QFuture<Record> fetchRow(const QString &sql, Args &&...args)
+    {
+        return fetchRow(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+    template<typename... Args>
+        requires QueryArguments<Args...>
+    QFuture<QVariant> fetchValue(const QString &sql, Args &&...args)
+    {
+        return fetchValue(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
+    }
+
+    // Returns the connection to the pool (reset included); finishes when it is back.
+    QFuture<void> release() const;
+
+private:
+    friend class Pool;
+    friend class PoolPrivate;
+    explicit PooledConnection(std::shared_ptr<PoolLease> lease);
+    std::shared_ptr<PoolLease> m_lease;
+};
+
+} // namespace QPg
+
+Q_DECLARE_METATYPE(QPg::PooledConnection)

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+//
+//  W A R N I N G
+//  -------------
+// This file is not part of the QPgPool API. It may change without notice.
+#pragma once
+
+#include <QtCore/QFutureWatcher>
+#include <QtCore/QPromise>
+#include <QtCore/QThread>
+
+#include <functional>
+#include <memory>
+
+namespace QPg::Private {
+
+// Calls done(future) in context's thread once future has finished (at once if it already has).
+// Nothing is called when context is destroyed first.
+template<typename T>
+void whenFinished(const QFuture<T> &future, QObject *context, std::function<void(const QFuture<T> &)> done)
+{
+    if (future.isFinished() && QThread::currentThread() == context->thread()) {
+        done(future);
+        return;
+    }
+    auto *watcher = new QFutureWatcher<T>(context);
+    QObject::connect(watcher, &QFutureWatcherBase::finished, context, [watcher, done = std::move(done)] {
+        watcher->deleteLater();
+        done(watcher->future());
+    });
+    watcher->setFuture(future);
+}
+
+// Completes promise with the outcome of a finished future (its result or its error).
+template<typename T>
+void settle(QPromise<T> &promise, const QFuture<T> &finished)
+{
+    try {
+        if constexpr (std::is_void_v<T>) {
+            QFuture<T> copy = finished;
+            copy.waitForFinished(); // rethrows a stored error
+        } else {
+            promise.addResult(finished.result());
+        }
+    } catch (const QException &e) {
+        promise.setException(e);
+    } catch (...) {
+        promise.setException(std::current_exception());
+    }
+    promise.finish();
+}
+
+// Runs call in context's thread and hands its future back to the calling thread: the pool and its
+// connections live in one thread, callers may be anywhere.
+template<typename T>
+QFuture<T> runInThreadOf(QObject *context, std::function<QFuture<T>()> call)
+{
+    if (QThread::currentThread() == context->thread())
+        return call();
+    auto promise = std::make_shared<QPromise<T>>();
+    promise->start();
+    QFuture<T> future = promise->future();
+    QMetaObject::invokeMethod(
+        context,
+        [context, promise, call = std::move(call)] {
+            whenFinished<T>(call(), context, [promise](const QFuture<T> &f) { settle(*promise, f); });
+        },
+        Qt::QueuedConnection);
+    return future;
+}
+
+} // namespace QPg::Private

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+#include <QPg/pooledconnection.h>
+
+#include "marshal_p.h"
+#include "operation_p.h"
+#include "pool_p.h"
+
+namespace QPg {
+
+namespace {
+
+ConnectionReleasedError releasedError(const char *method)
+{
+    return ConnectionReleasedError(QStringLiteral("cannot call PooledConnection::%1(): the connection has been "
+                                                  "released back to the pool")
+                                       .arg(QLatin1StringView(method)));
+}
+
+// Runs call on the lease's connection in the pool's thread, or fails when the lease is over.
+template<typename T>
+QFuture<T> onConnection(const std::shared_ptr<PoolLease> &lease, const char *method,
+                        std::function<QFuture<T>(Connection *)> call)
+{
+    if (!lease || !lease->pool)
+        return Private::failedFuture<T>(releasedError(method));
+    return Private::runInThreadOf<T>(lease->pool.data(), [lease, method, call] {
+        if (lease->released || !lease->connection)
+            return Private::failedFuture<T>(releasedError(method));
+        return call(lease->connection.data());
+    });
+}
+
+} // namespace
+
+PooledConnection::PooledConnection() = default;
+PooledConnection::~PooledConnection() = default;
+PooledConnection::PooledConnection(const PooledConnection &other) = default;
+PooledConnection &PooledConnection::operator=(const PooledConnection &other) = default;
+PooledConnection::PooledConnection(PooledConnection &&other) noexcept = default;
+PooledConnection &PooledConnection::operator=(PooledConnection &&other) noexcept = default;
+
+PooledConnection::PooledConnection(std::shared_ptr<PoolLease> lease)
+    : m_lease(std::move(lease))
+{
+}
+
+bool PooledConnection::isReleased() const
+{
+    return !m_lease || m_lease->released || !m_lease->connection;
+}
+
+Connection *PooledConnection::connection() const
+{
+    return isReleased() ? nullptr : m_lease->connection.data();
+}
+
+QFuture<QString> PooledConnection::execute(const QString &sql, const QVariantList &args, const QueryOptions &options)
+{
+    return onConnection<QString>(m_lease, "execute", [=](Connection *c) { return c->execute(sql, args, options); });
+}
+
+QFuture<RecordList> PooledConnection::fetch(const QString &sql, const QVariantList &args, const QueryOptions &options)
+{
+    return onConnection<RecordList>(m_lease, "fetch", [=](Connection *c) { return c->fetch(sql, args, options); });
+}
+
+QFuture<Record> PooledConnection::fetchRow(const QString &sql, const QVariantList &args, const QueryOptions &options)
+{
+    return onConnection<Record>(m_lease, "fetchRow", [=](Connection *c) { return c->fetchRow(sql, args, options); });
+}
+
+QFuture<QVariant> PooledConnection::fetchValue(const QString &sql, const QVariantList &args, const QueryOptions &options)
+{
+    return onConnection<QVariant>(m_lease, "fetchValue", [=](Connection *c) { return c->fetchValue(sql, args, options); });
+}
+
+QFuture<void> PooledConnection::release() const
+{
+    if (!m_lease || !m_lease->pool)
+        return QtFuture::makeReadyFuture();
+    std::shared_ptr<PoolLease> lease = m_lease;
+    return Private::runInThreadOf<void>(lease->pool.data(), [lease] { return lease->pool->d->release(*lease); });
+}
+
+} // namespace QPg
