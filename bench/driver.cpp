@@ -21,6 +21,7 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
+#include <QtCore/QLoggingCategory>
 #include <QtCore/QTextStream>
 
 #include <chrono>
@@ -264,7 +265,7 @@ private:
                         connection.release().then([this, caller, start](QFuture<void> released) {
                             QMetaObject::invokeMethod(this, [this, caller, start, released] {
                                 try {
-                                    released.waitForFinished(); // rethrows
+                                    QFuture<void>(released).waitForFinished(); // rethrows
                                     finishOp(caller, start, 0);
                                 } catch (...) {
                                     failOp(caller, std::current_exception());
@@ -424,6 +425,8 @@ int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"qpgpool-bench"_s);
+    // The setup's DROP TABLE IF EXISTS notices are no news.
+    QLoggingCategory::setFilterRules(u"qpgpool.notice=false"_s);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

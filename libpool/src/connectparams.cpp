@@ -77,6 +77,7 @@ ConnectParams::ConnectParams(const ConnectOptions &options)
         set("application_name", options.applicationName.toUtf8());
     settings.insert(QStringLiteral("DateStyle"), QStringLiteral("ISO, YMD"));
     settings.insert(QStringLiteral("standard_conforming_strings"), QStringLiteral("on"));
+    settings.insert(QStringLiteral("extra_float_digits"), QStringLiteral("3")); // floats print exactly
     QByteArray startupOptions = value("options");
     for (auto it = settings.cbegin(); it != settings.cend(); ++it) {
         if (!startupOptions.isEmpty())

@@ -269,6 +269,8 @@ void PoolPrivate::adopt(Connection *connection, int openedGeneration)
         const double jitter = options.maxLifetimeJitter * QRandomGenerator::global()->generateDouble();
         e->lifetimeMs = qint64(double(options.maxLifetime.count()) * (1.0 - jitter));
     }
+    // What init() set up is the connection's baseline, not a change to reset on the first release.
+    connection->d->sessionChanged = false;
     entries.insert(e->id, e);
     ++counters.connectionsOpened;
     const quint64 id = e->id;

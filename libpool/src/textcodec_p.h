@@ -27,7 +27,7 @@ EncodedParameter encodeParameter(const QVariant &value);
 // malformed text come back as QString.
 QVariant decodeText(quint32 typeOid, const char *data, int length);
 
-// The SQL name of a built-in type ("int4", "_text" for text[]); the number as text otherwise.
+// The SQL name of a built-in type ("int4", "text[]"); the number as text otherwise.
 QString typeName(quint32 typeOid);
 
 } // namespace QPg::Private

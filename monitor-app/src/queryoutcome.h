@@ -17,7 +17,6 @@ struct QueryOutcome
     bool truncated = false; // more rows than the row limit existed
     double elapsedMs = 0;
 
-    QString errorClass; // e.g. "UndefinedTableError"; empty for non-server errors
     QString message;
     QString sqlState;
     QString severity;

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+#include "monitormetatypes.h"
+
+#include "loadsettings.h"
+#include "monitorevent.h"
+#include "queryoutcome.h"
+#include "queryrequest.h"
+
+#include <QPg/poolstats.h>
+#include <QPg/record.h>
+
+#include <QtCore/QMetaType>
+
+#include <mutex>
+
+namespace QPg::Monitor {
+
+void registerMetaTypes()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        qRegisterMetaType<QPg::PoolStats>();
+        qRegisterMetaType<QPg::ConnectionInfo>();
+        qRegisterMetaType<QList<QPg::ConnectionInfo>>();
+        qRegisterMetaType<QPg::CloseReason>();
+        qRegisterMetaType<QPg::Record>();
+        qRegisterMetaType<QPg::RecordList>();
+        qRegisterMetaType<MonitorEvent>();
+        qRegisterMetaType<LoadSettings>();
+        qRegisterMetaType<QueryRequest>();
+        qRegisterMetaType<QueryOutcome>();
+    });
+}
+
+} // namespace QPg::Monitor
