@@ -287,8 +287,9 @@ private:
     {
         const qint64 end = nowNs();
         m_lastEnd = std::max(m_lastEnd, end);
-        if (m_workload.expectedRows >= 0 ? qint64(rows) != m_workload.expectedRows && m_workload.kind == Kind::Rows
-                                         : rows == 0) {
+        const qint64 expected = m_workload.expectedRows;
+        const bool wrongRows = m_workload.kind == Kind::Rows && (expected >= 0 ? qint64(rows) != expected : rows == 0);
+        if (wrongRows) {
             ++m_result.errors;
             if (m_result.firstError.isEmpty())
                 m_result.firstError = u"expected %1 rows, got %2"_s.arg(m_workload.expectedRows).arg(rows);

@@ -421,7 +421,7 @@ void tst_Connection::idleConnectionNoticesServerClose()
     auto con = openConnection();
     QSignalSpy lost(con.get(), &QPg::Connection::connectionLost);
     QVERIFY(await(admin->fetchValue(u"SELECT pg_terminate_backend($1)"_s, con->backendPid())).toBool());
-    QVERIFY(lost.wait(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(lost.count(), 1, 10000); // may arrive while the admin query is awaited
     QCOMPARE(con->state(), QPg::Connection::State::Closed);
 }
 

@@ -1,0 +1,3 @@
+-- SPDX-License-Identifier: MIT
+-- MagicStack/pgbench 7-oneplusone.
+SELECT 1+1;

@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Turns the results of run-benchmarks.sh into the comparison table.
+
+Input lines: <row label> TAB <round> TAB <JSON object of a benchmark program>. Each cell is the
+median over the rounds; a ratio is computed per round (ours and the peer ran back to back) and shown
+as its median with the min-max spread over the rounds.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+
+IMPLEMENTATIONS = ("qpgpool", "asyncpg", "psycopg", "pgbench")
+HEADERS = {"qpgpool": "QPgPool", "asyncpg": "asyncpg", "psycopg": "psycopg", "pgbench": "pgbench"}
+
+
+def fmt_rate(value):
+    if value is None:
+        return "—"
+    if value >= 100000:
+        return "%.0fk" % (value / 1000)
+    if value >= 10000:
+        return "%.1fk" % (value / 1000)
+    if value >= 1000:
+        return "%.2fk" % (value / 1000)
+    return "%.0f" % value
+
+
+def fmt_ratio(ratios):
+    if not ratios:
+        return "—"
+    return "%.2f× (%.2f–%.2f)" % (statistics.median(ratios), min(ratios), max(ratios))
+
+
+def load(path):
+    rows = {}  # label -> impl -> round -> json
+    order = []
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            label, rnd, payload = line.split("\t", 2)
+            try:
+                o = json.loads(payload)
+            except json.JSONDecodeError:
+                continue
+            if label not in rows:
+                rows[label] = {}
+                order.append(label)
+            rows[label].setdefault(o["implementation"], {})[int(rnd)] = o
+    return order, rows
+
+
+def cell(results):
+    """Median ops/s of the ok runs, 'n/a' or 'error'."""
+    if not results:
+        return None, "—"
+    ok = [o["ops_per_s"] for o in results.values() if o["status"] == "ok"]
+    if ok:
+        return statistics.median(ok), fmt_rate(statistics.median(ok))
+    statuses = {o["status"] for o in results.values()}
+    return None, ("n/a" if "n/a" in statuses else "error")
+
+
+def ratios(ours, peer):
+    out = []
+    for rnd, o in (ours or {}).items():
+        p = (peer or {}).get(rnd)
+        if o["status"] == "ok" and p and p["status"] == "ok" and p["ops_per_s"] > 0:
+            out.append(o["ops_per_s"] / p["ops_per_s"])
+    return out
+
+
+def markdown_table(header, lines):
+    widths = [max(len(header[i]), *(len(l[i]) for l in lines)) for i in range(len(header))]
+    def row(cells):
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([row(header), sep] + [row(l) for l in lines])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("results")
+    p.add_argument("--latency", action="store_true", help="also print the latency table")
+    args = p.parse_args()
+    order, rows = load(args.results)
+
+    header = ["workload"] + [HEADERS[i] + " ops/s" for i in IMPLEMENTATIONS] + ["ours/asyncpg", "ours/pgbench"]
+    lines = []
+    errors = []
+    for label in order:
+        r = rows[label]
+        cells = [label]
+        for impl in IMPLEMENTATIONS:
+            cells.append(cell(r.get(impl))[1])
+            for o in (r.get(impl) or {}).values():
+                if o["status"] == "error":
+                    errors.append("%s / %s: %s" % (label, impl, o.get("error", "?")))
+        cells.append(fmt_ratio(ratios(r.get("qpgpool"), r.get("asyncpg"))))
+        cells.append(fmt_ratio(ratios(r.get("qpgpool"), r.get("pgbench"))))
+        lines.append(cells)
+    print(markdown_table(header, lines))
+
+    if args.latency:
+        print()
+        lh = ["workload"] + [HEADERS[i] + " p50 / p99 / p99.9 ms" for i in IMPLEMENTATIONS[:3]]
+        ll = []
+        for label in order:
+            cells = [label]
+            for impl in IMPLEMENTATIONS[:3]:
+                ok = [o for o in (rows[label].get(impl) or {}).values() if o["status"] == "ok"]
+                if not ok:
+                    cells.append("—")
+                    continue
+                med = lambda k: statistics.median(o["latency_ms"][k] for o in ok)  # noqa: E731
+                cells.append("%.3f / %.3f / %.3f" % (med("p50"), med("p99"), med("p99_9")))
+            ll.append(cells)
+        print(markdown_table(lh, ll))
+
+    if errors:
+        print()
+        print("Errors:")
+        for e in sorted(set(errors)):
+            print("  " + e)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: MIT
+#include "mainwindow.h"
+
+#include "chartswidget.h"
+#include "connectionsmodel.h"
+#include "controlspanel.h"
+#include "eventlogmodel.h"
+#include "eventlogwidget.h"
+#include "monitorsession.h"
+#include "queryrunnerwidget.h"
+
+#include <QtCore/QSortFilterProxyModel>
+#include <QtWidgets/QApplication>
+#include <QtWidgets/QComboBox>
+#include <QtWidgets/QDockWidget>
+#include <QtWidgets/QFileDialog>
+#include <QtWidgets/QHeaderView>
+#include <QtWidgets/QLabel>
+#include <QtWidgets/QMenuBar>
+#include <QtWidgets/QMessageBox>
+#include <QtWidgets/QSplitter>
+#include <QtWidgets/QStatusBar>
+#include <QtWidgets/QTabWidget>
+#include <QtWidgets/QTableView>
+#include <QtWidgets/QToolBar>
+
+// Outside any namespace, as Q_INIT_RESOURCE requires; the icons live in the static core library.
+static void initMonitorResources()
+{
+    Q_INIT_RESOURCE(qpgpool_monitor);
+}
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace QPg::Monitor {
+
+MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
+    : QMainWindow(parent)
+    , m_session(session)
+{
+    initMonitorResources();
+    setObjectName(u"mainWindow"_s);
+    setWindowIcon(QIcon(u":/icons/qpgpool-monitor.svg"_s));
+    setWindowTitle(u"QPgPool Monitor"_s);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(u"tabs"_s);
+    m_tabs->setDocumentMode(true);
+
+    // Dashboard tab: charts over the connections table.
+    m_charts = new ChartsWidget(this);
+    m_charts->setObjectName(u"charts"_s);
+    m_connections = new ConnectionsModel(this);
+    m_connectionsProxy = new QSortFilterProxyModel(this);
+    m_connectionsProxy->setSourceModel(m_connections);
+    m_connectionsProxy->setSortRole(ConnectionsModel::SortRole);
+    m_connectionsView = new QTableView(this);
+    m_connectionsView->setObjectName(u"connectionsView"_s);
+    m_connectionsView->setModel(m_connectionsProxy);
+    m_connectionsView->setSortingEnabled(true);
+    m_connectionsView->sortByColumn(ConnectionsModel::Id, Qt::AscendingOrder);
+    m_connectionsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_connectionsView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_connectionsView->setWordWrap(false);
+    m_connectionsView->setAlternatingRowColors(true);
+    m_connectionsView->verticalHeader()->hide();
+    m_connectionsView->verticalHeader()->setDefaultSectionSize(m_connectionsView->fontMetrics().height() + 4);
+    m_connectionsView->horizontalHeader()->setStretchLastSection(true);
+    m_connectionsView->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    m_connectionsView->horizontalHeader()->resizeSection(ConnectionsModel::CurrentQuery, 320);
+
+    auto *dashboard = new QSplitter(Qt::Vertical, this);
+    dashboard->setObjectName(u"dashboard"_s);
+    dashboard->addWidget(m_charts);
+    dashboard->addWidget(m_connectionsView);
+    dashboard->setStretchFactor(0, 3);
+    dashboard->setStretchFactor(1, 1);
+    m_tabs->addTab(dashboard, u"Dashboard"_s);
+
+    m_queryRunner = new QueryRunnerWidget(session, this);
+    m_queryRunner->setObjectName(u"queryRunner"_s);
+    m_tabs->addTab(m_queryRunner, u"Query runner"_s);
+    setCentralWidget(m_tabs);
+
+    // Docks: controls on the left, the event log at the bottom.
+    m_controls = new ControlsPanel(session, this);
+    m_controls->setObjectName(u"controls"_s);
+    auto *controlsDock = new QDockWidget(u"Controls"_s, this);
+    controlsDock->setObjectName(u"controlsDock"_s);
+    controlsDock->setWidget(m_controls);
+    addDockWidget(Qt::LeftDockWidgetArea, controlsDock);
+
+    m_eventLog = new EventLogModel(this);
+    m_eventLogWidget = new EventLogWidget(m_eventLog, this);
+    auto *eventDock = new QDockWidget(u"Event log"_s, this);
+    eventDock->setObjectName(u"eventDock"_s);
+    eventDock->setWidget(m_eventLogWidget);
+    addDockWidget(Qt::BottomDockWidgetArea, eventDock);
+    resizeDocks({eventDock}, {170}, Qt::Vertical);
+
+    // Chart toolbar: window, pause, exports.
+    auto *toolbar = addToolBar(u"Charts"_s);
+    toolbar->setObjectName(u"chartsToolbar"_s);
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->addWidget(new QLabel(u" Window "_s, toolbar));
+    m_window = new QComboBox(toolbar);
+    m_window->setObjectName(u"windowCombo"_s);
+    m_window->addItem(u"30 s"_s, 30);
+    m_window->addItem(u"1 min"_s, 60);
+    m_window->addItem(u"5 min"_s, 300);
+    m_window->setCurrentIndex(1);
+    connect(m_window, &QComboBox::currentIndexChanged, this,
+            [this](int index) { m_charts->setWindowSeconds(m_window->itemData(index).toInt()); });
+    toolbar->addWidget(m_window);
+    m_pause = toolbar->addAction(QIcon(u":/icons/pause.svg"_s), u"Pause"_s);
+    m_pause->setObjectName(u"pauseAction"_s);
+    m_pause->setCheckable(true);
+    m_pause->setToolTip(u"Freeze the charts (sampling goes on); drag and zoom while paused"_s);
+    connect(m_pause, &QAction::toggled, this, [this](bool paused) {
+        m_charts->setPaused(paused);
+        m_pause->setText(paused ? u"Resume"_s : u"Pause"_s);
+        m_pause->setIcon(QIcon(paused ? u":/icons/play.svg"_s : u":/icons/pause.svg"_s));
+    });
+    toolbar->addSeparator();
+    QAction *png = toolbar->addAction(QIcon(u":/icons/export.svg"_s), u"Export PNG…"_s, this, &MainWindow::exportPng);
+    png->setObjectName(u"exportPngAction"_s);
+    QAction *csv = toolbar->addAction(QIcon(u":/icons/export.svg"_s), u"Export CSV…"_s, this, &MainWindow::exportCsv);
+    csv->setObjectName(u"exportCsvAction"_s);
+
+    auto *fileMenu = menuBar()->addMenu(u"&File"_s);
+    fileMenu->addAction(png);
+    fileMenu->addAction(csv);
+    fileMenu->addSeparator();
+    fileMenu->addAction(u"&Quit"_s, QKeySequence::Quit, qApp, &QApplication::quit);
+    auto *viewMenu = menuBar()->addMenu(u"&View"_s);
+    viewMenu->addAction(controlsDock->toggleViewAction());
+    viewMenu->addAction(eventDock->toggleViewAction());
+    viewMenu->addAction(m_pause);
+
+    m_stateLabel = new QLabel(this);
+    m_stateLabel->setObjectName(u"statusPoolState"_s);
+    m_statsLabel = new QLabel(this);
+    m_statsLabel->setObjectName(u"statusStats"_s);
+    statusBar()->addWidget(m_stateLabel, 1);
+    statusBar()->addPermanentWidget(m_statsLabel);
+
+    connect(session, &MonitorSession::snapshot, this, &MainWindow::onSnapshot);
+    connect(session, &MonitorSession::poolStateChanged, this, &MainWindow::onPoolState);
+    connect(session, &MonitorSession::event, m_eventLog, &EventLogModel::append);
+    onPoolState(session->poolState(), session->maskedDsn());
+    resize(1280, 860);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::onSnapshot(double time, const QPg::PoolStats &stats, const QList<QPg::ConnectionInfo> &connections)
+{
+    const StatsSample sample = m_rates.add(time, stats);
+    m_charts->addSample(sample);
+    m_connections->setConnections(connections);
+    m_statsLabel->setText(u"size %1 · idle %2 · active %3 · waiting %4 · %5 queries/s · p99 wait %6 ms"_s.arg(sample.size)
+                              .arg(sample.idle)
+                              .arg(sample.active)
+                              .arg(sample.waiting)
+                              .arg(sample.queriesPerSecond, 0, 'f', 0)
+                              .arg(sample.waitP99Ms, 0, 'f', 2));
+}
+
+void MainWindow::onPoolState(PoolController::PoolState state, const QString &maskedDsn)
+{
+    m_stateLabel->setText(u"Pool %1 — %2"_s.arg(PoolController::stateName(state),
+                                                  maskedDsn.isEmpty() ? u"(libpq defaults)"_s : maskedDsn));
+    setWindowTitle(maskedDsn.isEmpty() ? u"QPgPool Monitor"_s : u"QPgPool Monitor — %1"_s.arg(maskedDsn));
+}
+
+bool MainWindow::saveScreenshot(const QString &fileName)
+{
+    return grab().save(fileName, "PNG");
+}
+
+void MainWindow::exportPng()
+{
+    const QString file = QFileDialog::getSaveFileName(this, u"Export charts as PNG"_s, u"qpgpool-charts.png"_s,
+                                                      u"PNG images (*.png)"_s);
+    if (file.isEmpty())
+        return;
+    if (!m_charts->savePng(file))
+        QMessageBox::warning(this, u"Export PNG"_s, u"Could not write %1."_s.arg(file));
+}
+
+void MainWindow::exportCsv()
+{
+    const QString file = QFileDialog::getSaveFileName(this, u"Export series as CSV"_s, u"qpgpool-series.csv"_s,
+                                                      u"CSV files (*.csv)"_s);
+    if (file.isEmpty())
+        return;
+    QString error;
+    if (!m_charts->exportCsv(file, &error))
+        QMessageBox::warning(this, u"Export CSV"_s, u"Could not write %1: %2"_s.arg(file, error));
+}
+
+} // namespace QPg::Monitor

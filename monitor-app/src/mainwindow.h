@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "poolcontroller.h"
+#include "ratecalculator.h"
+
+#include <QtWidgets/QMainWindow>
+
+class QAction;
+class QComboBox;
+class QLabel;
+class QSortFilterProxyModel;
+class QTableView;
+class QTabWidget;
+
+namespace QPg::Monitor {
+
+class ChartsWidget;
+class ConnectionsModel;
+class ControlsPanel;
+class EventLogModel;
+class EventLogWidget;
+class MonitorSession;
+class QueryRunnerWidget;
+
+// The dashboard window: charts and the connections table on the first tab, the query runner on the
+// second, pool controls and the event log in docks. It only reads snapshots from the session; every
+// action is queued to the worker thread.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+public:
+    explicit MainWindow(MonitorSession *session, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    ChartsWidget *charts() const { return m_charts; }
+    ConnectionsModel *connectionsModel() const { return m_connections; }
+    QTableView *connectionsView() const { return m_connectionsView; }
+    ControlsPanel *controls() const { return m_controls; }
+    EventLogModel *eventLogModel() const { return m_eventLog; }
+    EventLogWidget *eventLogWidget() const { return m_eventLogWidget; }
+    QueryRunnerWidget *queryRunner() const { return m_queryRunner; }
+    QTabWidget *tabs() const { return m_tabs; }
+    QAction *pauseAction() const { return m_pause; }
+
+    // Renders the whole window (as shown) to a PNG.
+    bool saveScreenshot(const QString &fileName);
+
+private:
+    void onSnapshot(double time, const QPg::PoolStats &stats, const QList<QPg::ConnectionInfo> &connections);
+    void onPoolState(PoolController::PoolState state, const QString &maskedDsn);
+    void exportPng();
+    void exportCsv();
+
+    MonitorSession *m_session;
+    RateCalculator m_rates;
+    QTabWidget *m_tabs;
+    ChartsWidget *m_charts;
+    ConnectionsModel *m_connections;
+    QSortFilterProxyModel *m_connectionsProxy;
+    QTableView *m_connectionsView;
+    ControlsPanel *m_controls;
+    EventLogModel *m_eventLog;
+    EventLogWidget *m_eventLogWidget;
+    QueryRunnerWidget *m_queryRunner;
+    QComboBox *m_window;
+    QAction *m_pause;
+    QLabel *m_stateLabel;
+    QLabel *m_statsLabel;
+};
+
+} // namespace QPg::Monitor

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+#include "queryrunnerwidget.h"
+
+#include "monitorsession.h"
+#include "recordtablemodel.h"
+#include "sqlhighlighter.h"
+#include "theme.h"
+
+#include <QtGui/QFontDatabase>
+#include <QtGui/QKeySequence>
+#include <QtGui/QShortcut>
+#include <QtGui/QTextBlock>
+#include <QtWidgets/QCheckBox>
+#include <QtWidgets/QHBoxLayout>
+#include <QtWidgets/QHeaderView>
+#include <QtWidgets/QLabel>
+#include <QtWidgets/QListWidget>
+#include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QPushButton>
+#include <QtWidgets/QSpinBox>
+#include <QtWidgets/QSplitter>
+#include <QtWidgets/QTableView>
+#include <QtWidgets/QTableWidget>
+#include <QtWidgets/QTextBrowser>
+#include <QtWidgets/QVBoxLayout>
+
+using namespace Qt::Literals::StringLiterals;
+
+namespace QPg::Monitor {
+
+namespace {
+constexpr int MaxHistory = 100;
+enum ParameterColumn { ParameterName, ParameterValue, ParameterNull };
+} // namespace
+
+QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
+    : QWidget(parent)
+    , m_session(session)
+    , m_editor(new QPlainTextEdit(this))
+    , m_highlighter(new SqlHighlighter(m_editor->document()))
+    , m_parameters(new QTableWidget(0, 3, this))
+    , m_run(new QPushButton(QIcon(u":/icons/play.svg"_s), u"Run"_s, this))
+    , m_rowLimit(new QSpinBox(this))
+    , m_status(new QLabel(this))
+    , m_error(new QTextBrowser(this))
+    , m_results(new RecordTableModel(this))
+    , m_resultView(new QTableView(this))
+    , m_history(new QListWidget(this))
+{
+    m_editor->setObjectName(u"sqlEditor"_s);
+    m_editor->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_editor->setPlaceholderText(u"SELECT * FROM orders WHERE customer_id = $1\n\nCtrl+Enter runs the query."_s);
+    m_editor->setTabChangesFocus(false);
+
+    m_parameters->setObjectName(u"parametersTable"_s);
+    m_parameters->setHorizontalHeaderLabels({u"Parameter"_s, u"Value"_s, u"NULL"_s});
+    m_parameters->verticalHeader()->hide();
+    m_parameters->horizontalHeader()->setSectionResizeMode(ParameterValue, QHeaderView::Stretch);
+    m_parameters->horizontalHeader()->setSectionResizeMode(ParameterName, QHeaderView::ResizeToContents);
+    m_parameters->horizontalHeader()->setSectionResizeMode(ParameterNull, QHeaderView::ResizeToContents);
+    m_parameters->setToolTip(u"Values are sent as text; the server infers each parameter's type."_s);
+
+    m_run->setObjectName(u"runButton"_s);
+    m_run->setToolTip(u"Run through the pool (Ctrl+Enter)"_s);
+    m_rowLimit->setObjectName(u"rowLimitSpin"_s);
+    m_rowLimit->setRange(0, 10'000'000);
+    m_rowLimit->setValue(10'000);
+    m_rowLimit->setSpecialValueText(u"no limit"_s);
+    m_rowLimit->setPrefix(u"row limit "_s);
+    m_rowLimit->setToolTip(
+        u"Results are fetched whole (row streaming arrives with the data-path API): a single SELECT, WITH, "
+        "VALUES or TABLE query is wrapped in LIMIT so a huge result cannot swamp the window."_s);
+
+    m_status->setObjectName(u"queryStatus"_s);
+    m_status->setTextFormat(Qt::PlainText);
+    m_error->setObjectName(u"queryError"_s);
+    m_error->setVisible(false);
+    m_error->setMaximumHeight(140);
+
+    m_resultView->setObjectName(u"resultView"_s);
+    m_resultView->setModel(m_results);
+    m_resultView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_resultView->setWordWrap(false);
+    m_resultView->verticalHeader()->setDefaultSectionSize(m_resultView->fontMetrics().height() + 4);
+    m_resultView->setAlternatingRowColors(true);
+
+    m_history->setObjectName(u"historyList"_s);
+    m_history->setToolTip(u"Double-click to load a statement into the editor"_s);
+    connect(m_history, &QListWidget::itemActivated, this, [this](QListWidgetItem *item) {
+        m_editor->setPlainText(item->data(Qt::UserRole).toString());
+        m_editor->setFocus();
+    });
+
+    // Ctrl+Enter (both Return and keypad Enter), scoped to the editor and parameter table.
+    for (const QKeySequence &keys : {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)}) {
+        auto *shortcut = new QShortcut(keys, this);
+        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
+        connect(shortcut, &QShortcut::activated, this, &QueryRunnerWidget::run);
+    }
+    connect(m_run, &QPushButton::clicked, this, &QueryRunnerWidget::run);
+    connect(m_editor, &QPlainTextEdit::textChanged, this, &QueryRunnerWidget::updateParameters);
+    connect(session, &MonitorSession::queryFinished, this, &QueryRunnerWidget::onFinished);
+
+    auto *paramsBox = new QWidget(this);
+    auto *paramsLayout = new QVBoxLayout(paramsBox);
+    paramsLayout->setContentsMargins(0, 0, 0, 0);
+    paramsLayout->addWidget(new QLabel(u"Parameters"_s, paramsBox));
+    paramsLayout->addWidget(m_parameters, 1);
+
+    auto *editorSplit = new QSplitter(Qt::Horizontal, this);
+    editorSplit->addWidget(m_editor);
+    editorSplit->addWidget(paramsBox);
+    editorSplit->setStretchFactor(0, 3);
+    editorSplit->setStretchFactor(1, 1);
+
+    auto *runRow = new QHBoxLayout;
+    runRow->addWidget(m_run);
+    runRow->addWidget(m_rowLimit);
+    runRow->addWidget(m_status, 1);
+
+    auto *resultsBox = new QWidget(this);
+    auto *resultsLayout = new QVBoxLayout(resultsBox);
+    resultsLayout->setContentsMargins(0, 0, 0, 0);
+    resultsLayout->addLayout(runRow);
+    resultsLayout->addWidget(m_error);
+    resultsLayout->addWidget(m_resultView, 1);
+
+    auto *mainSplit = new QSplitter(Qt::Vertical, this);
+    mainSplit->addWidget(editorSplit);
+    mainSplit->addWidget(resultsBox);
+    mainSplit->setStretchFactor(0, 1);
+    mainSplit->setStretchFactor(1, 2);
+
+    auto *historyBox = new QWidget(this);
+    auto *historyLayout = new QVBoxLayout(historyBox);
+    historyLayout->setContentsMargins(0, 0, 0, 0);
+    historyLayout->addWidget(new QLabel(u"History"_s, historyBox));
+    historyLayout->addWidget(m_history, 1);
+
+    auto *outer = new QSplitter(Qt::Horizontal, this);
+    outer->addWidget(mainSplit);
+    outer->addWidget(historyBox);
+    outer->setStretchFactor(0, 4);
+    outer->setStretchFactor(1, 1);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(outer);
+    m_status->setText(u"Ready."_s);
+}
+
+QueryRunnerWidget::~QueryRunnerWidget() = default;
+
+QString QueryRunnerWidget::statusText() const
+{
+    return m_status->text();
+}
+
+QString QueryRunnerWidget::errorText() const
+{
+    return m_error->isVisibleTo(this) ? m_error->toPlainText() : QString();
+}
+
+int QueryRunnerWidget::parameterCount(const QString &sql)
+{
+    // Drop literals, quoted identifiers and comments, then find the highest $n.
+    static const QRegularExpression hidden(u"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\\n]*|/\\*.*?\\*/"_s,
+                                           QRegularExpression::DotMatchesEverythingOption);
+    QString stripped = sql;
+    stripped.replace(hidden, u" "_s);
+    static const QRegularExpression parameter(u"\\$(\\d+)"_s);
+    int highest = 0;
+    for (auto it = parameter.globalMatch(stripped); it.hasNext();)
+        highest = std::max(highest, it.next().captured(1).toInt());
+    return std::min(highest, 100);
+}
+
+void QueryRunnerWidget::updateParameters()
+{
+    const int count = parameterCount(m_editor->toPlainText());
+    const int old = m_parameters->rowCount();
+    if (count == old)
+        return;
+    m_parameters->setRowCount(count); // existing values stay
+    for (int row = old; row < count; ++row) {
+        auto *name = new QTableWidgetItem(u"$%1"_s.arg(row + 1));
+        name->setFlags(Qt::ItemIsEnabled);
+        m_parameters->setItem(row, ParameterName, name);
+        m_parameters->setItem(row, ParameterValue, new QTableWidgetItem);
+        auto *isNull = new QTableWidgetItem;
+        isNull->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+        isNull->setCheckState(Qt::Unchecked);
+        m_parameters->setItem(row, ParameterNull, isNull);
+    }
+}
+
+void QueryRunnerWidget::run()
+{
+    const QString sql = m_editor->toPlainText();
+    if (sql.trimmed().isEmpty() || m_pendingId != 0)
+        return;
+    QVariantList args;
+    for (int row = 0; row < m_parameters->rowCount(); ++row) {
+        const bool isNull = m_parameters->item(row, ParameterNull)->checkState() == Qt::Checked;
+        const QTableWidgetItem *value = m_parameters->item(row, ParameterValue);
+        args.append(isNull ? QVariant() : QVariant(value ? value->text() : QString()));
+    }
+    m_editor->setExtraSelections({});
+    m_error->clear();
+    m_error->setVisible(false);
+    m_run->setEnabled(false);
+    m_status->setText(u"Running…"_s);
+    addToHistory(sql);
+    m_pendingId = m_session->runQuery(sql, args, m_rowLimit->value());
+}
+
+void QueryRunnerWidget::onFinished(const QueryOutcome &outcome)
+{
+    if (outcome.id != m_pendingId)
+        return; // another widget's query
+    m_pendingId = 0;
+    m_run->setEnabled(true);
+    const QString took = u"%1 ms"_s.arg(outcome.elapsedMs, 0, 'f', 1);
+    if (outcome.ok) {
+        m_results->setRecords(outcome.rows);
+        m_resultView->resizeColumnsToContents();
+        QString text = u"%1 row(s) in %2"_s.arg(outcome.rows.size()).arg(took);
+        if (outcome.truncated)
+            text += u" — stopped at the row limit of %1; raise it to see more"_s.arg(outcome.rows.size());
+        m_status->setText(text);
+        Q_EMIT queryDone(true);
+        return;
+    }
+    m_results->clear();
+    m_status->setText(u"Failed after %1"_s.arg(took));
+    QString html = u"<b>%1%2</b>: %3"_s.arg(outcome.severity.isEmpty() ? u"ERROR"_s : outcome.severity,
+                                             outcome.sqlState.isEmpty() ? QString() : u" "_s + outcome.sqlState,
+                                             outcome.message.toHtmlEscaped());
+    if (!outcome.detail.isEmpty())
+        html += u"<br><b>Detail:</b> "_s + outcome.detail.toHtmlEscaped();
+    if (!outcome.hint.isEmpty())
+        html += u"<br><b>Hint:</b> "_s + outcome.hint.toHtmlEscaped();
+    if (outcome.position > 0)
+        html += u"<br><b>Position:</b> %1"_s.arg(outcome.position);
+    m_error->setHtml(html);
+    m_error->setVisible(true);
+    markError(outcome.position);
+    Q_EMIT queryDone(false);
+}
+
+void QueryRunnerWidget::markError(int position)
+{
+    if (position <= 0)
+        return;
+    // PostgreSQL counts characters from 1; underline the word the error points at.
+    QTextCursor cursor(m_editor->document());
+    cursor.setPosition(std::min(position - 1, m_editor->document()->characterCount() - 1));
+    cursor.movePosition(QTextCursor::EndOfWord, QTextCursor::KeepAnchor);
+    if (!cursor.hasSelection())
+        cursor.movePosition(QTextCursor::NextCharacter, QTextCursor::KeepAnchor);
+    QTextEdit::ExtraSelection selection;
+    selection.cursor = cursor;
+    selection.format.setUnderlineStyle(QTextCharFormat::WaveUnderline);
+    selection.format.setUnderlineColor(Theme::errorColor(palette()));
+    QColor background = Theme::errorColor(palette());
+    background.setAlpha(60);
+    selection.format.setBackground(background);
+    m_editor->setExtraSelections({selection});
+    QTextCursor caret = cursor;
+    caret.clearSelection();
+    m_editor->setTextCursor(caret);
+}
+
+void QueryRunnerWidget::addToHistory(const QString &sql)
+{
+    const QString trimmed = sql.trimmed();
+    for (int i = 0; i < m_history->count(); ++i) {
+        if (m_history->item(i)->data(Qt::UserRole).toString() == trimmed) {
+            delete m_history->takeItem(i);
+            break;
+        }
+    }
+    auto *item = new QListWidgetItem(trimmed.simplified().left(80));
+    item->setData(Qt::UserRole, trimmed);
+    item->setToolTip(trimmed);
+    m_history->insertItem(0, item);
+    while (m_history->count() > MaxHistory)
+        delete m_history->takeItem(m_history->count() - 1);
+}
+
+void QueryRunnerWidget::changeEvent(QEvent *event)
+{
+    if (event->type() == QEvent::PaletteChange)
+        m_highlighter->updateColours(palette());
+    QWidget::changeEvent(event);
+}
+
+} // namespace QPg::Monitor
