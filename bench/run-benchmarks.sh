@@ -15,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=3 duration=2.5 warmup=1 mode=full
-workloads="pg_type,generate_series,bytea,arrays,copy,batch,oneplusone,acquire_release,fetchval,fetchval@100/10,series4"
+workloads="pg_type,generate_series,bytea,arrays,copy,batch,batch4,oneplusone,acquire_release,fetchval,fetchval@100/10,series4"
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) rounds=2 duration=0.7 warmup=0.2 mode=quick ;;
@@ -108,7 +108,7 @@ for spec in "${workload_list[@]}"; do
                 qpgpool) cmd=("$bench" "${common[@]}") ;;
                 *) cmd=("$python" "$peers/${impl}_bench.py" "${common[@]}") ;;
             esac
-            printf '  %-20s round %d/%d  %-8s\r' "$label" "$round" "$rounds" "$impl" >&2
+            [ -t 2 ] && printf '  %-20s round %d/%d  %-8s\r' "$label" "$round" "$rounds" "$impl" >&2
             "${cmd[@]}" 2>"$work/stderr" | while IFS= read -r line; do
                 printf '%s\t%s\t%s\n' "$label" "$round" "$line"
             done >>"$results"
@@ -119,7 +119,7 @@ for spec in "${workload_list[@]}"; do
         done
     done
 done
-printf '%60s\r' '' >&2
+[ -t 2 ] && printf '%60s\r' '' >&2
 echo "run-benchmarks: measured in $((SECONDS - started)) s"
 echo
 "$python" "$peers/report.py" --latency "$results" | tee "$results_dir/latest.md"

@@ -14,6 +14,7 @@ packages=(
     libpq-dev postgresql-15 postgresql-client-15
     libgtest-dev libbenchmark-dev
     python3-asyncpg python3-psycopg-pool
+    clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -45,7 +45,7 @@ async def run_workload(name, args, admin, connect):
                     await c.copy_records_to_table(table, records=records, columns=bc.COPY_COLUMNS)
                 return len(records)
         elif kind == "batch":
-            records = [bc.COPY_ROW] * w["rows"]
+            records = [w.get("row", bc.COPY_ROW)] * w["rows"]
 
             async def op():
                 async with pool.acquire() as c:

@@ -64,7 +64,7 @@ async def run_workload(name, args, admin):
                                 await copy.write_row(bc.COPY_ROW)
                 return count
         elif kind == "batch":
-            records = [bc.COPY_ROW] * w["rows"]
+            records = [w.get("row", bc.COPY_ROW)] * w["rows"]
 
             async def op():
                 async with pool.connection() as c:

@@ -121,6 +121,26 @@ def main():
             ll.append(cells)
         print(markdown_table(lh, ll))
 
+        # Queue fairness where callers outnumber connections: completed operations per caller.
+        fair = []
+        for label in order:
+            ours = [o for o in (rows[label].get("qpgpool") or {}).values() if o["status"] == "ok"]
+            if not ours or ours[0]["concurrency"] <= ours[0]["connections"]:
+                continue
+            cells = [label]
+            for impl in IMPLEMENTATIONS[:3]:
+                ok = [o for o in (rows[label].get(impl) or {}).values() if o["status"] == "ok"]
+                cells.append("%d–%d" % (statistics.median(o["caller_ops_min"] for o in ok),
+                                        statistics.median(o["caller_ops_max"] for o in ok)) if ok else "—")
+            waits = [o.get("acquire_wait_ms") for o in ours if o.get("acquire_wait_ms")]
+            cells.append("%.3f / %.3f" % (statistics.median(w["p50"] for w in waits),
+                                          statistics.median(w["p99"] for w in waits)) if waits else "—")
+            fair.append(cells)
+        if fair:
+            print()
+            print(markdown_table(["workload"] + [HEADERS[i] + " ops per caller, min–max" for i in IMPLEMENTATIONS[:3]]
+                                 + ["QPgPool acquire wait p50 / p99 ms"], fair))
+
     if errors:
         print()
         print("Errors:")

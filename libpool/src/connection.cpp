@@ -249,8 +249,12 @@ void ConnectionPrivate::onWritable()
         pollConnect();
         return;
     }
-    if (conn)
-        flush();
+    if (!conn)
+        return;
+    if (!flush())
+        return;
+    if (inCopyIn && !flushing)
+        processResults(); // libpq has room again: feed it the next chunk
 }
 
 // Returns false when the connection broke.
@@ -275,35 +279,102 @@ void ConnectionPrivate::enqueueOperation(std::unique_ptr<Operation> op)
     sendNext();
 }
 
+namespace {
+
+// The parameter arrays PQsendQueryParams / PQsendQueryPrepared take, pointing into params.
+struct ParameterArrays
+{
+    explicit ParameterArrays(const std::vector<Private::EncodedParameter> &params)
+        : types(params.size()), values(params.size()), lengths(params.size()), formats(params.size())
+    {
+        for (size_t i = 0; i < params.size(); ++i) {
+            const Private::EncodedParameter &p = params[i];
+            types[i] = p.typeOid;
+            values[i] = p.isNull ? nullptr : p.value.constData();
+            lengths[i] = int(p.value.size());
+            formats[i] = p.binary ? 1 : 0;
+        }
+    }
+    int count() const { return int(types.size()); }
+    std::vector<Oid> types;
+    std::vector<const char *> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+};
+
+} // namespace
+
+bool ConnectionPrivate::sendBatch(Operation &op)
+{
+    // One Parse for all rows, then Bind/Execute per row, then one Sync: one round trip, and one
+    // implicit transaction, so an error in any row leaves nothing behind.
+    if (PQenterPipelineMode(conn) != 1)
+        return false;
+    // A column's declared type is the rows' common one; the server infers it when they differ.
+    const std::vector<Private::EncodedParameter> &first = op.batchRows.front();
+    std::vector<Oid> types(first.size(), 0);
+    for (size_t c = 0; c < first.size(); ++c) {
+        Oid common = 0;
+        bool agree = true;
+        for (const auto &row : op.batchRows) {
+            if (c >= row.size() || row[c].isNull)
+                continue;
+            if (common == 0)
+                common = row[c].typeOid;
+            else if (row[c].typeOid != common)
+                agree = false;
+        }
+        types[c] = agree ? common : 0;
+    }
+    if (!PQsendPrepare(conn, "", op.sqlUtf8.constData(), int(types.size()), types.data()))
+        return false;
+    for (const auto &row : op.batchRows) {
+        if (row.size() != first.size()) {
+            op.error = std::make_unique<InterfaceError>(
+                QStringLiteral("every row of a batch needs the same number of values"));
+            break;
+        }
+        const ParameterArrays arrays(row);
+        if (!PQsendQueryPrepared(conn, "", arrays.count(), arrays.values.data(), arrays.lengths.data(),
+                                 arrays.formats.data(), 0))
+            return false;
+    }
+    return PQpipelineSync(conn) == 1;
+}
+
 void ConnectionPrivate::sendNext()
 {
     // Nothing new goes out while a cancel request is on its way: it could hit the next command.
     if (running || state == Connection::State::Connecting || !conn || queue.empty() || cancelsInFlight > 0)
         return;
     Operation &op = *queue.front();
-    int sent = 0;
-    if (op.script) {
+    bool sent = false;
+    switch (op.kind) {
+    case Operation::Kind::Script:
+    case Operation::Kind::CopyOut:
+    case Operation::Kind::CopyIn:
         sent = PQsendQuery(conn, op.sqlUtf8.constData());
-    } else {
-        const int count = int(op.parameters.size());
-        std::vector<Oid> types(count);
-        std::vector<const char *> values(count);
-        std::vector<int> lengths(count);
-        std::vector<int> formats(count);
-        for (int i = 0; i < count; ++i) {
-            const Private::EncodedParameter &p = op.parameters[i];
-            types[i] = p.typeOid;
-            values[i] = p.isNull ? nullptr : p.value.constData();
-            lengths[i] = int(p.value.size());
-            formats[i] = p.binary ? 1 : 0;
-        }
-        sent = PQsendQueryParams(conn, op.sqlUtf8.constData(), count, types.data(), values.data(),
-                                 lengths.data(), formats.data(), /*resultFormat text*/ 0);
+        break;
+    case Operation::Kind::Query: {
+        const ParameterArrays arrays(op.parameters);
+        sent = PQsendQueryParams(conn, op.sqlUtf8.constData(), arrays.count(), arrays.types.data(),
+                                 arrays.values.data(), arrays.lengths.data(), arrays.formats.data(),
+                                 /*resultFormat text*/ 0);
+        break;
+    }
+    case Operation::Kind::Batch:
+        sent = sendBatch(op);
+        break;
     }
     if (!sent) {
         const QString message = QString::fromUtf8(PQerrorMessage(conn)).trimmed();
         if (PQstatus(conn) == CONNECTION_BAD) {
             connectionBroken(message);
+            return;
+        }
+        if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF) {
+            // Half a batch may sit in libpq's buffer: the protocol state is unknown, start afresh.
+            connectionBroken(QStringLiteral("could not send a batch: ") + message);
             return;
         }
         std::unique_ptr<Operation> failed = std::move(queue.front());
@@ -325,16 +396,14 @@ void ConnectionPrivate::processResults()
     while (running && conn) {
         Operation &op = *queue.front();
         if (inCopyOut) {
-            // COPY TO STDOUT reached a query method: drain it so the protocol stays in step.
-            char *buffer = nullptr;
-            const int n = PQgetCopyData(conn, &buffer, /*async*/ 1);
-            if (buffer)
-                PQfreemem(buffer);
-            if (n > 0)
-                continue;
-            if (n == 0)
+            if (!receiveCopyData(op))
                 return; // more data to come
-            inCopyOut = false;
+            continue;
+        }
+        if (inCopyIn) {
+            if (!sendCopyData(op))
+                return; // waiting for the socket or the source
+            continue;
         }
         if (PQisBusy(conn))
             return;
@@ -343,7 +412,8 @@ void ConnectionPrivate::processResults()
         if (!conn)
             return;
         if (!result) {
-            completeCurrent();
+            if (op.kind != Operation::Kind::Batch) // a batch ends with its Sync, below
+                completeCurrent();
             continue;
         }
         switch (PQresultStatus(result.get())) {
@@ -352,19 +422,34 @@ void ConnectionPrivate::processResults()
         case PGRES_EMPTY_QUERY:
             op.commandTag = QString::fromUtf8(PQcmdStatus(result.get()));
             noteSessionChange(op.commandTag);
-            op.lastResult = std::move(result);
+            if (op.kind == Operation::Kind::Batch) {
+                if (op.keepBatchResults && PQresultStatus(result.get()) == PGRES_TUPLES_OK)
+                    op.batchResults.push_back(std::make_shared<const ResultData>(std::move(result)));
+            } else {
+                op.lastResult = std::move(result);
+            }
             break;
+        case PGRES_PIPELINE_SYNC:
+            PQexitPipelineMode(conn);
+            completeCurrent();
+            break;
+        case PGRES_PIPELINE_ABORTED:
+            break; // a row after the failing one: the error is already recorded
         case PGRES_COPY_OUT:
-            if (!op.error)
+            if (op.kind != Operation::Kind::CopyOut && !op.error)
                 op.error = std::make_unique<InterfaceError>(
                     QStringLiteral("COPY TO STDOUT cannot run through a query method; use the copy methods"));
             inCopyOut = true;
             break;
         case PGRES_COPY_IN:
-            // Make the server fail the COPY; its error then ends the command normally.
-            PQputCopyEnd(conn, "COPY FROM STDIN cannot run through a query method; use the copy methods");
-            if (!flush())
-                return;
+            if (op.kind != Operation::Kind::CopyIn) {
+                // Make the server fail the COPY; its error then ends the command normally.
+                PQputCopyEnd(conn, "COPY FROM STDIN cannot run through a query method; use the copy methods");
+                if (!flush())
+                    return;
+                break;
+            }
+            inCopyIn = true;
             break;
         default:
             if (!op.error)
@@ -401,6 +486,9 @@ void ConnectionPrivate::completeCurrent()
     } else {
         Outcome outcome;
         outcome.commandTag = std::move(op->commandTag);
+        outcome.batchResults = std::move(op->batchResults);
+        if (op->kind == Operation::Kind::CopyIn || op->kind == Operation::Kind::CopyOut)
+            outcome.copiedRows = outcome.commandTag.mid(5).toLongLong(); // "COPY n"
         if (op->lastResult)
             outcome.result = std::make_shared<const ResultData>(std::move(op->lastResult));
         op->complete(std::move(outcome));
@@ -534,6 +622,7 @@ void ConnectionPrivate::finishConnection()
     readNotifier = writeNotifier = nullptr;
     flushing = false;
     inCopyOut = false;
+    inCopyIn = false;
     if (conn) {
         PQfinish(conn);
         conn = nullptr;
@@ -582,7 +671,7 @@ std::unique_ptr<Operation> ConnectionPrivate::makeOperation(const QString &sql, 
     auto op = std::make_unique<Operation>();
     op->sql = sql;
     op->sqlUtf8 = sql.toUtf8();
-    op->script = allowScript && args.isEmpty();
+    op->kind = allowScript && args.isEmpty() ? Operation::Kind::Script : Operation::Kind::Query;
     op->timeout = queryOptions.timeout.value_or(options.commandTimeout);
     op->parameters.reserve(args.size());
     for (const QVariant &arg : args)
@@ -705,6 +794,57 @@ QFuture<QVariant> Connection::fetchValue(const QString &sql, const QVariantList 
     return d->enqueue<QVariant>(
         sql, args, options, [column](Outcome &&o) { return Private::Convert::value(std::move(o), column); },
         /*allowScript*/ false);
+}
+
+template<typename T, typename Convert>
+QFuture<T> ConnectionPrivate::enqueueBatch(const QString &sql, const QList<QVariantList> &rows,
+                                           const QueryOptions &queryOptions, bool keepResults, Convert convert)
+{
+    // libpq 15 accepts COPY in pipeline mode and then never leaves the COPY state.
+    if (sql.trimmed().startsWith(u"COPY", Qt::CaseInsensitive))
+        return Private::failedFuture<T>(InterfaceError(QStringLiteral("COPY cannot run in a batch; use the copy methods")));
+    std::optional<InterfaceError> error;
+    std::unique_ptr<Operation> op;
+    try {
+        op = makeOperation(sql, {}, queryOptions, false, &error);
+    } catch (const QException &e) {
+        return Private::failedFuture<T>(e);
+    }
+    if (!op)
+        return Private::failedFuture<T>(*error);
+    if (rows.isEmpty()) {
+        if constexpr (std::is_void_v<T>)
+            return QtFuture::makeReadyFuture();
+        else
+            return QtFuture::makeReadyFuture(convert(Outcome{}));
+    }
+    op->kind = Operation::Kind::Batch;
+    op->keepBatchResults = keepResults;
+    op->batchRows.reserve(rows.size());
+    for (qsizetype r = 0; r < rows.size(); ++r) {
+        std::vector<Private::EncodedParameter> encoded;
+        encoded.reserve(rows[r].size());
+        try {
+            for (const QVariant &value : rows[r])
+                encoded.push_back(Private::encodeParameter(value));
+        } catch (const QException &e) {
+            return Private::failedFuture<T>(InterfaceError(QStringLiteral("row %1: %2").arg(r).arg(QString::fromUtf8(e.what()))));
+        }
+        op->batchRows.push_back(std::move(encoded));
+    }
+    QFuture<T> future = Private::bindPromise<T>(*op, std::move(convert));
+    enqueueOperation(std::move(op));
+    return future;
+}
+
+QFuture<void> Connection::executeMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options)
+{
+    return d->enqueueBatch<void>(sql, rows, options, false, [](Outcome &&) {});
+}
+
+QFuture<RecordList> Connection::fetchMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options)
+{
+    return d->enqueueBatch<RecordList>(sql, rows, options, true, &Private::Convert::batchRecords);
 }
 
 Transaction Connection::transaction(const TransactionOptions &options)

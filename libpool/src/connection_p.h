@@ -54,8 +54,19 @@ public:
                                                       const QueryOptions &options, bool allowScript,
                                                       std::optional<InterfaceError> *error);
     void noteSessionChange(const QString &commandTag);
+    template<typename T, typename Convert>
+    QFuture<T> enqueueBatch(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options,
+                            bool keepResults, Convert convert);
+    QFuture<qint64> startCopyOut(const QString &sql, const CopyOutput &output, const CopyOptions &options);
+    QFuture<qint64> startCopyIn(const QString &sql, std::unique_ptr<Private::CopyInSource> source,
+                                const CopyOptions &options);
     void enqueueOperation(std::unique_ptr<Private::Operation> op);
     void sendNext();
+    bool sendBatch(Private::Operation &op);
+    // COPY (copy.cpp). Both return false while waiting for more data or room.
+    bool receiveCopyData(Private::Operation &op);
+    bool sendCopyData(Private::Operation &op);
+    void reportCopyProgress(const Private::Operation &op);
     void processResults();
     void completeCurrent();
     void drainNotifications();
@@ -85,6 +96,7 @@ public:
     int socket = -1;
     bool flushing = false;
     bool inCopyOut = false;
+    bool inCopyIn = false;
 
     // Children of q, so they follow it to another thread.
     QTimer *connectTimer;

@@ -25,6 +25,17 @@ struct Outcome
 {
     std::shared_ptr<const ResultData> result;
     QString commandTag;
+    std::vector<std::shared_ptr<const ResultData>> batchResults; // fetchMany: one per row set
+    qint64 copiedRows = 0;                                       // COPY: rows the server counted
+};
+
+// Where COPY FROM STDIN data comes from. next() either delivers a chunk now (returns true; an empty
+// chunk ends the data) or arranges to call resume() once one is ready (returns false).
+class CopyInSource
+{
+public:
+    virtual ~CopyInSource() = default;
+    virtual bool next(QByteArray *chunk, QString *error, const std::function<void()> &resume) = 0;
 };
 
 // How each query method turns an Outcome into its result (shared by Connection and Pool).
@@ -40,6 +51,17 @@ inline RecordList records(Outcome &&o)
 inline Record firstRow(Outcome &&o)
 {
     return ResultData::record(o.result, 0);
+}
+inline RecordList batchRecords(Outcome &&o)
+{
+    RecordList all;
+    for (const auto &result : o.batchResults)
+        all += ResultData::records(result);
+    return all;
+}
+inline qint64 copiedRows(Outcome &&o)
+{
+    return o.copiedRows;
 }
 inline QVariant value(Outcome &&o, int column)
 {
@@ -59,7 +81,30 @@ struct Operation
     QString sql;
     QByteArray sqlUtf8;
     std::vector<EncodedParameter> parameters;
-    bool script = false; // simple protocol: several statements, no parameters
+    enum class Kind {
+        Query,   // extended protocol, one statement
+        Script,  // simple protocol: several statements, no parameters
+        Batch,   // one statement per parameter row, pipelined, atomic
+        CopyOut, // COPY ... TO STDOUT into copyOutSink
+        CopyIn,  // COPY ... FROM STDIN from copyInSource
+    };
+    Kind kind = Kind::Query;
+
+    // Batch
+    std::vector<std::vector<EncodedParameter>> batchRows;
+    bool keepBatchResults = false;
+    std::vector<std::shared_ptr<const ResultData>> batchResults;
+
+    // COPY
+    std::function<bool(const char *data, int size, QString *error)> copyOutSink;
+    std::unique_ptr<CopyInSource> copyInSource;
+    QByteArray copyInPending; // a chunk libpq has not taken yet
+    bool copyInWaiting = false; // copyInSource will call back
+    bool copyInEnded = false;
+    qint64 copyBytes = 0;
+    qint64 copyRows = 0;
+    std::function<bool()> isCanceled;
+    bool cancelSent = false;
     std::chrono::milliseconds timeout{0};
 
     std::function<void(Outcome &&)> complete;
@@ -94,6 +139,10 @@ QFuture<T> bindPromise(Operation &op, Convert convert)
     op.fail = [promise](const QException &e) {
         promise->setException(e);
         promise->finish();
+    };
+    op.isCanceled = [weak = std::weak_ptr<QPromise<T>>(promise)] {
+        auto p = weak.lock();
+        return p && p->isCanceled();
     };
     return promise->future();
 }

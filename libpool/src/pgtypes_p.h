@@ -145,4 +145,25 @@ static_assert(arrayElementType(Oid::Int4Array) == Oid::Int4);
 static_assert(arrayTypeOf(Oid::Text) == Oid::TextArray);
 static_assert(arrayElementType(Oid::Int4) == 0);
 
+// The scalar types with a binary decoder and encoder (binarycodec.cpp); the arrays of knownArrayTypes
+// have them as well, since every element type listed there is here.
+inline constexpr quint32 binaryCodecTypes[] = {
+    Oid::Bool,   Oid::Int2,        Oid::Int4,     Oid::Int8,    Oid::Oid,     Oid::Float4,
+    Oid::Float8, Oid::Numeric,     Oid::Text,     Oid::Varchar, Oid::Bpchar,  Oid::Name,
+    Oid::Char,   Oid::Unknown,     Oid::Bytea,    Oid::Date,    Oid::Time,    Oid::TimeTz,
+    Oid::Timestamp, Oid::TimestampTz, Oid::Interval, Oid::Uuid, Oid::Json,    Oid::Jsonb,
+    Oid::Inet,   Oid::Cidr,
+};
+
+constexpr bool hasBinaryCodec(quint32 oid) noexcept
+{
+    for (const quint32 type : binaryCodecTypes) {
+        if (type == oid)
+            return true;
+    }
+    return isArrayType(oid);
+}
+
+static_assert(hasBinaryCodec(Oid::Int4Array) && hasBinaryCodec(Oid::Cidr) && !hasBinaryCodec(Oid::Point));
+
 } // namespace QPg::Private

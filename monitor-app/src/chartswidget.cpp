@@ -26,17 +26,21 @@ ChartsWidget::ChartsWidget(QWidget *parent)
     layout->addWidget(m_gauges, 1);
     layout->addWidget(m_throughput, 1);
 
+    // Drawing order is bottom to top: the reference line first, then the wide, translucent size
+    // line, so lines that coincide (size = active = max under full load) all stay visible.
+    m_maxSize = addGraph(m_gauges, Theme::Series::MaxSize, u"max size"_s);
+    m_series.last().style = LineStyle::Dashed;
     m_size = addGraph(m_gauges, Theme::Series::Size, u"size"_s);
+    m_series.last().style = LineStyle::Wide;
     m_idle = addGraph(m_gauges, Theme::Series::Idle, u"idle"_s);
     m_active = addGraph(m_gauges, Theme::Series::Active, u"active"_s);
     m_waiting = addGraph(m_gauges, Theme::Series::Waiting, u"waiting"_s);
-    m_maxSize = addGraph(m_gauges, Theme::Series::MaxSize, u"max size"_s);
-    m_series.last().dashed = true;
     // Gauges change in steps: a value holds until the next sample.
     for (QCPGraph *graph : {m_size, m_idle, m_active, m_waiting, m_maxSize})
         graph->setLineStyle(QCPGraph::lsStepLeft);
 
     m_acquires = addGraph(m_throughput, Theme::Series::Acquires, u"acquires/s"_s);
+    m_series.last().style = LineStyle::Wide; // pool.fetch() makes acquires/s equal queries/s
     m_queries = addGraph(m_throughput, Theme::Series::Queries, u"queries/s"_s);
     m_errors = addGraph(m_throughput, Theme::Series::Errors, u"errors/s"_s);
     m_waitP50 = addGraph(m_throughput, Theme::Series::WaitP50, u"wait p50 (ms)"_s, true);
@@ -77,7 +81,7 @@ QCPGraph *ChartsWidget::addGraph(QCustomPlot *plot, Theme::Series series, const 
 {
     QCPGraph *graph = rightAxis ? plot->addGraph(plot->xAxis, plot->yAxis2) : plot->addGraph();
     graph->setName(name);
-    m_series.append(Series{graph, series, false});
+    m_series.append(Series{graph, series, LineStyle::Normal});
     return graph;
 }
 
@@ -102,9 +106,15 @@ void ChartsWidget::applyTheme()
         }
     }
     for (const Series &series : std::as_const(m_series)) {
-        QPen pen(Theme::seriesColor(series.colour, pal), series.dashed ? 1.5 : 2.0);
-        if (series.dashed)
+        QColor colour = Theme::seriesColor(series.colour, pal);
+        QPen pen(colour, 2.0);
+        if (series.style == LineStyle::Dashed) {
+            pen.setWidthF(1.5);
             pen.setStyle(Qt::DashLine);
+        } else if (series.style == LineStyle::Wide) {
+            colour.setAlpha(150);
+            pen = QPen(colour, 5.0);
+        }
         series.graph->setPen(pen);
     }
     m_gauges->replot(QCustomPlot::rpQueuedReplot);
@@ -144,13 +154,18 @@ void ChartsWidget::addSample(const StatsSample &sample)
 
 void ChartsWidget::updateRanges()
 {
-    m_gauges->xAxis->setRange(m_lastTime, m_windowSeconds, Qt::AlignRight);
-    m_throughput->xAxis->setRange(m_lastTime, m_windowSeconds, Qt::AlignRight);
-    const QCPRange visible = m_gauges->xAxis->range();
+    // Until a full window of data exists, the axis starts at the first sample: the charts are
+    // filled from the start instead of showing a sliver at the right edge.
+    bool found = false;
+    const QCPRange keys = m_size->getKeyRange(found);
+    const double first = found ? keys.lower : m_lastTime;
+    const double lower = std::max(first, m_lastTime - m_windowSeconds);
+    const QCPRange visible(std::min(lower, m_lastTime - MinimumSpanSeconds), m_lastTime);
+    m_gauges->xAxis->setRange(visible);
+    m_throughput->xAxis->setRange(visible);
 
     // Gauges: fixed [0, max + 1], widened only if more callers wait than the pool can hold.
     double top = m_lastMaxSize;
-    bool found = false;
     const QCPRange waitingRange = m_waiting->getValueRange(found, QCP::sdBoth, visible);
     if (found)
         top = std::max(top, waitingRange.upper);
@@ -234,8 +249,9 @@ bool ChartsWidget::exportCsv(const QString &fileName, QString *errorMessage) con
     for (int i = 0; i < rows; ++i) {
         out += QByteArray::number(m_size->data()->at(i)->key, 'f', 3);
         for (const Series &series : m_series) {
-            const auto *point = i < series.graph->dataCount() ? series.graph->data()->at(i) : nullptr;
-            out += ',' + (point ? QByteArray::number(point->value, 'g', 10) : QByteArray());
+            out += ',';
+            if (i < series.graph->dataCount())
+                out += QByteArray::number(series.graph->data()->at(i)->value, 'g', 10);
         }
         out += '\n';
     }

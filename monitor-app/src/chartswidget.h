@@ -25,6 +25,8 @@ public:
 
     // Longest selectable window: how much history is kept.
     static constexpr int RetentionSeconds = 300;
+    // The x axis spans at least this much, also right after the start.
+    static constexpr double MinimumSpanSeconds = 5;
 
     void addSample(const QPg::Monitor::StatsSample &sample);
     void clear();
@@ -54,11 +56,12 @@ private:
 
     QCustomPlot *m_gauges = nullptr;
     QCustomPlot *m_throughput = nullptr;
+    enum class LineStyle { Normal, Dashed, Wide };
     struct Series
     {
         QCPGraph *graph;
         Theme::Series colour;
-        bool dashed;
+        LineStyle style;
     };
     QList<Series> m_series; // in CSV column order
     QCPGraph *m_size = nullptr;

@@ -103,9 +103,9 @@ void PoolController::startDemo(int minSize, int maxSize, bool startLoad)
     if (startLoad) {
         LoadSettings settings;
         // More clients than connections, so the charts show waiting and acquire waits.
-        settings.clients = maxSize + maxSize / 2 + 1;
+        settings.clients = 2 * maxSize;
         settings.query = DemoDatabase::loadQuery();
-        settings.thinkMs = 20;
+        settings.thinkMs = 5;
         this->startLoad(settings);
     }
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QPg/connectoptions.h>
+#include <QPg/copy.h>
 #include <QPg/errors.h>
 #include <QPg/qpgpool_export.h>
 #include <QPg/record.h>
@@ -117,6 +118,22 @@ public:
         return fetchValue(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
     }
 
+    // Runs sql once per row of parameters, pipelined in one round trip. Atomic: when any row fails
+    // none is kept (outside an explicit transaction; inside one, the transaction is aborted).
+    QFuture<void> executeMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options = {});
+    // Like executeMany, and returns the rows every execution produced, in order.
+    QFuture<RecordList> fetchMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options = {});
+
+    // COPY, streamed in bounded memory; each gives the number of rows copied. Cancelling the future
+    // stops the COPY (the server rolls it back); a failed COPY leaves the table as it was and the
+    // ServerError's context() names the line.
+    QFuture<qint64> copyFromTable(const QString &table, const CopyOutput &output, const CopyOptions &options = {});
+    QFuture<qint64> copyFromQuery(const QString &query, const CopyOutput &output, const CopyOptions &options = {});
+    QFuture<qint64> copyToTable(const QString &table, const CopyInput &input, const CopyOptions &options = {});
+    // Rows of values (in the order of options.columns, or the table's) into the table.
+    QFuture<qint64> copyRecordsToTable(const QString &table, const QList<QVariantList> &records,
+                                       const CopyOptions &options = {});
+
     // A transaction helper: start() begins it (a savepoint when one is already open), commit() or
     // rollback() ends it, and destroying it unfinished rolls back.
     Transaction transaction(const TransactionOptions &options = {});
@@ -155,6 +172,8 @@ Q_SIGNALS:
     // The session ended without close() or terminate() (server closed it, network failure).
     void connectionLost(const QString &reason);
     void closed();
+    // COPY progress: bytes and rows transferred so far.
+    void copyProgress(qint64 bytes, qint64 rows);
 
 private:
     friend class ConnectionPrivate;

@@ -96,6 +96,8 @@ public:
     QString tableName() const { return m_fields.tableName; }
     QString columnName() const { return m_fields.columnName; }
     QString constraintName() const { return m_fields.constraintName; }
+    // Where it happened, e.g. "COPY items, line 3, column qty: \"x\"".
+    QString context() const { return m_fields.context; }
 
     // True for errors after which the session is gone: SQLSTATE class 08 and 57P01..57P05.
     bool isDisconnect() const;

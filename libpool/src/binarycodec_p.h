@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+//
+//  W A R N I N G
+//  -------------
+// This file is not part of the QPgPool API. It may change without notice.
+#pragma once
+
+#include "textcodec_p.h"
+
+#include <QtCore/QByteArray>
+#include <QtCore/QString>
+#include <QtCore/QVariant>
+
+namespace QPg::Private {
+
+// True when values of this type can be requested and decoded in PostgreSQL's binary format. libpq
+// asks for one format for all columns of a result, so a statement uses binary results only when
+// every column passes this test.
+bool hasBinaryDecoder(quint32 typeOid);
+
+// Decodes one non-NULL value in binary format into the same Qt types decodeText() gives (record.h).
+// Malformed input (wrong length, bad header, out-of-range dimensions...) returns false with a
+// message in *error and never reads outside [data, data + length).
+bool decodeBinary(quint32 typeOid, const char *data, int length, QVariant *out, QString *error);
+
+// Encodes value in binary format for a parameter or binary COPY column of type typeOid (the type the
+// server expects, e.g. from a statement's Describe or the table's columns). Converts where exact
+// (an int into int8, a QString holding a number into numeric...). Returns false with a message when
+// the value cannot be represented in that type, or the type has no binary encoder
+// (canEncodeBinary()).
+bool encodeBinary(quint32 typeOid, const QVariant &value, QByteArray *out, QString *error);
+bool canEncodeBinary(quint32 typeOid);
+
+} // namespace QPg::Private

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+// Batches (executeMany/fetchMany) and COPY against the test run's PostgreSQL server.
+#include <QPg/connection.h>
+
+#include "await.h"
+#include "privatecluster.h"
+#include "testserver.h"
+
+#include <QtCore/QBuffer>
+#include <QtCore/QFile>
+#include <QtCore/QTemporaryDir>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+using namespace std::chrono_literals;
+using namespace Qt::Literals::StringLiterals;
+using namespace QPgTest;
+
+namespace {
+
+std::unique_ptr<QPg::Connection> openConnection()
+{
+    auto con = std::make_unique<QPg::Connection>(dsn());
+    await(con->open());
+    return con;
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return QByteArray("<cannot read ") + path.toUtf8() + '>';
+    return file.readAll();
+}
+
+// What psql's \copy writes for the same table and options: the reference COPY output.
+QByteArray psqlCopy(const QString &copyCommand, const QString &path)
+{
+    QString error;
+    QByteArray out;
+    if (!QPg::Dev::PrivateCluster::runPsql(dsn(), {u"-X"_s, u"-q"_s, u"-c"_s, copyCommand.arg(path)}, &out, &error))
+        qFatal("psql failed: %s", qPrintable(error));
+    return readFile(path);
+}
+
+const QString awkwardTable = u"CREATE TABLE awkward (id int, txt text, bin bytea, num numeric, note text);"
+                             u"INSERT INTO awkward VALUES"
+                             u" (1, 'plain', '\\x00ff', 1.5, 'x'),"
+                             u" (2, 'comma, and \"quotes\"', '\\x', -0.000001, NULL),"
+                             u" (3, E'new\\nline and\\ttab', NULL, 12345678901234567890.123, ''),"
+                             u" (4, E'back\\\\slash ; semi | pipe', '\\x5c6e', NULL, 'Zürich ✓ 日本 😀'),"
+                             u" (5, '', '\\x0a0d09', 0, E'\\r carriage');"_s;
+
+} // namespace
+
+class tst_Copy : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void executeManyInsertsAllRows();
+    void executeManyIsAtomic();
+    void executeManyRejectsBadRows();
+    void fetchManyReturnsRowsOfEachExecution();
+    void copyOutMatchesPsql_data();
+    void copyOutMatchesPsql();
+    void copyFromQueryToDeviceAndCallback();
+    void copyInImportsFileWrittenByPsql();
+    void copyInFromAsyncSource();
+    void malformedCsvIsRejectedWithLineAndTableUnchanged();
+    void failingSourceLeavesTableUnchanged();
+    void copyRecordsToTable();
+    void copyMillionRecords();
+    void copyProgressIsSignalled();
+
+private:
+    std::unique_ptr<QPg::Connection> m_con;
+    QTemporaryDir m_dir;
+};
+
+void tst_Copy::init()
+{
+    m_con = openConnection();
+    await(m_con->execute(u"DROP TABLE IF EXISTS awkward, items, target; "_s + awkwardTable
+                         + u"CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, qty int, price float8);"
+                           u"CREATE TABLE target (LIKE awkward)"_s));
+}
+
+void tst_Copy::cleanup()
+{
+    if (m_con && m_con->isReady())
+        await(m_con->execute(u"DROP TABLE IF EXISTS awkward, items, target"_s));
+    m_con.reset();
+}
+
+void tst_Copy::executeManyInsertsAllRows()
+{
+    QList<QVariantList> rows;
+    for (int i = 0; i < 1000; ++i)
+        rows.append({i, u"item %1"_s.arg(i), i % 7, i * 0.5});
+    const qint64 before = m_con->queryCount();
+    await(m_con->executeMany(u"INSERT INTO items VALUES ($1, $2, $3, $4)"_s, rows));
+    QCOMPARE(m_con->queryCount(), before + 1); // one round trip
+    QCOMPARE(await(m_con->fetchValue(u"SELECT count(*) FROM items"_s)).toLongLong(), 1000LL);
+    QCOMPARE(await(m_con->fetchValue(u"SELECT name FROM items WHERE id = 999"_s)).toString(), u"item 999"_s);
+    QCOMPARE(m_con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
+    await(m_con->executeMany(u"INSERT INTO items VALUES ($1, $2, $3, $4)"_s, {})); // nothing to do
+}
+
+void tst_Copy::executeManyIsAtomic()
+{
+    QList<QVariantList> rows;
+    for (int i = 0; i < 1000; ++i)
+        rows.append({i == 500 ? 0 : i, u"item"_s, 1, 1.0}); // row 500 repeats id 0
+    auto error = awaitError<QPg::UniqueViolationError>(m_con->executeMany(u"INSERT INTO items VALUES ($1, $2, $3, $4)"_s, rows));
+    QVERIFY(error);
+    QCOMPARE(await(m_con->fetchValue(u"SELECT count(*) FROM items"_s)).toLongLong(), 0LL);
+    QCOMPARE(m_con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
+    // The connection is back in normal mode.
+    QCOMPARE(await(m_con->fetchValue(u"SELECT 1"_s)).toInt(), 1);
+}
+
+void tst_Copy::executeManyRejectsBadRows()
+{
+    QVERIFY(awaitError<QPg::InterfaceError>(m_con->executeMany(u"INSERT INTO items VALUES ($1, $2, $3, $4)"_s,
+                                                              {{1, u"a"_s, 1, 1.0}, {2, QVariant::fromValue(QSize(1, 1)), 1, 1.0}})));
+    QVERIFY(awaitError<QPg::InterfaceError>(m_con->executeMany(u"COPY items FROM STDIN"_s, {{1}})));
+    QCOMPARE(await(m_con->fetchValue(u"SELECT count(*) FROM items"_s)).toLongLong(), 0LL);
+}
+
+void tst_Copy::fetchManyReturnsRowsOfEachExecution()
+{
+    const QPg::RecordList rows = await(m_con->fetchMany(u"SELECT $1::int AS n, $1::int * 2 AS twice"_s,
+                                                        {{1}, {2}, {3}}));
+    QCOMPARE(rows.size(), 3);
+    QCOMPARE(rows[2][u"twice"].toInt(), 6);
+    const QPg::RecordList inserted = await(m_con->fetchMany(
+        u"INSERT INTO items VALUES ($1, $2, 0, 0) RETURNING id"_s, {{10, u"a"_s}, {11, u"b"_s}}));
+    QCOMPARE(inserted.size(), 2);
+    QCOMPARE(inserted[1][0].toInt(), 11);
+}
+
+void tst_Copy::copyOutMatchesPsql_data()
+{
+    QTest::addColumn<QString>("withClause");
+    QTest::addColumn<QPg::CopyOptions>("options");
+    QTest::newRow("text") << QString() << QPg::CopyOptions{};
+    QPg::CopyOptions csv;
+    csv.format = QPg::CopyOptions::Format::Csv;
+    csv.header = true;
+    QTest::newRow("csv header") << u"WITH (FORMAT csv, HEADER true)"_s << csv;
+    QPg::CopyOptions custom;
+    custom.format = QPg::CopyOptions::Format::Csv;
+    custom.delimiter = u";"_s;
+    custom.null = u"<null>"_s;
+    custom.quote = u"'"_s;
+    custom.escape = u"\\"_s;
+    custom.forceQuote = {u"txt"_s};
+    QTest::newRow("csv custom") << u"WITH (FORMAT csv, DELIMITER ';', NULL '<null>', QUOTE '''', ESCAPE '\\', FORCE_QUOTE (txt))"_s
+                                << custom;
+    QPg::CopyOptions columns;
+    columns.columns = {u"note"_s, u"id"_s};
+    columns.delimiter = u"|"_s;
+    QTest::newRow("text columns") << u"WITH (DELIMITER '|')"_s << columns;
+}
+
+void tst_Copy::copyOutMatchesPsql()
+{
+    QFETCH(QString, withClause);
+    QFETCH(QPg::CopyOptions, options);
+    const QString ours = m_dir.filePath(u"ours.out"_s);
+    const QString theirs = m_dir.filePath(u"psql.out"_s);
+    const QString columns = options.columns.isEmpty() ? QString() : u" ("_s + options.columns.join(u", ") + u')';
+    const qint64 rows = await(m_con->copyFromTable(u"awkward"_s, ours, options));
+    QCOMPARE(rows, 5);
+    const QByteArray expected = psqlCopy(u"\\copy awkward"_s + columns + u" TO '%1' "_s + withClause, theirs);
+    QVERIFY(!expected.isEmpty());
+    QCOMPARE(readFile(ours), expected);
+}
+
+void tst_Copy::copyFromQueryToDeviceAndCallback()
+{
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QPg::CopyOptions csv;
+    csv.format = QPg::CopyOptions::Format::Csv;
+    QCOMPARE(await(m_con->copyFromQuery(u"SELECT id, txt FROM awkward WHERE id <= 2 ORDER BY id"_s, &buffer, csv)), 2);
+    QCOMPARE(buffer.data(), QByteArray("1,plain\n2,\"comma, and \"\"quotes\"\"\"\n"));
+
+    QList<QByteArray> chunks;
+    QCOMPARE(await(m_con->copyFromQuery(u"SELECT g FROM generate_series(1, 3) g"_s,
+                                        QPg::CopyOutput([&chunks](const QByteArray &c) { chunks.append(c); }))),
+             3);
+    QCOMPARE(chunks, (QList<QByteArray>{"1\n", "2\n", "3\n"}));
+}
+
+void tst_Copy::copyInImportsFileWrittenByPsql()
+{
+    // A CSV file written by another program (psql), imported and compared row by row.
+    const QString path = m_dir.filePath(u"psql.csv"_s);
+    psqlCopy(u"\\copy awkward TO '%1' WITH (FORMAT csv, HEADER true)"_s, path);
+    QPg::CopyOptions csv;
+    csv.format = QPg::CopyOptions::Format::Csv;
+    csv.header = true;
+    QCOMPARE(await(m_con->copyToTable(u"target"_s, path, csv)), 5);
+    const QPg::RecordList differences = await(m_con->fetch(
+        u"(SELECT * FROM awkward EXCEPT ALL SELECT * FROM target) UNION ALL (SELECT * FROM target EXCEPT ALL SELECT * FROM awkward)"_s));
+    QCOMPARE(differences.size(), 0);
+    QCOMPARE(await(m_con->fetchValue(u"SELECT count(*) FROM target"_s)).toLongLong(), 5LL);
+    // NULL and empty string stay distinct.
+    QVERIFY(await(m_con->fetchValue(u"SELECT note FROM target WHERE id = 2"_s)).isNull());
+    QCOMPARE(await(m_con->fetchValue(u"SELECT note FROM target WHERE id = 3"_s)).toString(), QString(u""_s));
+}
+
+void tst_Copy::copyInFromAsyncSource()
+{
+    QList<QByteArray> chunks = {"1\tone\t2\t0.5\n2\ttw", "o\t3\t1.5\n", "3\tthree\t\\N\t\\N\n"};
+    int next = 0;
+    QPg::CopyInput source([&chunks, &next]() -> QFuture<QByteArray> {
+        // Each chunk arrives later, from the event loop.
+        auto promise = std::make_shared<QPromise<QByteArray>>();
+        promise->start();
+        const QByteArray chunk = next < chunks.size() ? chunks[next++] : QByteArray();
+        QTimer::singleShot(5, [promise, chunk] {
+            promise->addResult(chunk);
+            promise->finish();
+        });
+        return promise->future();
+    });
+    QCOMPARE(await(m_con->copyToTable(u"items"_s, source)), 3);
+    QCOMPARE(await(m_con->fetchValue(u"SELECT string_agg(name, ',' ORDER BY id) FROM items"_s)).toString(), u"one,two,three"_s);
+    QVERIFY(await(m_con->fetchValue(u"SELECT qty FROM items WHERE id = 3"_s)).isNull());
+}
+
+void tst_Copy::malformedCsvIsRejectedWithLineAndTableUnchanged()
+{
+    await(m_con->execute(u"INSERT INTO items VALUES (100, 'kept', 1, 1)"_s));
+    const QString path = m_dir.filePath(u"bad.csv"_s);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("id,name,qty,price\n1,a,1,1.0\n2,b,2,2.0\n3,c,not-a-number,3.0\n4,d,4,4.0\n");
+    file.close();
+    QPg::CopyOptions csv;
+    csv.format = QPg::CopyOptions::Format::Csv;
+    csv.header = true;
+    auto error = awaitError<QPg::InvalidTextRepresentationError>(m_con->copyToTable(u"items"_s, path, csv));
+    QVERIFY(error);
+    QVERIFY2(error->context().contains(u"line 4"), qPrintable(error->context()));
+    QCOMPARE(await(m_con->fetchValue(u"SELECT count(*) FROM items"_s)).toLongLong(), 1LL);
+    QVERIFY(awaitError<QPg::InterfaceError>(m_con->copyToTable(u"items"_s, m_dir.filePath(u"missing.csv"_s), csv)));
+}
+
+void tst_Copy::failingSourceLeavesTableUnchanged()
+{
+    int calls = 0;
+    QPg::CopyInput source([&calls]() -> QFuture<QByteArray> {
+        if (++calls == 1)
+            return QtFuture::makeReadyFuture(QByteArray("1\tone\t1\t1\n"));
+        QPromise<QByteArray> promise;
+        promise.start();
+        promise.setException(QPg::Error(u"disk on fire"_s));
+        promise.finish();
+        return promise.future();
+    });
+    auto error = awaitError<QPg::InterfaceError>(m_con->copyToTable(u"items"_s, source));
+    QVERIFY(error);
+    QVERIFY(error->message().contains(u"disk on fire"));
+    QCOMPARE(await(m_con->fetchValue(u"SELECT count(*) FROM items"_s)).toLongLong(), 0LL);
+}
+
+void tst_Copy::copyRecordsToTable()
+{
+    QPg::CopyOptions options;
+    options.columns = {u"id"_s, u"txt"_s, u"bin"_s, u"num"_s, u"note"_s};
+    const QList<QVariantList> records = {
+        {1, u"tab\tand\nnewline \\ back"_s, QByteArray("\x00\x01", 2), u"1.25"_s, QVariant::fromValue(nullptr)},
+        {2, u""_s, QByteArray(), 7, u"Zürich"_s},
+    };
+    QCOMPARE(await(m_con->copyRecordsToTable(u"target"_s, records, options)), 2);
+    const QPg::Record first = await(m_con->fetchRow(u"SELECT * FROM target WHERE id = 1"_s));
+    QCOMPARE(first[u"txt"].toString(), u"tab\tand\nnewline \\ back"_s);
+    QCOMPARE(first[u"bin"].toByteArray(), QByteArray("\x00\x01", 2));
+    QCOMPARE(first[u"num"].toString(), u"1.25"_s);
+    QVERIFY(first[u"note"].isNull());
+    QCOMPARE(await(m_con->fetchValue(u"SELECT note FROM target WHERE id = 2"_s)).toString(), u"Zürich"_s);
+
+    options.where = u"id > 1"_s;
+    QCOMPARE(await(m_con->copyRecordsToTable(u"target"_s, records, options)), 1);
+}
+
+void tst_Copy::copyMillionRecords()
+{
+    QList<QVariantList> records;
+    records.reserve(1000000);
+    for (int i = 0; i < 1000000; ++i)
+        records.append({i, u"name"_s, i % 100, 0.25});
+    QCOMPARE(await(m_con->copyRecordsToTable(u"items"_s, records), 120000), 1000000);
+    QCOMPARE(await(m_con->fetchValue(u"SELECT count(*), sum(qty) FROM items"_s)).toLongLong(), 1000000LL);
+}
+
+void tst_Copy::copyProgressIsSignalled()
+{
+    QSignalSpy progress(m_con.get(), &QPg::Connection::copyProgress);
+    QCOMPARE(await(m_con->copyFromQuery(u"SELECT g, repeat('x', 100) FROM generate_series(1, 20000) g"_s,
+                                        QPg::CopyOutput([](const QByteArray &) {}))),
+             20000);
+    QVERIFY(progress.count() >= 1);
+    QCOMPARE(progress.last().at(1).toLongLong(), 20000LL);
+    QVERIFY(progress.last().at(0).toLongLong() > 2000000);
+}
+
+QTEST_MAIN(tst_Copy)
+#include "tst_copy.moc"
