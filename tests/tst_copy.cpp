@@ -75,6 +75,10 @@ private Q_SLOTS:
     void copyRecordsToTable();
     void copyMillionRecords();
     void copyProgressIsSignalled();
+    void cursorFetchesInChunks();
+    void cursorKeepsCallersTransaction();
+    void cursorReportsQueryError();
+    void streamsTwoMillionRowsInBoundedMemory();
 
 private:
     std::unique_ptr<QPg::Connection> m_con;
@@ -310,6 +314,88 @@ void tst_Copy::copyProgressIsSignalled()
     QVERIFY(progress.count() >= 1);
     QCOMPARE(progress.last().at(1).toLongLong(), 20000LL);
     QVERIFY(progress.last().at(0).toLongLong() > 2000000);
+}
+
+void tst_Copy::cursorFetchesInChunks()
+{
+    QPg::Cursor cursor = m_con->cursor(u"SELECT g FROM generate_series(1, $1) g"_s, {25});
+    QCOMPARE(await(cursor.fetch(10)).size(), 10);
+    const QPg::RecordList second = await(cursor.fetch(10));
+    QCOMPARE(second.first()[0].toInt(), 11);
+    QVERIFY(!cursor.atEnd());
+    QCOMPARE(await(cursor.fetch(10)).size(), 5);
+    QVERIFY(cursor.atEnd());
+    QCOMPARE(await(cursor.fetch(10)).size(), 0);
+    await(m_con->execute(u"SELECT 1"_s)); // the cursor's own transaction has ended
+    QCOMPARE(m_con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
+}
+
+void tst_Copy::cursorKeepsCallersTransaction()
+{
+    QPg::Transaction tx = m_con->transaction();
+    await(tx.start());
+    await(m_con->execute(u"INSERT INTO items VALUES (1, 'in tx', 1, 1)"_s));
+    QPg::Cursor cursor = m_con->cursor(u"SELECT name FROM items"_s);
+    QCOMPARE(await(cursor.fetch(100)).first()[0].toString(), u"in tx"_s);
+    await(m_con->execute(u"SELECT 1"_s)); // after the cursor's CLOSE
+    QCOMPARE(m_con->transactionStatus(), QPg::Connection::TransactionStatus::InTransaction);
+    await(tx.rollback());
+    QCOMPARE(await(m_con->fetchValue(u"SELECT count(*) FROM items"_s)).toLongLong(), 0LL);
+}
+
+void tst_Copy::cursorReportsQueryError()
+{
+    QPg::Cursor cursor = m_con->cursor(u"SELECT * FROM no_such_table"_s);
+    QVERIFY(awaitError<QPg::UndefinedTableError>(cursor.fetch(10)));
+    QCOMPARE(await(m_con->fetchValue(u"SELECT 2"_s)).toInt(), 2);
+    QCOMPARE(m_con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
+}
+
+namespace {
+qint64 residentKiB()
+{
+    QFile status(u"/proc/self/status"_s);
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').first().toLongLong();
+    }
+    return 0;
+}
+} // namespace
+
+void tst_Copy::streamsTwoMillionRowsInBoundedMemory()
+{
+    const qint64 before = residentKiB();
+    qint64 peak = before;
+    qint64 sum = 0;
+    const qint64 rows = await(m_con->stream(u"SELECT g, repeat('x', 100) FROM generate_series(1, 2000000) g"_s, {},
+                                            [&](const QPg::RecordList &chunk) {
+                                                for (const QPg::Record &r : chunk)
+                                                    sum += r.value(0).toLongLong();
+                                                peak = std::max(peak, residentKiB());
+                                                return true;
+                                            }, 20000), 300000);
+    QCOMPARE(rows, 2000000LL);
+    QCOMPARE(sum, 2000000LL * 2000001 / 2);
+    // Held at once, the result would take well over 300 MB.
+#if defined(__SANITIZE_ADDRESS__)
+    const qint64 limitKiB = 256 * 1024; // ASan's quarantine keeps freed chunks around
+#else
+    const qint64 limitKiB = 64 * 1024;
+#endif
+    QVERIFY2(peak - before < limitKiB, qPrintable(u"grew by %1 KiB"_s.arg(peak - before)));
+    QCOMPARE(m_con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
+
+    // Stopping early closes the cursor.
+    int chunks = 0;
+    QCOMPARE(await(m_con->stream(u"SELECT generate_series(1, 1000)"_s, {}, [&](const QPg::RecordList &) {
+                 return ++chunks < 2;
+             }, 100)),
+             200LL);
+    await(m_con->execute(u"SELECT 1"_s));
+    QCOMPARE(m_con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
 }
 
 QTEST_MAIN(tst_Copy)

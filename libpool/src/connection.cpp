@@ -523,7 +523,10 @@ void ConnectionPrivate::emitPendingNotices()
 {
     while (!pendingNotices.isEmpty()) {
         const Notice notice = pendingNotices.takeFirst();
-        qCInfo(Private::lcNotice).noquote() << notice.severity << notice.sqlState << notice.message;
+        if (notice.severity == u"WARNING")
+            qCWarning(Private::lcNotice).noquote() << notice.severity << notice.sqlState << notice.message;
+        else
+            qCInfo(Private::lcNotice).noquote() << notice.severity << notice.sqlState << notice.message;
         if (!suppressSignals)
             Q_EMIT q->notice(notice);
     }

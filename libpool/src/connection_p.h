@@ -124,6 +124,7 @@ public:
     // Smart reset policy runs its reset query only then.
     bool sessionChanged = false;
     int nextSavepoint = 0;
+    int nextCursor = 0;
     int transactionDepth = 0;
 };
 

@@ -3,6 +3,7 @@
 
 #include <QPg/connectoptions.h>
 #include <QPg/copy.h>
+#include <QPg/cursor.h>
 #include <QPg/errors.h>
 #include <QPg/qpgpool_export.h>
 #include <QPg/record.h>
@@ -123,6 +124,13 @@ public:
     QFuture<void> executeMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options = {});
     // Like executeMany, and returns the rows every execution produced, in order.
     QFuture<RecordList> fetchMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options = {});
+
+    // A server-side cursor over sql (see Cursor); rows are fetched in chunks as the caller asks.
+    Cursor cursor(const QString &sql, const QVariantList &args = {});
+    // Streams the result through onChunk, chunkSize rows at a time, in bounded memory; onChunk
+    // returns false to stop early. Gives the number of rows delivered.
+    QFuture<qint64> stream(const QString &sql, const QVariantList &args,
+                           std::function<bool(const RecordList &chunk)> onChunk, int chunkSize = 10000);
 
     // COPY, streamed in bounded memory; each gives the number of rows copied. Cancelling the future
     // stops the COPY (the server rolls it back); a failed COPY leaves the table as it was and the

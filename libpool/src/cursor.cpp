@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+#include <QPg/connection.h>
+#include <QPg/cursor.h>
+
+#include "connection_p.h"
+#include "marshal_p.h"
+
+namespace QPg {
+
+struct CursorData
+{
+    QPointer<Connection> connection;
+    QString name;
+    bool ownsTransaction = false;
+    bool atEnd = false;
+    bool closed = false;
+    QFuture<QString> declared; // its error is the query's error
+    QFuture<void> closing = QtFuture::makeReadyFuture();
+};
+
+namespace {
+
+QString quoteIdentifier(const QString &identifier)
+{
+    QString quoted = identifier;
+    quoted.replace(u'"', QStringLiteral("\"\""));
+    return u'"' + quoted + u'"';
+}
+
+// Ends the cursor on the server: CLOSE, and COMMIT when the cursor opened the transaction.
+QFuture<void> finish(CursorData &d)
+{
+    if (!d.closed && (!d.connection || d.connection->state() != Connection::State::Ready))
+        return QtFuture::makeReadyFuture();
+    d.atEnd = true;
+    if (d.closed)
+        return d.closing;
+    d.closed = true;
+    const QString sql = d.ownsTransaction ? QStringLiteral("CLOSE %1; COMMIT").arg(d.name)
+                                          : QStringLiteral("CLOSE %1").arg(d.name);
+    d.closing = d.connection->execute(sql).then([](const QString &) {});
+    return d.closing;
+}
+
+} // namespace
+
+Cursor Connection::cursor(const QString &sql, const QVariantList &args)
+{
+    auto data = std::make_shared<CursorData>();
+    data->connection = this;
+    data->name = quoteIdentifier(QStringLiteral("qpg_cursor_%1").arg(++d->nextCursor));
+    // A cursor only lives inside a transaction; open one unless the caller has one already.
+    if (transactionStatus() == TransactionStatus::Idle && d->transactionDepth == 0) {
+        data->ownsTransaction = true;
+        execute(QStringLiteral("BEGIN"));
+    }
+    data->declared = execute(QStringLiteral("DECLARE %1 NO SCROLL CURSOR FOR ").arg(data->name) + sql, args,
+                             QueryOptions{.timeout = std::chrono::milliseconds(0)});
+    return Cursor(data);
+}
+
+QFuture<qint64> Connection::stream(const QString &sql, const QVariantList &args,
+                                   std::function<bool(const RecordList &)> onChunk, int chunkSize)
+{
+    auto promise = std::make_shared<QPromise<qint64>>();
+    promise->start();
+    auto total = std::make_shared<qint64>(0);
+    Cursor cursor = this->cursor(sql, args);
+    // Each chunk is requested only after the previous one was handled: memory stays at one chunk.
+    auto step = std::make_shared<std::function<void()>>();
+    *step = [this, cursor, promise, total, onChunk, chunkSize, step]() mutable {
+        Private::whenFinished<RecordList>(cursor.fetch(chunkSize), this,
+                                          [this, cursor, promise, total, onChunk, chunkSize, step](const QFuture<RecordList> &f) mutable {
+            RecordList chunk;
+            try {
+                chunk = f.result();
+            } catch (const QException &e) {
+                promise->setException(e);
+                promise->finish();
+                *step = nullptr; // breaks the self-reference
+                return;
+            }
+            *total += chunk.size();
+            const bool more = !chunk.isEmpty() && onChunk(chunk) && !cursor.atEnd() && !promise->isCanceled();
+            if (more) {
+                (*step)();
+                return;
+            }
+            // Done once the cursor (and its transaction) is closed on the server.
+            Private::whenFinished<void>(cursor.close(), this, [promise, total](const QFuture<void> &) {
+                promise->addResult(*total);
+                promise->finish();
+            });
+            *step = nullptr;
+        });
+    };
+    (*step)();
+    return promise->future();
+}
+
+Cursor::Cursor() = default;
+Cursor::~Cursor() = default;
+Cursor::Cursor(const Cursor &) = default;
+Cursor &Cursor::operator=(const Cursor &) = default;
+
+Cursor::Cursor(std::shared_ptr<CursorData> data)
+    : d(std::move(data))
+{
+}
+
+bool Cursor::atEnd() const
+{
+    return !d || d->atEnd;
+}
+
+QFuture<RecordList> Cursor::fetch(int count)
+{
+    if (!d || !d->connection)
+        return Private::failedFuture<RecordList>(InterfaceError(QStringLiteral("the cursor's connection is gone")));
+    if (d->atEnd)
+        return QtFuture::makeReadyFuture(RecordList());
+    if (count <= 0)
+        return Private::failedFuture<RecordList>(InterfaceError(QStringLiteral("a cursor fetch needs a positive count")));
+    std::shared_ptr<CursorData> data = d;
+    QFuture<RecordList> rows = d->connection->fetch(QStringLiteral("FETCH FORWARD %1 FROM %2").arg(count).arg(d->name));
+    auto promise = std::make_shared<QPromise<RecordList>>();
+    promise->start();
+    Private::whenFinished<RecordList>(rows, d->connection.data(), [data, promise, count](const QFuture<RecordList> &f) {
+        try {
+            // The DECLARE failing is the interesting error, not the FETCH that followed it.
+            QFuture<QString>(data->declared).waitForFinished();
+            RecordList chunk = f.result();
+            if (chunk.size() < count)
+                finish(*data);
+            promise->addResult(chunk);
+        } catch (const QException &e) {
+            data->atEnd = true;
+            if (data->ownsTransaction && data->connection && !data->closed) {
+                data->closed = true;
+                data->connection->execute(QStringLiteral("ROLLBACK"));
+            }
+            promise->setException(e);
+        }
+        promise->finish();
+    });
+    return promise->future();
+}
+
+QFuture<void> Cursor::close()
+{
+    if (!d)
+        return QtFuture::makeReadyFuture();
+    return finish(*d);
+}
+
+} // namespace QPg
