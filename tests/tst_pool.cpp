@@ -7,6 +7,7 @@
 #include "privatecluster.h"
 #include "testserver.h"
 
+#include <QtCore/QBuffer>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QThread>
 #include <QtNetwork/QTcpServer>
@@ -98,6 +99,23 @@ void tst_Pool::opensMinSizeAndReportsSizes()
     QCOMPARE(await(pool->execute(u"SELECT 1"_s)), u"SELECT 1"_s);
     QCOMPARE(await(pool->fetch(u"SELECT generate_series(1, 3)"_s)).size(), 3);
     QCOMPARE(await(pool->fetchRow(u"SELECT 1 AS a"_s)).value(u"a").toInt(), 1);
+    // Batches and COPY through the pool.
+    await(pool->execute(u"CREATE TEMP TABLE IF NOT EXISTS pooled (v int)"_s));
+    await(pool->execute(u"DROP TABLE IF EXISTS pool_batch; CREATE TABLE pool_batch (v int)"_s));
+    await(pool->executeMany(u"INSERT INTO pool_batch VALUES ($1)"_s, {{1}, {2}, {3}}));
+    QCOMPARE(await(pool->fetchMany(u"SELECT $1::int * 10"_s, {{1}, {2}})).size(), 2);
+    QCOMPARE(await(pool->copyRecordsToTable(u"pool_batch"_s, {{4}, {5}})), 2);
+    QByteArray copied;
+    QCOMPARE(await(pool->copyFromTable(u"pool_batch"_s, QPg::CopyOutput([&copied](const QByteArray &c) { copied += c; }))), 5);
+    QCOMPARE(copied, QByteArray("1\n2\n3\n4\n5\n"));
+    QCOMPARE(await(pool->copyFromQuery(u"SELECT 1"_s, QPg::CopyOutput([](const QByteArray &) {}))), 1);
+    QBuffer input;
+    input.setData("6\n");
+    input.open(QIODevice::ReadOnly);
+    QCOMPARE(await(pool->copyToTable(u"pool_batch"_s, &input)), 1);
+    await(pool->execute(u"DROP TABLE pool_batch"_s));
+    QCOMPARE(pool->idleSize(), 3);
+
     await(pool->close());
     QVERIFY(pool->isClosing());
     QCOMPARE(pool->size(), 0);

@@ -50,6 +50,18 @@ void settle(QPromise<T> &promise, const QFuture<T> &finished)
     promise.finish();
 }
 
+// True when a finished future failed or was cancelled.
+template<typename T>
+bool hasFailed(const QFuture<T> &finished)
+{
+    try {
+        QFuture<T>(finished).waitForFinished();
+    } catch (...) {
+        return true;
+    }
+    return finished.isCanceled();
+}
+
 // Runs call in context's thread and hands its future back to the calling thread: the pool and its
 // connections live in one thread, callers may be anywhere.
 template<typename T>

@@ -870,6 +870,79 @@ QFuture<T> PoolPrivate::runOnce(const QString &sql, const QVariantList &args, co
     return future;
 }
 
+template<typename T>
+QFuture<T> PoolPrivate::runWith(const AcquireOptions &acquireOptions, std::function<QFuture<T>(Connection *)> call)
+{
+    auto promise = std::make_shared<QPromise<T>>();
+    promise->start();
+    QFuture<T> future = promise->future();
+    Private::whenFinished<PooledConnection>(acquire(acquireOptions), q, [this, promise, call](const QFuture<PooledConnection> &acquired) {
+        PooledConnection handle;
+        try {
+            handle = acquired.result();
+        } catch (const QException &e) {
+            promise->setException(e);
+            promise->finish();
+            return;
+        }
+        Private::whenFinished<T>(call(handle.connection()), q, [this, handle, promise](const QFuture<T> &done) {
+            if (Private::hasFailed(done))
+                ++counters.queryErrors;
+            handle.release();
+            Private::settle(*promise, done);
+        });
+    });
+    return future;
+}
+
+QFuture<void> Pool::executeMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options,
+                                const AcquireOptions &acquireOptions)
+{
+    return Private::runInThreadOf<void>(this, [=, this] {
+        return d->runWith<void>(acquireOptions, [=](Connection *c) { return c->executeMany(sql, rows, options); });
+    });
+}
+
+QFuture<RecordList> Pool::fetchMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options,
+                                    const AcquireOptions &acquireOptions)
+{
+    return Private::runInThreadOf<RecordList>(this, [=, this] {
+        return d->runWith<RecordList>(acquireOptions, [=](Connection *c) { return c->fetchMany(sql, rows, options); });
+    });
+}
+
+QFuture<qint64> Pool::copyFromTable(const QString &table, const CopyOutput &output, const CopyOptions &options,
+                                    const AcquireOptions &acquireOptions)
+{
+    return Private::runInThreadOf<qint64>(this, [=, this] {
+        return d->runWith<qint64>(acquireOptions, [=](Connection *c) { return c->copyFromTable(table, output, options); });
+    });
+}
+
+QFuture<qint64> Pool::copyFromQuery(const QString &query, const CopyOutput &output, const CopyOptions &options,
+                                    const AcquireOptions &acquireOptions)
+{
+    return Private::runInThreadOf<qint64>(this, [=, this] {
+        return d->runWith<qint64>(acquireOptions, [=](Connection *c) { return c->copyFromQuery(query, output, options); });
+    });
+}
+
+QFuture<qint64> Pool::copyToTable(const QString &table, const CopyInput &input, const CopyOptions &options,
+                                  const AcquireOptions &acquireOptions)
+{
+    return Private::runInThreadOf<qint64>(this, [=, this] {
+        return d->runWith<qint64>(acquireOptions, [=](Connection *c) { return c->copyToTable(table, input, options); });
+    });
+}
+
+QFuture<qint64> Pool::copyRecordsToTable(const QString &table, const QList<QVariantList> &records,
+                                         const CopyOptions &options, const AcquireOptions &acquireOptions)
+{
+    return Private::runInThreadOf<qint64>(this, [=, this] {
+        return d->runWith<qint64>(acquireOptions, [=](Connection *c) { return c->copyRecordsToTable(table, records, options); });
+    });
+}
+
 QFuture<QString> Pool::execute(const QString &sql, const QVariantList &args, const QueryOptions &options,
                                const AcquireOptions &acquireOptions)
 {

@@ -108,6 +108,10 @@ public:
     QFuture<T> runOnce(const QString &sql, const QVariantList &args, const QueryOptions &options,
                        const AcquireOptions &acquireOptions, bool allowScript, Convert convert);
 
+    // acquire → call → release, for operations without a raw-callback path.
+    template<typename T>
+    QFuture<T> runWith(const AcquireOptions &acquireOptions, std::function<QFuture<T>(Connection *)> call);
+
     // Housekeeping.
     void housekeep();
     void updateHousekeepingInterval();

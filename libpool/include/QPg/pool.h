@@ -77,6 +77,20 @@ public:
         return fetchValue(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
     }
 
+    // Batches and COPY through a pooled connection (see Connection for their semantics).
+    QFuture<void> executeMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options = {},
+                              const AcquireOptions &acquireOptions = {});
+    QFuture<RecordList> fetchMany(const QString &sql, const QList<QVariantList> &rows,
+                                  const QueryOptions &options = {}, const AcquireOptions &acquireOptions = {});
+    QFuture<qint64> copyFromTable(const QString &table, const CopyOutput &output, const CopyOptions &options = {},
+                                  const AcquireOptions &acquireOptions = {});
+    QFuture<qint64> copyFromQuery(const QString &query, const CopyOutput &output, const CopyOptions &options = {},
+                                  const AcquireOptions &acquireOptions = {});
+    QFuture<qint64> copyToTable(const QString &table, const CopyInput &input, const CopyOptions &options = {},
+                                const AcquireOptions &acquireOptions = {});
+    QFuture<qint64> copyRecordsToTable(const QString &table, const QList<QVariantList> &records,
+                                       const CopyOptions &options = {}, const AcquireOptions &acquireOptions = {});
+
     // Graceful: new acquires and queued waiters fail with PoolClosedError at once, idle connections
     // close, acquired ones close when released; after the timeout (PoolOptions::closeTimeout when
     // not given) the rest are terminated.
