@@ -396,8 +396,11 @@ void tst_Pool::terminatedAcquiredConnectionHeals()
 {
     auto pool = openPool(poolOptions(1, 2));
     QPg::PooledConnection con = await(pool->acquire());
-    terminateBackend(backendPid(con));
-    QVERIFY(awaitError<QPg::ConnectionLostError>(con.fetchValue(u"SELECT 1"_s)));
+    const int pid = backendPid(con);
+    QFuture<QVariant> running = con.fetchValue(u"SELECT pg_sleep(30)"_s);
+    terminateBackend(pid);
+    QVERIFY(awaitError<QPg::ConnectionLostError>(running));
+    // The pool let go of the broken connection at once: the handle is released.
     QTRY_VERIFY(con.isReleased());
     QVERIFY(awaitError<QPg::ConnectionReleasedError>(con.fetchValue(u"SELECT 1"_s)));
     await(con.release()); // a no-op

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "connection_p.h"
 
+#include "binarycodec_p.h"
 #include "logging_p.h"
 #include "metatypes_p.h"
 
@@ -50,6 +51,7 @@ ConnectionPrivate::ConnectionPrivate(Connection *q, const ConnectOptions &option
     , connectTimer(new QTimer(q))
     , commandTimer(new QTimer(q))
     , cancelGraceTimer(new QTimer(q))
+    , statementCache(options.statementCacheSize, options.maxCacheableStatementSize)
 {
     Private::registerMetaTypes();
     for (QTimer *timer : {connectTimer, commandTimer, cancelGraceTimer}) {
@@ -304,6 +306,119 @@ struct ParameterArrays
 
 } // namespace
 
+namespace {
+
+// Statements worth preparing; utility commands (DECLARE, FETCH, SET...) run unnamed.
+bool isPreparable(const QString &sql)
+{
+    static const QStringList keywords = {QStringLiteral("select"), QStringLiteral("insert"), QStringLiteral("update"),
+                                         QStringLiteral("delete"), QStringLiteral("with"),   QStringLiteral("values"),
+                                         QStringLiteral("table"),  QStringLiteral("merge")};
+    const QStringView text = QStringView(sql).trimmed();
+    for (const QString &keyword : keywords) {
+        if (text.startsWith(keyword, Qt::CaseInsensitive)
+            && (text.size() == keyword.size() || !text.at(keyword.size()).isLetterOrNumber()))
+            return true;
+    }
+    return false;
+}
+
+bool isStalePlan(const Error &error)
+{
+    auto *server = dynamic_cast<const ServerError *>(&error);
+    return server && server->sqlState() == u"0A000" && server->message().contains(u"cached plan must not change result type");
+}
+
+} // namespace
+
+// A cached statement runs with Bind/Execute only, its parameters and results in binary where the
+// codecs allow. A new one is prepared, described and executed in one pipelined round trip.
+bool ConnectionPrivate::sendCached(Operation &op)
+{
+    std::vector<quint32> declared;
+    declared.reserve(op.parameters.size());
+    for (const auto &p : op.parameters)
+        declared.push_back(p.typeOid);
+    const QByteArray key = Private::StatementCache::key(op.sqlUtf8, declared);
+    std::shared_ptr<Private::PreparedStatement> statement = statementCache.find(key);
+    if (statement && statement->ready) {
+        op.statement = statement;
+        std::vector<Private::EncodedParameter> params = op.parameters;
+        for (size_t i = 0; i < params.size() && i < statement->parameterTypes.size(); ++i) {
+            const quint32 type = statement->parameterTypes[i];
+            if (params[i].isNull || params[i].binary || !Private::canEncodeBinary(type))
+                continue;
+            QByteArray binary;
+            QString ignored; // the text form, already encoded, is the fallback
+            if (Private::encodeBinary(type, op.args.at(qsizetype(i)), &binary, &ignored)) {
+                params[i].value = std::move(binary);
+                params[i].binary = true;
+            }
+        }
+        const ParameterArrays arrays(params);
+        return PQsendQueryPrepared(conn, statement->name.constData(), arrays.count(), arrays.values.data(),
+                                   arrays.lengths.data(), arrays.formats.data(), statement->binaryResults ? 1 : 0);
+    }
+    statement = statementCache.create(key);
+    op.statement = statement;
+    if (PQenterPipelineMode(conn) != 1)
+        return false;
+    const QList<QByteArray> stale = statementCache.takePendingDeallocations();
+    for (const QByteArray &name : stale) {
+        const QByteArray deallocate = "DEALLOCATE " + name;
+        if (!PQsendQueryParams(conn, deallocate.constData(), 0, nullptr, nullptr, nullptr, nullptr, 0))
+            return false;
+    }
+    op.stage = 0;
+    op.executeStage = int(stale.size()) + 2; // after the Prepare and the Describe
+    const ParameterArrays arrays(op.parameters);
+    return PQsendPrepare(conn, statement->name.constData(), op.sqlUtf8.constData(), arrays.count(), arrays.types.data())
+        && PQsendDescribePrepared(conn, statement->name.constData())
+        && PQsendQueryPrepared(conn, statement->name.constData(), arrays.count(), arrays.values.data(),
+                               arrays.lengths.data(), arrays.formats.data(), 0)
+        && PQpipelineSync(conn) == 1;
+}
+
+void ConnectionPrivate::recordDescription(Operation &op, const PGresult *description)
+{
+    Private::PreparedStatement &statement = *op.statement;
+    statement.parameterTypes.clear();
+    for (int i = 0; i < PQnparams(description); ++i)
+        statement.parameterTypes.push_back(PQparamtype(description, i));
+    statement.columnTypes.clear();
+    bool binary = PQnfields(description) > 0;
+    for (int c = 0; c < PQnfields(description); ++c) {
+        statement.columnTypes.push_back(PQftype(description, c));
+        binary = binary && Private::hasBinaryDecoder(PQftype(description, c));
+    }
+    statement.binaryResults = binary;
+    statement.ready = true;
+}
+
+// "cached plan must not change result type" (after ALTER TABLE, a search_path change...): every
+// cached statement may be stale, so the caches go, and the command runs once more, unless it was
+// inside a transaction that the error has now aborted.
+bool ConnectionPrivate::retryAfterStalePlan(Operation &op)
+{
+    if (!op.error || !op.statement || op.retried || !isStalePlan(*op.error)
+        || PQtransactionStatus(conn) != PQTRANS_IDLE)
+        return false;
+    statementCache.clear(/*serverDropped*/ false);
+    if (onStatementCacheInvalidated)
+        onStatementCacheInvalidated();
+    op.retried = true;
+    op.error.reset();
+    op.statement.reset();
+    op.lastResult.reset();
+    op.commandTag.clear();
+    op.stage = 0;
+    op.executeStage = -1;
+    running = false;
+    commandTimer->stop();
+    sendNext();
+    return true;
+}
+
 bool ConnectionPrivate::sendBatch(Operation &op)
 {
     // One Parse for all rows, then Bind/Execute per row, then one Sync: one round trip, and one
@@ -356,6 +471,10 @@ void ConnectionPrivate::sendNext()
         sent = PQsendQuery(conn, op.sqlUtf8.constData());
         break;
     case Operation::Kind::Query: {
+        if (statementCache.accepts(op.sqlUtf8) && isPreparable(op.sql)) {
+            sent = sendCached(op);
+            break;
+        }
         const ParameterArrays arrays(op.parameters);
         sent = PQsendQueryParams(conn, op.sqlUtf8.constData(), arrays.count(), arrays.types.data(),
                                  arrays.values.data(), arrays.lengths.data(), arrays.formats.data(),
@@ -412,8 +531,20 @@ void ConnectionPrivate::processResults()
         if (!conn)
             return;
         if (!result) {
-            if (op.kind != Operation::Kind::Batch) // a batch ends with its Sync, below
+            // Pipelines (batches, prepare + execute) end with their Sync result, below.
+            if (op.kind == Operation::Kind::Batch || op.executeStage >= 0)
+                ++op.stage;
+            else
                 completeCurrent();
+            continue;
+        }
+        if (op.executeStage >= 0 && op.stage < op.executeStage) {
+            // Deallocations, the Prepare, and the Describe whose types the statement keeps.
+            const ExecStatusType status = PQresultStatus(result.get());
+            if (status == PGRES_COMMAND_OK && op.stage == op.executeStage - 1)
+                recordDescription(op, result.get());
+            else if (status == PGRES_FATAL_ERROR && !op.error)
+                op.error = ServerError::create(Private::serverErrorFields(result.get()));
             continue;
         }
         switch (PQresultStatus(result.get())) {
@@ -461,6 +592,12 @@ void ConnectionPrivate::processResults()
 
 void ConnectionPrivate::completeCurrent()
 {
+    if (Operation &current = *queue.front(); current.statement) {
+        if (!current.statement->ready)
+            statementCache.remove(current.statement->key); // the Prepare failed
+        if (retryAfterStalePlan(current))
+            return;
+    }
     const bool lost = PQstatus(conn) == CONNECTION_BAD
         || (dynamic_cast<ServerError *>(queue.front()->error.get())
             && static_cast<ServerError *>(queue.front()->error.get())->isDisconnect());
@@ -676,6 +813,7 @@ std::unique_ptr<Operation> ConnectionPrivate::makeOperation(const QString &sql, 
     op->sqlUtf8 = sql.toUtf8();
     op->kind = allowScript && args.isEmpty() ? Operation::Kind::Script : Operation::Kind::Query;
     op->timeout = queryOptions.timeout.value_or(options.commandTimeout);
+    op->args = args;
     op->parameters.reserve(args.size());
     for (const QVariant &arg : args)
         op->parameters.push_back(Private::encodeParameter(arg)); // may throw InterfaceError
@@ -728,6 +866,8 @@ bool ConnectionPrivate::enqueueWithCallbacks(const QString &sql, const QVariantL
 
 void ConnectionPrivate::noteSessionChange(const QString &tag)
 {
+    if (tag == u"DISCARD ALL" || tag == u"DEALLOCATE ALL")
+        statementCache.clear(/*serverDropped*/ true);
     static const QStringList prefixes = {
         QStringLiteral("SET"),     QStringLiteral("RESET"),      QStringLiteral("LISTEN"),
         QStringLiteral("UNLISTEN"), QStringLiteral("DECLARE"),   QStringLiteral("PREPARE"),

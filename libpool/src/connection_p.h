@@ -63,6 +63,9 @@ public:
     void enqueueOperation(std::unique_ptr<Private::Operation> op);
     void sendNext();
     bool sendBatch(Private::Operation &op);
+    bool sendCached(Private::Operation &op);
+    void recordDescription(Private::Operation &op, const PGresult *description);
+    bool retryAfterStalePlan(Private::Operation &op);
     // COPY (copy.cpp). Both return false while waiting for more data or room.
     bool receiveCopyData(Private::Operation &op);
     bool sendCopyData(Private::Operation &op);
@@ -120,6 +123,10 @@ public:
 
     QHash<QString, QList<std::function<void(const Notification &)>>> listeners;
     QList<Notice> pendingNotices;
+    Private::StatementCache statementCache;
+    // The pool drops every connection's cache when one of them meets a stale plan.
+    std::function<void()> onStatementCacheInvalidated;
+
     // Set when a command may have changed session state (SET, LISTEN, advisory locks...); the pool's
     // Smart reset policy runs its reset query only then.
     bool sessionChanged = false;

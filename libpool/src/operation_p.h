@@ -6,6 +6,7 @@
 #pragma once
 
 #include "resultdata_p.h"
+#include "statementcache_p.h"
 #include "textcodec_p.h"
 
 #include <QPg/errors.h>
@@ -89,6 +90,14 @@ struct Operation
         CopyIn,  // COPY ... FROM STDIN from copyInSource
     };
     Kind kind = Kind::Query;
+
+    // Query: the arguments, kept to encode them for a prepared statement's resolved types and for
+    // the one retry after a stale cached plan.
+    QVariantList args;
+    std::shared_ptr<PreparedStatement> statement;
+    int stage = 0;          // results (NULLs) seen in a prepare pipeline
+    int executeStage = -1;  // the stage of the execution; -1: not a prepare pipeline
+    bool retried = false;
 
     // Batch
     std::vector<std::vector<EncodedParameter>> batchRows;

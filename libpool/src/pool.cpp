@@ -271,6 +271,13 @@ void PoolPrivate::adopt(Connection *connection, int openedGeneration)
     }
     // What init() set up is the connection's baseline, not a change to reset on the first release.
     connection->d->sessionChanged = false;
+    // A stale plan on one connection means the schema changed for all of them.
+    connection->d->onStatementCacheInvalidated = [this, connection] {
+        for (const auto &other : std::as_const(entries)) {
+            if (other->connection != connection)
+                other->connection->d->statementCache.clear(/*serverDropped*/ false);
+        }
+    };
     entries.insert(e->id, e);
     ++counters.connectionsOpened;
     const quint64 id = e->id;

@@ -2,6 +2,8 @@
 #include <QPg/record.h>
 
 #include "resultdata_p.h"
+#include "binarycodec_p.h"
+#include "logging_p.h"
 #include "textcodec_p.h"
 
 #include <QtCore/QJsonArray>
@@ -39,8 +41,17 @@ QVariant ResultData::value(int row, int column) const
 {
     if (PQgetisnull(m_result.get(), row, column))
         return QVariant::fromValue(nullptr);
-    return Private::decodeText(m_types.at(column), PQgetvalue(m_result.get(), row, column),
-                               PQgetlength(m_result.get(), row, column));
+    const char *data = PQgetvalue(m_result.get(), row, column);
+    const int length = PQgetlength(m_result.get(), row, column);
+    if (PQfformat(m_result.get(), column) == 0)
+        return Private::decodeText(m_types.at(column), data, length);
+    QVariant value;
+    QString error;
+    if (!Private::decodeBinary(m_types.at(column), data, length, &value, &error)) {
+        qCWarning(Private::lcConnection) << "cannot decode a value of type" << m_types.at(column) << ":" << error;
+        return QVariant();
+    }
+    return value;
 }
 
 RecordList ResultData::records(const std::shared_ptr<const ResultData> &result)

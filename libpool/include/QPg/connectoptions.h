@@ -33,6 +33,12 @@ struct QPGPOOL_EXPORT ConnectOptions
     // long the connection is closed instead (a dead link can never report the cancellation).
     std::chrono::milliseconds cancelGracePeriod = std::chrono::seconds(5);
 
+    // Prepared statements kept per connection (asyncpg's statement_cache_size). Zero uses unnamed
+    // statements only, which is what PgBouncer in transaction mode needs.
+    int statementCacheSize = 100;
+    // Longer statements are never cached (asyncpg's max_cacheable_statement_size).
+    int maxCacheableStatementSize = 15 * 1024;
+
     static ConnectOptions fromDsn(const QString &dsn)
     {
         ConnectOptions options;

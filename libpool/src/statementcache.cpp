@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#include "statementcache_p.h"
+
+#include <algorithm>
+
+namespace QPg::Private {
+
+StatementCache::StatementCache(int capacity, int maxStatementSize)
+    : m_capacity(capacity)
+    , m_maxStatementSize(maxStatementSize)
+{
+}
+
+QByteArray StatementCache::key(const QByteArray &sql, const std::vector<quint32> &declaredTypes)
+{
+    QByteArray key = sql;
+    key.append('\0');
+    key.append(reinterpret_cast<const char *>(declaredTypes.data()), qsizetype(declaredTypes.size() * sizeof(quint32)));
+    return key;
+}
+
+std::shared_ptr<PreparedStatement> StatementCache::find(const QByteArray &key)
+{
+    auto it = m_statements.constFind(key);
+    if (it == m_statements.cend())
+        return nullptr;
+    // A linear move is fine: the list is at most the capacity (100 by default) long, and the hit
+    // just used is usually near the front.
+    auto pos = std::find(m_recency.begin(), m_recency.end(), key);
+    if (pos != m_recency.begin())
+        m_recency.splice(m_recency.begin(), m_recency, pos);
+    return *it;
+}
+
+std::shared_ptr<PreparedStatement> StatementCache::create(const QByteArray &key)
+{
+    remove(key);
+    while (int(m_statements.size()) >= m_capacity && !m_recency.empty()) {
+        auto oldest = m_statements.take(m_recency.back());
+        m_recency.pop_back();
+        forget(oldest, true);
+    }
+    auto statement = std::make_shared<PreparedStatement>();
+    statement->key = key;
+    statement->name = "qpg_stmt_" + QByteArray::number(++m_counter);
+    m_statements.insert(key, statement);
+    m_recency.push_front(key);
+    return statement;
+}
+
+void StatementCache::remove(const QByteArray &key)
+{
+    auto statement = m_statements.take(key);
+    if (!statement)
+        return;
+    m_recency.remove(key);
+    forget(statement, statement->ready);
+}
+
+void StatementCache::clear(bool serverDropped)
+{
+    for (const auto &statement : std::as_const(m_statements))
+        forget(statement, !serverDropped && statement->ready);
+    m_statements.clear();
+    m_recency.clear();
+    if (serverDropped)
+        m_pendingDeallocations.clear();
+}
+
+QList<QByteArray> StatementCache::takePendingDeallocations()
+{
+    return std::exchange(m_pendingDeallocations, {});
+}
+
+void StatementCache::forget(const std::shared_ptr<PreparedStatement> &statement, bool deallocate)
+{
+    statement->ready = false; // an operation still holding it must not use it again
+    if (deallocate)
+        m_pendingDeallocations.append(statement->name);
+}
+
+} // namespace QPg::Private

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+// The statement cache: prepared statements reused with binary results, stale plans retried,
+// eviction, and the cache switched off (the PgBouncer setting).
+#include <QPg/pool.h>
+
+#include "await.h"
+#include "testserver.h"
+
+#include <QtTest/QTest>
+
+using namespace Qt::Literals::StringLiterals;
+using namespace QPgTest;
+
+namespace {
+
+std::unique_ptr<QPg::Connection> openConnection(int cacheSize = 100)
+{
+    QPg::ConnectOptions options = QPg::ConnectOptions::fromDsn(dsn());
+    options.statementCacheSize = cacheSize;
+    auto con = std::make_unique<QPg::Connection>(options);
+    await(con->open());
+    return con;
+}
+
+qlonglong preparedCount(QPg::Connection &con)
+{
+    // Through the simple protocol (a script), so this query is never prepared itself.
+    QPg::RecordList rows = await(con.fetch(u"SELECT count(*) FROM pg_prepared_statements WHERE name LIKE $1"_s,
+                                           {u"qpg_stmt_%"_s}, {}));
+    return rows.first()[0].toLongLong();
+}
+
+} // namespace
+
+class tst_Statements : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void reusesPreparedStatements();
+    void binaryResultsMatchTextResults();
+    void stalePlanIsRetriedOutsideTransactions();
+    void stalePlanInsideTransactionFails();
+    void evictsLeastRecentlyUsed();
+    void cacheOffUsesUnnamedStatements();
+    void poolDropsEveryCacheOnStalePlan();
+};
+
+void tst_Statements::reusesPreparedStatements()
+{
+    auto con = openConnection();
+    const qlonglong before = preparedCount(*con); // includes the counting query itself
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(await(con->fetchValue(u"SELECT $1::int + 1"_s, i)).toInt(), i + 1);
+    QCOMPARE(preparedCount(*con), before + 1);
+    // Another parameter type is another statement.
+    QCOMPARE(await(con->fetchValue(u"SELECT $1::int + 1"_s, u"7"_s)).toInt(), 8);
+    QCOMPARE(preparedCount(*con), before + 2);
+}
+
+void tst_Statements::binaryResultsMatchTextResults()
+{
+    auto con = openConnection();
+    const QString sql = u"SELECT true, 1::int2, 2::int4, 9223372036854775807::int8, 1.5::float4, 'NaN'::float8,"
+                        u" 12345678901234567890.000001::numeric, 'Zürich'::text, 'x'::varchar, 'ab'::char(3),"
+                        u" '\\x00ff'::bytea, '2024-02-29'::date, '23:59:59.123456'::time, '12:00+02'::timetz,"
+                        u" '2024-02-29 23:59:59.123456'::timestamp, '2024-02-29 23:59:59.123456+05:30'::timestamptz,"
+                        u" 'infinity'::timestamptz, '1 year 2 mons 3 days 04:05:06.789'::interval,"
+                        u" 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, '{\"a\": [1, 2]}'::json, '{\"b\": null}'::jsonb,"
+                        u" 26::oid, '192.168.0.0/24'::cidr, '::1'::inet, ARRAY[1, NULL, 3]::int4[],"
+                        u" ARRAY[['a', NULL], ['c', 'd\"e']]::text[], ARRAY[]::int8[], NULL::int4, $1::int"_s;
+    const QPg::Record text = await(con->fetchRow(sql, {1}));   // first run: prepared, text results
+    const QPg::Record binary = await(con->fetchRow(sql, {1})); // cached: binary results
+    QCOMPARE(binary.size(), text.size());
+    for (int c = 0; c < text.size(); ++c) {
+        const QVariant t = text.value(c);
+        const QVariant b = binary.value(c);
+        QVERIFY2(b.metaType() == t.metaType(),
+                 qPrintable(u"column %1: %2 vs %3"_s.arg(c).arg(QString::fromLatin1(b.typeName()), QString::fromLatin1(t.typeName()))));
+        if (t.metaType() == QMetaType::fromType<double>() && std::isnan(t.toDouble()))
+            QVERIFY(std::isnan(b.toDouble()));
+        else
+            QVERIFY2(b == t, qPrintable(u"column %1 (%2): %3 vs %4"_s.arg(c).arg(text.columnTypeName(c), b.toString(), t.toString())));
+    }
+}
+
+void tst_Statements::stalePlanIsRetriedOutsideTransactions()
+{
+    auto con = openConnection();
+    await(con->execute(u"DROP TABLE IF EXISTS stale; CREATE TABLE stale (a int); INSERT INTO stale VALUES (1)"_s));
+    for (int i = 0; i < 2; ++i)
+        QCOMPARE(await(con->fetchRow(u"SELECT * FROM stale WHERE a = $1"_s, 1)).size(), 1);
+    await(con->execute(u"ALTER TABLE stale ADD COLUMN b text DEFAULT 'new'"_s));
+    const QPg::Record row = await(con->fetchRow(u"SELECT * FROM stale WHERE a = $1"_s, 1));
+    QCOMPARE(row.size(), 2);
+    QCOMPARE(row[u"b"].toString(), u"new"_s);
+    await(con->execute(u"DROP TABLE stale"_s));
+}
+
+void tst_Statements::stalePlanInsideTransactionFails()
+{
+    auto con = openConnection();
+    await(con->execute(u"DROP TABLE IF EXISTS stale2; CREATE TABLE stale2 (a int); INSERT INTO stale2 VALUES (1)"_s));
+    for (int i = 0; i < 2; ++i)
+        await(con->fetchRow(u"SELECT * FROM stale2 WHERE a = $1"_s, 1));
+    QPg::Connection other(dsn());
+    await(other.open());
+    await(other.execute(u"ALTER TABLE stale2 ADD COLUMN b int"_s));
+    QPg::Transaction tx = con->transaction();
+    await(tx.start());
+    // Retrying inside the transaction is impossible: the error aborted it.
+    QVERIFY(awaitError<QPg::FeatureNotSupportedError>(con->fetchRow(u"SELECT * FROM stale2 WHERE a = $1"_s, 1)));
+    await(tx.rollback());
+    QCOMPARE(await(con->fetchRow(u"SELECT * FROM stale2 WHERE a = $1"_s, 1)).size(), 2);
+    await(con->execute(u"DROP TABLE stale2"_s));
+}
+
+void tst_Statements::evictsLeastRecentlyUsed()
+{
+    auto con = openConnection(2);
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(await(con->fetchValue(u"SELECT %1 + $1::int"_s.arg(i), 0)).toInt(), i);
+    // The counting query is the newest entry; the server holds no more than the cache does.
+    QCOMPARE(preparedCount(*con), 2LL);
+}
+
+void tst_Statements::cacheOffUsesUnnamedStatements()
+{
+    auto con = openConnection(0);
+    for (int i = 0; i < 3; ++i)
+        QCOMPARE(await(con->fetchValue(u"SELECT $1::int"_s, i)).toInt(), i);
+    QCOMPARE(preparedCount(*con), 0LL);
+}
+
+void tst_Statements::poolDropsEveryCacheOnStalePlan()
+{
+    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(dsn());
+    options.minSize = options.maxSize = 2;
+    QPg::Pool pool(options);
+    await(pool.open());
+    await(pool.execute(u"DROP TABLE IF EXISTS stale3; CREATE TABLE stale3 (a int); INSERT INTO stale3 VALUES (1)"_s));
+    QPg::PooledConnection a = await(pool.acquire());
+    QPg::PooledConnection b = await(pool.acquire());
+    for (int i = 0; i < 2; ++i) {
+        await(a.fetchRow(u"SELECT * FROM stale3 WHERE a = $1"_s, 1));
+        await(b.fetchRow(u"SELECT * FROM stale3 WHERE a = $1"_s, 1));
+    }
+    const qlonglong preparedOnB = preparedCount(*b.connection());
+    await(a.execute(u"ALTER TABLE stale3 ADD COLUMN b int"_s));
+    QCOMPARE(await(a.fetchRow(u"SELECT * FROM stale3 WHERE a = $1"_s, 1)).size(), 2);
+    // b's cache went with a's: its next run prepares afresh instead of failing first.
+    QCOMPARE(await(b.fetchRow(u"SELECT * FROM stale3 WHERE a = $1"_s, 1)).size(), 2);
+    QVERIFY(preparedCount(*b.connection()) <= preparedOnB + 1);
+    a.release();
+    b.release();
+    await(pool.execute(u"DROP TABLE stale3"_s));
+}
+
+QTEST_MAIN(tst_Statements)
+#include "tst_statements.moc"
