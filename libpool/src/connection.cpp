@@ -350,7 +350,7 @@ bool ConnectionPrivate::sendCached(Operation &op)
                 continue;
             QByteArray binary;
             QString ignored; // the text form, already encoded, is the fallback
-            if (Private::encodeBinary(type, op.args.at(qsizetype(i)), &binary, &ignored)) {
+            if (Private::encodeBinary(type, op.args.at(qsizetype(i)), &binary, &ignored) && !binary.isNull()) {
                 params[i].value = std::move(binary);
                 params[i].binary = true;
             }
@@ -457,12 +457,16 @@ bool ConnectionPrivate::sendBatch(Operation &op)
     return PQpipelineSync(conn) == 1;
 }
 
-void ConnectionPrivate::sendNext()
+bool ConnectionPrivate::sendPrelude(Operation &op)
 {
-    // Nothing new goes out while a cancel request is on its way: it could hit the next command.
-    if (running || state == Connection::State::Connecting || !conn || queue.empty() || cancelsInFlight > 0)
-        return;
-    Operation &op = *queue.front();
+    const ParameterArrays arrays(op.preludeParameters);
+    op.inPrelude = PQsendQueryParams(conn, op.preludeSql.constData(), arrays.count(), arrays.types.data(),
+                                     arrays.values.data(), arrays.lengths.data(), arrays.formats.data(), 0);
+    return op.inPrelude;
+}
+
+bool ConnectionPrivate::sendMain(Operation &op)
+{
     bool sent = false;
     switch (op.kind) {
     case Operation::Kind::Script:
@@ -485,6 +489,20 @@ void ConnectionPrivate::sendNext()
         sent = sendBatch(op);
         break;
     }
+    return sent;
+}
+
+void ConnectionPrivate::sendNext()
+{
+    // Nothing new goes out while a cancel request is on its way: it could hit the next command.
+    if (running || state == Connection::State::Connecting || !conn || queue.empty() || cancelsInFlight > 0)
+        return;
+    Operation &op = *queue.front();
+    bool sent = false;
+    if (!op.preludeSql.isEmpty() && !op.inPrelude)
+        sent = sendPrelude(op);
+    else
+        sent = sendMain(op);
     if (!sent) {
         const QString message = QString::fromUtf8(PQerrorMessage(conn)).trimmed();
         if (PQstatus(conn) == CONNECTION_BAD) {
@@ -530,6 +548,26 @@ void ConnectionPrivate::processResults()
         drainNotifications();
         if (!conn)
             return;
+        if (op.inPrelude) {
+            if (result) {
+                if (PQresultStatus(result.get()) == PGRES_TUPLES_OK && !op.error)
+                    op.onPrelude(result.get(), op);
+                else if (PQresultStatus(result.get()) == PGRES_FATAL_ERROR && !op.error)
+                    op.error = ServerError::create(Private::serverErrorFields(result.get()));
+                continue;
+            }
+            op.inPrelude = false;
+            op.preludeSql.clear();
+            if (op.error) {
+                completeCurrent();
+            } else if (!PQsendQuery(conn, op.sqlUtf8.constData())) {
+                connectionBroken(QString::fromUtf8(PQerrorMessage(conn)));
+                return;
+            } else if (!flush()) {
+                return;
+            }
+            continue;
+        }
         if (!result) {
             // Pipelines (batches, prepare + execute) end with their Sync result, below.
             if (op.kind == Operation::Kind::Batch || op.executeStage >= 0)

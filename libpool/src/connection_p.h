@@ -62,6 +62,8 @@ public:
                                 const CopyOptions &options);
     void enqueueOperation(std::unique_ptr<Private::Operation> op);
     void sendNext();
+    bool sendPrelude(Private::Operation &op);
+    bool sendMain(Private::Operation &op);
     bool sendBatch(Private::Operation &op);
     bool sendCached(Private::Operation &op);
     void recordDescription(Private::Operation &op, const PGresult *description);

@@ -2,10 +2,12 @@
 // COPY: statement building, the streaming of data in both directions, and the public methods.
 #include "connection_p.h"
 
+#include "binarycodec_p.h"
 #include "marshal_p.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QIODevice>
+#include <QtCore/QtEndian>
 
 #include <libpq-fe.h>
 
@@ -205,6 +207,75 @@ public:
 private:
     QList<QVariantList> m_records;
     qsizetype m_next = 0;
+};
+
+// Records in COPY's binary format, encoded for the table's column types as libpq asks for data.
+class BinaryRecordSource : public Private::CopyInSource
+{
+public:
+    BinaryRecordSource(QList<QVariantList> records, std::vector<quint32> types)
+        : m_records(std::move(records)), m_types(std::move(types))
+    {
+    }
+
+    bool next(QByteArray *chunk, QString *error, const std::function<void()> &) override
+    {
+        if (!m_headerSent) {
+            // Signature, flags, header extension length.
+            chunk->append("PGCOPY\n\377\r\n\0", 11);
+            appendBigEndian<qint32>(*chunk, 0);
+            appendBigEndian<qint32>(*chunk, 0);
+            m_headerSent = true;
+        }
+        QByteArray value;
+        while (m_next < m_records.size() && chunk->size() < CopyChunkSize) {
+            const QVariantList &record = m_records.at(m_next);
+            if (record.size() != qsizetype(m_types.size())) {
+                *error = QStringLiteral("record %1 has %2 values for %3 columns").arg(m_next).arg(record.size()).arg(m_types.size());
+                return true;
+            }
+            appendBigEndian<qint16>(*chunk, qint16(m_types.size()));
+            for (size_t c = 0; c < m_types.size(); ++c) {
+                const QVariant &v = record.at(qsizetype(c));
+                if (!v.isValid() || v.isNull()) {
+                    appendBigEndian<qint32>(*chunk, -1);
+                    continue;
+                }
+                value.clear();
+                QString why;
+                if (!Private::encodeBinary(m_types[c], v, &value, &why)) {
+                    *error = QStringLiteral("record %1, column %2: %3").arg(m_next).arg(c + 1).arg(why);
+                    return true;
+                }
+                if (value.isNull()) { // a value that means NULL (an invalid QDate...)
+                    appendBigEndian<qint32>(*chunk, -1);
+                    continue;
+                }
+                appendBigEndian<qint32>(*chunk, qint32(value.size()));
+                chunk->append(value);
+            }
+            ++m_next;
+        }
+        if (m_next == m_records.size() && !m_trailerSent) {
+            appendBigEndian<qint16>(*chunk, -1);
+            m_trailerSent = true;
+        }
+        return true;
+    }
+
+private:
+    template<typename T>
+    static void appendBigEndian(QByteArray &out, T value)
+    {
+        const T big = qToBigEndian(value);
+        out.append(reinterpret_cast<const char *>(&big), sizeof big);
+    }
+
+    QList<QVariantList> m_records;
+    std::vector<quint32> m_types;
+    qsizetype m_next = 0;
+    bool m_headerSent = false;
+    bool m_trailerSent = false;
 };
 
 } // namespace
@@ -430,14 +501,55 @@ QFuture<qint64> Connection::copyToTable(const QString &table, const CopyInput &i
 QFuture<qint64> Connection::copyRecordsToTable(const QString &table, const QList<QVariantList> &records,
                                                const CopyOptions &options)
 {
-    CopyOptions textOptions;
-    textOptions.schema = options.schema;
-    textOptions.columns = options.columns;
-    textOptions.timeout = options.timeout;
-    QString sql = QStringLiteral("COPY ") + tableName(table, textOptions) + QStringLiteral(" FROM STDIN");
-    if (!options.where.isEmpty())
-        sql += QStringLiteral(" WHERE ") + options.where;
-    return d->startCopyIn(sql, std::make_unique<RecordSource>(records), textOptions);
+    // Binary COPY needs the exact column types: a lookup runs first, within the same operation.
+    // Domains count as their base type; a type without a binary encoder makes it text COPY.
+    QueryOptions queryOptions;
+    queryOptions.timeout = options.timeout;
+    std::optional<InterfaceError> error;
+    std::unique_ptr<Operation> op = d->makeOperation(QStringLiteral("COPY"), {}, queryOptions, true, &error);
+    if (!op)
+        return Private::failedFuture<qint64>(*error);
+    op->kind = Operation::Kind::CopyIn;
+    QString qualified = options.schema.isEmpty() ? QString() : quoteIdentifier(options.schema) + u'.';
+    qualified += quoteIdentifier(table);
+    op->preludeSql = "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END"
+                     " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                     " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+    op->preludeParameters.push_back(Private::encodeParameter(qualified));
+    op->onPrelude = [records, options, table](const PGresult *result, Operation &op) {
+        QHash<QString, quint32> typeOf;
+        QStringList tableColumns;
+        for (int row = 0; row < PQntuples(result); ++row) {
+            tableColumns.append(QString::fromUtf8(PQgetvalue(result, row, 0)));
+            typeOf.insert(tableColumns.last(), QByteArray(PQgetvalue(result, row, 1)).toUInt());
+        }
+        const QStringList columns = options.columns.isEmpty() ? tableColumns : options.columns;
+        std::vector<quint32> types;
+        bool binary = true;
+        for (const QString &column : columns) {
+            if (!typeOf.contains(column)) {
+                op.error = std::make_unique<InterfaceError>(QStringLiteral("table %1 has no column %2").arg(table, column));
+                return;
+            }
+            types.push_back(typeOf.value(column));
+            binary = binary && Private::canEncodeBinary(types.back());
+        }
+        CopyOptions copy;
+        copy.schema = options.schema;
+        copy.columns = columns;
+        if (binary)
+            copy.format = CopyOptions::Format::Binary;
+        QString sql = QStringLiteral("COPY ") + tableName(table, copy) + QStringLiteral(" FROM STDIN") + withClause(copy, false);
+        if (!options.where.isEmpty())
+            sql += QStringLiteral(" WHERE ") + options.where;
+        op.sql = sql;
+        op.sqlUtf8 = sql.toUtf8();
+        if (binary)
+            op.copyInSource = std::make_unique<BinaryRecordSource>(records, std::move(types));
+        else
+            op.copyInSource = std::make_unique<RecordSource>(records);
+    };
+    return queueCopy<qint64>(d.get(), std::move(op), &Private::Convert::copiedRows);
 }
 
 } // namespace QPg

@@ -104,6 +104,13 @@ struct Operation
     bool keepBatchResults = false;
     std::vector<std::shared_ptr<const ResultData>> batchResults;
 
+    // A query run first, inside the same operation, whose result shapes the main command (the
+    // column types binary COPY needs), so the operation keeps its place in the queue.
+    QByteArray preludeSql;
+    std::vector<EncodedParameter> preludeParameters;
+    std::function<void(const PGresult *result, Operation &op)> onPrelude;
+    bool inPrelude = false;
+
     // COPY
     std::function<bool(const char *data, int size, QString *error)> copyOutSink;
     std::unique_ptr<CopyInSource> copyInSource;
