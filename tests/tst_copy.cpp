@@ -293,6 +293,19 @@ void tst_Copy::copyRecordsToTable()
 
     options.where = u"id > 1"_s;
     QCOMPARE(await(m_con->copyRecordsToTable(u"target"_s, records, options)), 1);
+
+    // A domain counts as its base type (binary COPY); an enum has no binary encoder (text COPY).
+    await(m_con->execute(u"DROP TABLE IF EXISTS typed; DROP DOMAIN IF EXISTS positive; DROP TYPE IF EXISTS mood;"
+                         u"CREATE DOMAIN positive AS int CHECK (VALUE > 0); CREATE TYPE mood AS ENUM ('sad', 'happy');"
+                         u"CREATE TABLE typed (p positive, m mood)"_s));
+    QCOMPARE(await(m_con->copyRecordsToTable(u"typed"_s, {{1, u"happy"_s}, {2, u"sad"_s}})), 2);
+    QCOMPARE(await(m_con->fetchValue(u"SELECT string_agg(m::text, ',' ORDER BY p) FROM typed"_s)).toString(), u"happy,sad"_s);
+    // A value the column cannot hold fails the whole COPY.
+    QVERIFY(awaitError<QPg::CheckViolationError>(m_con->copyRecordsToTable(u"typed"_s, {{3, u"sad"_s}, {-1, u"sad"_s}})));
+    QVERIFY(awaitError<QPg::InterfaceError>(m_con->copyRecordsToTable(u"items"_s, {{1, u"x"_s, u"not a number"_s, 1.0}})));
+    QVERIFY(awaitError<QPg::InterfaceError>(m_con->copyRecordsToTable(u"items"_s, {{1}}, {.columns = {u"nope"_s}})));
+    QCOMPARE(await(m_con->fetchValue(u"SELECT count(*) FROM typed"_s)).toLongLong(), 2LL);
+    await(m_con->execute(u"DROP TABLE typed; DROP DOMAIN positive; DROP TYPE mood"_s));
 }
 
 void tst_Copy::copyMillionRecords()
