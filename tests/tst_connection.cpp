@@ -164,6 +164,10 @@ void tst_Connection::appliesServerSettings()
 {
     QPg::ConnectOptions options = QPg::ConnectOptions::fromDsn(dsn());
     options.serverSettings = {{u"search_path"_s, u"pg_catalog, public"_s}, {u"work_mem"_s, u"5MB"_s}};
+    options.keepalivesIdle = 30s;
+    options.keepalivesInterval = 5s;
+    options.keepalivesCount = 3;
+    options.tcpUserTimeout = 10s;
     auto con = openConnection(options);
     QCOMPARE(await(con->fetchValue(u"SHOW search_path"_s)).toString(), u"pg_catalog, public"_s);
     QCOMPARE(await(con->fetchValue(u"SHOW work_mem"_s)).toString(), u"5MB"_s);

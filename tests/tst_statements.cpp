@@ -6,6 +6,7 @@
 #include "await.h"
 #include "testserver.h"
 
+#include <QtCore/QPointF>
 #include <QtTest/QTest>
 
 using namespace Qt::Literals::StringLiterals;
@@ -44,7 +45,46 @@ private Q_SLOTS:
     void evictsLeastRecentlyUsed();
     void cacheOffUsesUnnamedStatements();
     void poolDropsEveryCacheOnStalePlan();
+    void customCodecRoundTrip();
+    void customCodecFromPoolInit();
+    void recordClassFillsGadget();
 };
+
+namespace {
+
+// point ↔ QPointF, in point's text format "(x,y)".
+QFuture<void> setPointCodec(QPg::Connection *con)
+{
+    return con->setTypeCodec(
+        u"point"_s, QMetaType::fromType<QPointF>(),
+        [](const QVariant &v) {
+            const QPointF p = v.toPointF();
+            QByteArray text("(");
+            text += QByteArray::number(p.x());
+            text += ',';
+            text += QByteArray::number(p.y());
+            text += ')';
+            return text;
+        },
+        [](const QByteArray &text) {
+            const QList<QByteArray> xy = text.mid(1, text.size() - 2).split(',');
+            return QVariant(QPointF(xy.value(0).toDouble(), xy.value(1).toDouble()));
+        });
+}
+
+struct Person
+{
+    Q_GADGET
+    Q_PROPERTY(int id MEMBER id)
+    Q_PROPERTY(QString name MEMBER name)
+    Q_PROPERTY(double score MEMBER score)
+public:
+    int id = 0;
+    QString name;
+    double score = -1;
+};
+
+} // namespace
 
 void tst_Statements::reusesPreparedStatements()
 {
@@ -154,6 +194,53 @@ void tst_Statements::poolDropsEveryCacheOnStalePlan()
     a.release();
     b.release();
     await(pool.execute(u"DROP TABLE stale3"_s));
+}
+
+void tst_Statements::customCodecRoundTrip()
+{
+    auto con = openConnection();
+    QCOMPARE(await(con->fetchValue(u"SELECT '(1,2)'::point"_s)).toString(), u"(1,2)"_s); // no codec: text
+    await(setPointCodec(con.get()));
+    for (int i = 0; i < 2; ++i) { // prepared, then cached
+        const QVariant p = await(con->fetchValue(u"SELECT $1::point"_s, QPointF(1.5, -2)));
+        QCOMPARE(p.metaType(), QMetaType::fromType<QPointF>());
+        QCOMPARE(p.toPointF(), QPointF(1.5, -2));
+    }
+    await(con->execute(u"CREATE TEMP TABLE shapes (at point)"_s));
+    await(con->executeMany(u"INSERT INTO shapes VALUES ($1)"_s, {{QPointF(0, 0)}, {QPointF(3, 4)}}));
+    QCOMPARE(await(con->fetchValue(u"SELECT sum(at[0] + at[1]) FROM shapes"_s)).toDouble(), 7.0);
+    QCOMPARE(await(con->fetch(u"SELECT at FROM shapes ORDER BY at[0]"_s)).last()[0].toPointF(), QPointF(3, 4));
+    QVERIFY(awaitError<QPg::ServerError>(con->setTypeCodec(u"no_such_type"_s, QMetaType(), {}, {})));
+}
+
+void tst_Statements::customCodecFromPoolInit()
+{
+    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(dsn());
+    options.minSize = 1;
+    options.maxSize = 2;
+    options.init = [](QPg::Connection *c) { return setPointCodec(c); };
+    QPg::Pool pool(options);
+    await(pool.open());
+    QCOMPARE(await(pool.fetchValue(u"SELECT point(1, 2)"_s)).toPointF(), QPointF(1, 2));
+}
+
+void tst_Statements::recordClassFillsGadget()
+{
+    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(dsn());
+    options.minSize = options.maxSize = 1;
+    QPg::Pool pool(options);
+    await(pool.open());
+    const QList<Person> people = await(pool.fetchAs<Person>(
+        u"SELECT 1 AS id, 'Ada' AS name, 9.5::float8 AS score, 'ignored' AS extra"
+        u" UNION ALL SELECT 2, 'Bob', NULL, ''"_s));
+    QCOMPARE(people.size(), 2);
+    QCOMPARE(people[0].id, 1);
+    QCOMPARE(people[0].name, u"Ada"_s);
+    QCOMPARE(people[0].score, 9.5);
+    QCOMPARE(people[1].name, u"Bob"_s);
+    QCOMPARE(people[1].score, -1.0); // NULL leaves the default
+    auto con = openConnection();
+    QCOMPARE(await(con->fetchAs<Person>(u"SELECT 7 AS id"_s)).first().id, 7);
 }
 
 QTEST_MAIN(tst_Statements)

@@ -389,7 +389,8 @@ void ConnectionPrivate::recordDescription(Operation &op, const PGresult *descrip
     bool binary = PQnfields(description) > 0;
     for (int c = 0; c < PQnfields(description); ++c) {
         statement.columnTypes.push_back(PQftype(description, c));
-        binary = binary && Private::hasBinaryDecoder(PQftype(description, c));
+        binary = binary && Private::hasBinaryDecoder(PQftype(description, c))
+            && !(customCodecs && customCodecs->byType.contains(PQftype(description, c)));
     }
     statement.binaryResults = binary;
     statement.ready = true;
@@ -593,7 +594,7 @@ void ConnectionPrivate::processResults()
             noteSessionChange(op.commandTag);
             if (op.kind == Operation::Kind::Batch) {
                 if (op.keepBatchResults && PQresultStatus(result.get()) == PGRES_TUPLES_OK)
-                    op.batchResults.push_back(std::make_shared<const ResultData>(std::move(result)));
+                    op.batchResults.push_back(std::make_shared<const ResultData>(std::move(result), customCodecs));
             } else {
                 op.lastResult = std::move(result);
             }
@@ -665,7 +666,7 @@ void ConnectionPrivate::completeCurrent()
         if (op->kind == Operation::Kind::CopyIn || op->kind == Operation::Kind::CopyOut)
             outcome.copiedRows = outcome.commandTag.mid(5).toLongLong(); // "COPY n"
         if (op->lastResult)
-            outcome.result = std::make_shared<const ResultData>(std::move(op->lastResult));
+            outcome.result = std::make_shared<const ResultData>(std::move(op->lastResult), customCodecs);
         op->complete(std::move(outcome));
     }
 }
@@ -854,7 +855,7 @@ std::unique_ptr<Operation> ConnectionPrivate::makeOperation(const QString &sql, 
     op->args = args;
     op->parameters.reserve(args.size());
     for (const QVariant &arg : args)
-        op->parameters.push_back(Private::encodeParameter(arg)); // may throw InterfaceError
+        op->parameters.push_back(encodeArgument(arg)); // may throw InterfaceError
     // Session state a command tag cannot reveal.
     if (sql.contains(u"pg_advisory", Qt::CaseInsensitive) || sql.contains(u"set_config", Qt::CaseInsensitive))
         sessionChanged = true;
@@ -900,6 +901,19 @@ bool ConnectionPrivate::enqueueWithCallbacks(const QString &sql, const QVariantL
     op->fail = std::move(fail);
     enqueueOperation(std::move(op));
     return true;
+}
+
+Private::EncodedParameter ConnectionPrivate::encodeArgument(const QVariant &value) const
+{
+    if (customCodecs) {
+        if (auto it = customCodecs->typeByQtType.constFind(value.metaType().id()); it != customCodecs->typeByQtType.cend()) {
+            Private::EncodedParameter p;
+            p.typeOid = *it;
+            p.value = customCodecs->byType.value(*it).encoder(value);
+            return p;
+        }
+    }
+    return Private::encodeParameter(value);
 }
 
 void ConnectionPrivate::noteSessionChange(const QString &tag)
@@ -1007,7 +1021,7 @@ QFuture<T> ConnectionPrivate::enqueueBatch(const QString &sql, const QList<QVari
         encoded.reserve(rows[r].size());
         try {
             for (const QVariant &value : rows[r])
-                encoded.push_back(Private::encodeParameter(value));
+                encoded.push_back(encodeArgument(value));
         } catch (const QException &e) {
             return Private::failedFuture<T>(InterfaceError(QStringLiteral("row %1: %2").arg(r).arg(QString::fromUtf8(e.what()))));
         }
@@ -1026,6 +1040,24 @@ QFuture<void> Connection::executeMany(const QString &sql, const QList<QVariantLi
 QFuture<RecordList> Connection::fetchMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options)
 {
     return d->enqueueBatch<RecordList>(sql, rows, options, true, &Private::Convert::batchRecords);
+}
+
+QFuture<void> Connection::setTypeCodec(const QString &typeName, QMetaType qtType,
+                                       std::function<QByteArray(const QVariant &)> encoder,
+                                       std::function<QVariant(const QByteArray &)> decoder)
+{
+    // The type's OID is looked up once; the codec applies to queries queued after this completes.
+    return fetchValue(QStringLiteral("SELECT $1::regtype::oid"), {typeName})
+        .then(this, [this, qtType, encoder, decoder](const QVariant &oid) {
+            auto codecs = std::make_shared<Private::CustomCodecs>(d->customCodecs ? *d->customCodecs : Private::CustomCodecs());
+            Private::CustomCodec codec{oid.toUInt(), qtType, encoder, decoder};
+            codecs->byType.insert(codec.typeOid, codec);
+            if (qtType.isValid())
+                codecs->typeByQtType.insert(qtType.id(), codec.typeOid);
+            d->customCodecs = codecs;
+            // Statements described before may ask for binary results of this type.
+            d->statementCache.clear(/*serverDropped*/ false);
+        });
 }
 
 Transaction Connection::transaction(const TransactionOptions &options)

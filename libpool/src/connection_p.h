@@ -7,6 +7,7 @@
 
 #include "connectparams_p.h"
 #include "operation_p.h"
+#include "typecodecs_p.h"
 
 #include <QPg/connection.h>
 
@@ -54,6 +55,7 @@ public:
                                                       const QueryOptions &options, bool allowScript,
                                                       std::optional<InterfaceError> *error);
     void noteSessionChange(const QString &commandTag);
+    Private::EncodedParameter encodeArgument(const QVariant &value) const;
     template<typename T, typename Convert>
     QFuture<T> enqueueBatch(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options,
                             bool keepResults, Convert convert);
@@ -126,6 +128,7 @@ public:
     QHash<QString, QList<std::function<void(const Notification &)>>> listeners;
     QList<Notice> pendingNotices;
     Private::StatementCache statementCache;
+    Private::CustomCodecsPtr customCodecs;
     // The pool drops every connection's cache when one of them meets a stale plan.
     std::function<void()> onStatementCacheInvalidated;
 

@@ -58,6 +58,15 @@ ConnectParams::ConnectParams(const ConnectOptions &options)
     for (auto it = options.parameters.cbegin(); it != options.parameters.cend(); ++it)
         set(it.key().toUtf8(), it.value().toUtf8());
 
+    auto setIfPositive = [this](const char *keyword, qint64 value) {
+        if (value > 0 && this->value(keyword).isEmpty())
+            set(keyword, QByteArray::number(value));
+    };
+    setIfPositive("keepalives_idle", options.keepalivesIdle.count());
+    setIfPositive("keepalives_interval", options.keepalivesInterval.count());
+    setIfPositive("keepalives_count", options.keepalivesCount);
+    setIfPositive("tcp_user_timeout", options.tcpUserTimeout.count());
+
     // Environment defaults are applied by libpq itself, but a host name from PGHOST must be resolved
     // here too, or libpq would call getaddrinfo() on the loop thread.
     if (value("host").isEmpty() && value("hostaddr").isEmpty() && qEnvironmentVariableIsSet("PGHOST"))

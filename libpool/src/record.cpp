@@ -8,11 +8,13 @@
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonValue>
+#include <QtCore/QMetaProperty>
 
 namespace QPg {
 
-ResultData::ResultData(Private::PGresultPtr result)
+ResultData::ResultData(Private::PGresultPtr result, Private::CustomCodecsPtr codecs)
     : m_result(std::move(result))
+    , m_codecs(std::move(codecs))
 {
     const PGresult *r = m_result.get();
     m_rows = PQntuples(r);
@@ -43,6 +45,11 @@ QVariant ResultData::value(int row, int column) const
         return QVariant::fromValue(nullptr);
     const char *data = PQgetvalue(m_result.get(), row, column);
     const int length = PQgetlength(m_result.get(), row, column);
+    if (m_codecs) {
+        // Statements with such columns always ask for text results.
+        if (auto it = m_codecs->byType.constFind(m_types.at(column)); it != m_codecs->byType.cend())
+            return it->decoder(QByteArray(data, length));
+    }
     if (PQfformat(m_result.get(), column) == 0)
         return Private::decodeText(m_types.at(column), data, length);
     QVariant value;
@@ -175,6 +182,20 @@ QJsonObject Record::toJsonObject() const
         object.insert(columnName(c), json);
     }
     return object;
+}
+
+void fillGadget(void *gadget, const QMetaObject &metaObject, const Record &record)
+{
+    for (int i = metaObject.propertyOffset(); i < metaObject.propertyCount(); ++i) {
+        const QMetaProperty property = metaObject.property(i);
+        const int column = record.indexOf(QString::fromLatin1(property.name()));
+        if (column < 0 || record.isNull(column))
+            continue;
+        QVariant value = record.value(column);
+        if (value.metaType() != property.metaType() && !value.convert(property.metaType()))
+            continue;
+        property.writeOnGadget(gadget, value);
+    }
 }
 
 } // namespace QPg

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "pgresult_p.h"
+#include "typecodecs_p.h"
 
 #include <QPg/record.h>
 
@@ -19,7 +20,7 @@ namespace QPg {
 class ResultData
 {
 public:
-    explicit ResultData(Private::PGresultPtr result);
+    explicit ResultData(Private::PGresultPtr result, Private::CustomCodecsPtr codecs = nullptr);
 
     int rowCount() const { return m_rows; }
     int columnCount() const { return int(m_names.size()); }
@@ -36,6 +37,7 @@ public:
 
 private:
     Private::PGresultPtr m_result;
+    Private::CustomCodecsPtr m_codecs;
     int m_rows = 0;
     QList<QString> m_names;
     QList<quint32> m_types;

@@ -93,6 +93,13 @@ public:
     // One value of the first row (options.column), or an invalid QVariant when there is no row.
     QFuture<QVariant> fetchValue(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
 
+    // Rows as a Q_GADGET type, filled by column name (see recordAs()).
+    template<typename T>
+    QFuture<QList<T>> fetchAs(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {})
+    {
+        return fetch(sql, args, options).then([](const RecordList &rows) { return recordsAs<T>(rows); });
+    }
+
     // Variadic forms: execute(sql, 1, u"two"_s, QDate::currentDate()).
     template<typename... Args>
         requires QueryArguments<Args...>
@@ -141,6 +148,13 @@ public:
     // Rows of values (in the order of options.columns, or the table's) into the table.
     QFuture<qint64> copyRecordsToTable(const QString &table, const QList<QVariantList> &records,
                                        const CopyOptions &options = {});
+
+    // Decodes values of typeName with decoder and sends values of qtType as typeName with encoder,
+    // both in PostgreSQL's text format (asyncpg's set_type_codec). Takes effect for queries made
+    // after the future finishes; usable from a pool's init or setup hook.
+    QFuture<void> setTypeCodec(const QString &typeName, QMetaType qtType,
+                               std::function<QByteArray(const QVariant &value)> encoder,
+                               std::function<QVariant(const QByteArray &text)> decoder);
 
     // A transaction helper: start() begins it (a savepoint when one is already open), commit() or
     // rollback() ends it, and destroying it unfinished rolls back.

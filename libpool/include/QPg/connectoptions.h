@@ -33,6 +33,13 @@ struct QPGPOOL_EXPORT ConnectOptions
     // long the connection is closed instead (a dead link can never report the cancellation).
     std::chrono::milliseconds cancelGracePeriod = std::chrono::seconds(5);
 
+    // TCP keepalive probes and the TCP user timeout, which catch peers that vanished silently (NAT
+    // timeouts, a host gone); zero keeps libpq's and the system's defaults.
+    std::chrono::seconds keepalivesIdle = std::chrono::seconds(0);
+    std::chrono::seconds keepalivesInterval = std::chrono::seconds(0);
+    int keepalivesCount = 0;
+    std::chrono::milliseconds tcpUserTimeout = std::chrono::milliseconds(0);
+
     // Prepared statements kept per connection (asyncpg's statement_cache_size). Zero uses unnamed
     // statements only, which is what PgBouncer in transaction mode needs.
     int statementCacheSize = 100;

@@ -52,6 +52,14 @@ public:
     QFuture<QVariant> fetchValue(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {},
                                  const AcquireOptions &acquireOptions = {});
 
+    // Rows as a Q_GADGET type, filled by column name (see recordAs()).
+    template<typename T>
+    QFuture<QList<T>> fetchAs(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {},
+                              const AcquireOptions &acquireOptions = {})
+    {
+        return fetch(sql, args, options, acquireOptions).then([](const RecordList &rows) { return recordsAs<T>(rows); });
+    }
+
     template<typename... Args>
         requires QueryArguments<Args...>
     QFuture<QString> execute(const QString &sql, Args &&...args)

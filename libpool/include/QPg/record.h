@@ -5,6 +5,7 @@
 
 #include <QtCore/QJsonObject>
 #include <QtCore/QList>
+#include <QtCore/QMetaObject>
 #include <QtCore/QStringList>
 #include <QtCore/QVariant>
 
@@ -64,6 +65,28 @@ private:
 };
 
 using RecordList = QList<Record>;
+
+// Sets the properties of a Q_GADGET from the columns of the same name (asyncpg's record_class, in
+// C++): columns without a property are ignored, and so are values the property type cannot take.
+QPGPOOL_EXPORT void fillGadget(void *gadget, const QMetaObject &metaObject, const Record &record);
+
+template<typename T>
+T recordAs(const Record &record)
+{
+    T value{};
+    fillGadget(&value, T::staticMetaObject, record);
+    return value;
+}
+
+template<typename T>
+QList<T> recordsAs(const RecordList &records)
+{
+    QList<T> list;
+    list.reserve(records.size());
+    for (const Record &r : records)
+        list.append(recordAs<T>(r));
+    return list;
+}
 
 } // namespace QPg
 
