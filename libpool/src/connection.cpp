@@ -3,6 +3,7 @@
 
 #include "binarycodec_p.h"
 #include "logging_p.h"
+#include "sqlquote_p.h"
 #include "metatypes_p.h"
 
 #include <QtCore/QFutureWatcher>
@@ -15,6 +16,8 @@
 using namespace std::chrono_literals;
 
 namespace QPg {
+
+using Private::quoteIdentifier;
 
 using Private::Operation;
 using Private::Outcome;
@@ -31,13 +34,6 @@ QString stateName(Connection::State state)
     case Connection::State::Closed: return QStringLiteral("closed");
     }
     return QString();
-}
-
-QString quoteIdentifier(const QString &identifier)
-{
-    QString quoted = identifier;
-    quoted.replace(u'"', QStringLiteral("\"\""));
-    return u'"' + quoted + u'"';
 }
 
 } // namespace

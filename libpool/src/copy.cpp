@@ -4,6 +4,7 @@
 
 #include "binarycodec_p.h"
 #include "marshal_p.h"
+#include "sqlquote_p.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QIODevice>
@@ -13,6 +14,9 @@
 
 namespace QPg {
 
+using Private::quoteIdentifier;
+using Private::quoteLiteral;
+
 using Private::Operation;
 using Private::Outcome;
 
@@ -20,20 +24,6 @@ namespace {
 
 // libpq is handed at most this much at a time, so memory stays bounded whatever the input size.
 constexpr qint64 CopyChunkSize = 256 * 1024;
-
-QString quoteIdentifier(const QString &identifier)
-{
-    QString quoted = identifier;
-    quoted.replace(u'"', QStringLiteral("\"\""));
-    return u'"' + quoted + u'"';
-}
-
-QString quoteLiteral(const QString &text)
-{
-    QString quoted = text;
-    quoted.replace(u'\'', QStringLiteral("''"));
-    return u'\'' + quoted + u'\'';
-}
 
 QString columnList(const QStringList &columns)
 {

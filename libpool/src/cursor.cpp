@@ -4,8 +4,11 @@
 
 #include "connection_p.h"
 #include "marshal_p.h"
+#include "sqlquote_p.h"
 
 namespace QPg {
+
+using Private::quoteIdentifier;
 
 struct CursorData
 {
@@ -19,13 +22,6 @@ struct CursorData
 };
 
 namespace {
-
-QString quoteIdentifier(const QString &identifier)
-{
-    QString quoted = identifier;
-    quoted.replace(u'"', QStringLiteral("\"\""));
-    return u'"' + quoted + u'"';
-}
 
 // Ends the cursor on the server: CLOSE, and COMMIT when the cursor opened the transaction.
 QFuture<void> finish(CursorData &d)

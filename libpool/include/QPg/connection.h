@@ -8,6 +8,7 @@
 #include <QPg/qpgpool_export.h>
 #include <QPg/record.h>
 #include <QPg/transaction.h>
+#include <QPg/variadicqueries.h>
 
 #include <QtCore/QFuture>
 #include <QtCore/QObject>
@@ -29,13 +30,6 @@ struct QueryOptions
     // fetchValue(): the column whose value is returned.
     int column = 0;
 };
-
-// The variadic query forms take plain values; a QVariantList or QueryOptions argument selects the
-// list form instead (wrap a list in a QVariant to pass it as one array parameter).
-template<typename... Args>
-concept QueryArguments = sizeof...(Args) > 0
-    && !((std::is_same_v<std::remove_cvref_t<Args>, QVariantList>
-          || std::is_same_v<std::remove_cvref_t<Args>, QueryOptions>) || ...);
 
 // A NOTIFY received on a channel this connection listens to.
 struct Notification
@@ -60,7 +54,7 @@ class ConnectionPrivate;
 // One PostgreSQL session driven by the Qt event loop of the thread it lives in: libpq's non-blocking
 // API, socket notifiers, no call that blocks the loop. Operations return QFutures (awaitable with
 // QCoro) and run one at a time in the order they were called.
-class QPGPOOL_EXPORT Connection : public QObject
+class QPGPOOL_EXPORT Connection : public QObject, public VariadicQueries<Connection>
 {
     Q_OBJECT
 public:
@@ -101,30 +95,10 @@ public:
     }
 
     // Variadic forms: execute(sql, 1, u"two"_s, QDate::currentDate()).
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<QString> execute(const QString &sql, Args &&...args)
-    {
-        return execute(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<RecordList> fetch(const QString &sql, Args &&...args)
-    {
-        return fetch(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<Record> fetchRow(const QString &sql, Args &&...args)
-    {
-        return fetchRow(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<QVariant> fetchValue(const QString &sql, Args &&...args)
-    {
-        return fetchValue(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
+    using VariadicQueries<Connection>::execute;
+    using VariadicQueries<Connection>::fetch;
+    using VariadicQueries<Connection>::fetchRow;
+    using VariadicQueries<Connection>::fetchValue;
 
     // Runs sql once per row of parameters, pipelined in one round trip. Atomic: when any row fails
     // none is kept (outside an explicit transaction; inside one, the transaction is aborted).

@@ -25,7 +25,7 @@ struct AcquireOptions
 // it lives in. Waiters are served first come, first served; minSize is a maintained floor; idle
 // connections are watched and replaced when they die. See docs/POOL.md for every difference from
 // asyncpg.
-class QPGPOOL_EXPORT Pool : public QObject
+class QPGPOOL_EXPORT Pool : public QObject, public VariadicQueries<Pool>
 {
     Q_OBJECT
 public:
@@ -60,30 +60,10 @@ public:
         return fetch(sql, args, options, acquireOptions).then([](const RecordList &rows) { return recordsAs<T>(rows); });
     }
 
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<QString> execute(const QString &sql, Args &&...args)
-    {
-        return execute(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<RecordList> fetch(const QString &sql, Args &&...args)
-    {
-        return fetch(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<Record> fetchRow(const QString &sql, Args &&...args)
-    {
-        return fetchRow(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<QVariant> fetchValue(const QString &sql, Args &&...args)
-    {
-        return fetchValue(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
+    using VariadicQueries<Pool>::execute;
+    using VariadicQueries<Pool>::fetch;
+    using VariadicQueries<Pool>::fetchRow;
+    using VariadicQueries<Pool>::fetchValue;
 
     // Batches and COPY through a pooled connection (see Connection for their semantics).
     QFuture<void> executeMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options = {},

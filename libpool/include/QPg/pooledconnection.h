@@ -14,7 +14,7 @@ class PoolLease;
 // when release() is called or the last copy is destroyed (note that a QFuture holding the acquire
 // result is such a copy). After release every method fails with ConnectionReleasedError, and
 // release() again does nothing. Safe to use from any thread: calls run in the pool's thread.
-class QPGPOOL_EXPORT PooledConnection
+class QPGPOOL_EXPORT PooledConnection : public VariadicQueries<PooledConnection>
 {
 public:
     PooledConnection();
@@ -34,30 +34,10 @@ public:
     QFuture<Record> fetchRow(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
     QFuture<QVariant> fetchValue(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
 
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<QString> execute(const QString &sql, Args &&...args)
-    {
-        return execute(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<RecordList> fetch(const QString &sql, Args &&...args)
-    {
-        return fetch(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<Record> fetchRow(const QString &sql, Args &&...args)
-    {
-        return fetchRow(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
-    template<typename... Args>
-        requires QueryArguments<Args...>
-    QFuture<QVariant> fetchValue(const QString &sql, Args &&...args)
-    {
-        return fetchValue(sql, QVariantList{QVariant::fromValue(std::forward<Args>(args))...});
-    }
+    using VariadicQueries<PooledConnection>::execute;
+    using VariadicQueries<PooledConnection>::fetch;
+    using VariadicQueries<PooledConnection>::fetchRow;
+    using VariadicQueries<PooledConnection>::fetchValue;
 
     // Returns the connection to the pool (reset included); finishes when it is back.
     QFuture<void> release() const;
