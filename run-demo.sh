@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds QPgPool (in build/, configured like run-tests.sh) and runs the quickstart example, which
-# starts a throwaway PostgreSQL server of its own. Works as root or as an ordinary user.
+# Builds QPgPool (in build/, configured like run-tests.sh) and opens the qpgpool-monitor dashboard on a
+# throwaway PostgreSQL server it starts itself, with sample data and a load generator running.
+# Works as root or as an ordinary user; extra arguments go to qpgpool-monitor.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,6 +11,8 @@ if [ -f build/CMakeCache.txt ] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' b
     rm -rf build/CMakeCache.txt build/CMakeFiles
 fi
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQPG_WERROR=ON
-cmake --build build --parallel "$(nproc)" --target qpgpool-quickstart
+cmake --build build --parallel "$(nproc)" --target qpgpool-monitor
 
-exec ./build/examples/quickstart/qpgpool-quickstart
+# The dashboard on a private demo database with a load generator; without a display it says so and
+# prints the live statistics in the terminal instead (Ctrl+C stops it and removes the database).
+exec ./build/monitor-app/qpgpool-monitor --demo "$@"

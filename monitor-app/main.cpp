@@ -31,8 +31,8 @@ int main(int argc, char **argv)
     bool headless = MonitorOptions::argumentsWantHeadless(argc, argv);
     const bool screenshot = MonitorOptions::argumentsWantScreenshot(argc, argv);
     if (!headless && !MonitorOptions::displayAvailable()) {
-        if (screenshot) {
-            // A screenshot needs no screen: render offscreen.
+        if (screenshot || MonitorOptions::argumentsAskForInfo(argc, argv)) {
+            // A screenshot needs no screen (and --help none at all): render offscreen.
             qputenv("QT_QPA_PLATFORM", "offscreen");
         } else {
             std::fprintf(stderr, "qpgpool-monitor: no display (DISPLAY and WAYLAND_DISPLAY are unset, "

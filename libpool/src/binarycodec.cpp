@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "binarycodec_p.h"
 
+#include "floordiv_p.h"
+
 #include "metatypes_p.h"
 #include "pgtypes_p.h"
 
@@ -69,12 +71,6 @@ constexpr quint8 FamilyInet6 = 3; // PGSQL_AF_INET6
 constexpr quint8 JsonbVersion = 1;
 
 static_assert(EpochShiftMicros == Q_INT64_C(946684800000000));
-
-constexpr qint64 floorDiv(qint64 a, qint64 b)
-{
-    const qint64 q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
 
 void appendPadded(QString &out, qint64 value, int width)
 {
@@ -402,7 +398,7 @@ QString farTimestampText(qint64 micros, bool withTimeZone)
     out += u'-';
     appendPadded(out, date.day(), 2);
     out += u' ';
-    appendTimeOfDay(out, micros - days * MicrosPerDay);
+    appendTimeOfDay(out, floorMod(micros, MicrosPerDay));
     if (withTimeZone)
         out += u"+00";
     if (year < 0)

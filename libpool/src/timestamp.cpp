@@ -4,25 +4,18 @@
 #include <QtCore/QDate>
 #include <QtCore/qnumeric.h>
 
+#include "floordiv_p.h"
+
 namespace QPg {
 
 namespace {
 
+using Private::floorDiv;
+using Private::floorMod;
+
 constexpr qint64 MicrosPerSecond = 1000000;
 constexpr qint64 MicrosPerDay = 86400 * MicrosPerSecond;
 constexpr qint64 UnixEpochJulianDay = 2440588; // 1970-01-01
-
-// Division rounding towards minus infinity (the calendar needs it for instants before 1970).
-constexpr qint64 floorDiv(qint64 a, qint64 b)
-{
-    const qint64 q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-constexpr qint64 floorMod(qint64 a, qint64 b)
-{
-    return a - floorDiv(a, b) * b;
-}
 
 // A cursor over the text being parsed.
 class Scanner
@@ -232,7 +225,7 @@ QString Timestamp::toPostgresText() const
     }
 
     const qint64 days = floorDiv(m_micros, MicrosPerDay);
-    const qint64 timeOfDay = m_micros - days * MicrosPerDay;
+    const qint64 timeOfDay = floorMod(m_micros, MicrosPerDay);
     const QDate date = QDate::fromJulianDay(days + UnixEpochJulianDay);
     const qint64 seconds = timeOfDay / MicrosPerSecond;
     const qint64 fraction = timeOfDay % MicrosPerSecond;

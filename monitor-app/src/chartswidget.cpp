@@ -60,8 +60,15 @@ ChartsWidget::ChartsWidget(QWidget *parent)
         auto timeTicker = QSharedPointer<QCPAxisTickerTime>::create();
         timeTicker->setTimeFormat(u"%m:%s"_s);
         plot->xAxis->setTicker(timeTicker);
+        // The legend gets a row of its own above the axes, so it never hides data.
         plot->legend->setVisible(true);
-        plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+        plot->plotLayout()->insertRow(0);
+        plot->plotLayout()->addElement(0, 0, plot->legend);
+        plot->plotLayout()->setRowStretchFactor(0, 0.001);
+        plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+        plot->legend->setMargins(QMargins(6, 2, 6, 2));
+        plot->legend->setRowSpacing(0);
+        plot->legend->setColumnSpacing(12);
         plot->setMinimumHeight(160);
         // Dragging and zooming are for a paused chart; live charts follow the newest sample.
         plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -94,7 +101,7 @@ void ChartsWidget::applyTheme()
         plot->setBackground(pal.brush(QPalette::Base));
         plot->legend->setBrush(pal.brush(QPalette::Base));
         plot->legend->setTextColor(text);
-        plot->legend->setBorderPen(QPen(grid));
+        plot->legend->setBorderPen(Qt::NoPen);
         for (QCPAxis *axis : {plot->xAxis, plot->yAxis, plot->yAxis2}) {
             axis->setBasePen(QPen(text));
             axis->setTickPen(QPen(text));
@@ -159,8 +166,11 @@ void ChartsWidget::updateRanges()
     bool found = false;
     const QCPRange keys = m_size->getKeyRange(found);
     const double first = found ? keys.lower : m_lastTime;
-    const double lower = std::max(first, m_lastTime - m_windowSeconds);
-    const QCPRange visible(std::min(lower, m_lastTime - MinimumSpanSeconds), m_lastTime);
+    QCPRange visible(std::max(first, m_lastTime - m_windowSeconds), m_lastTime);
+    if (visible.size() < MinimumSpanSeconds) {
+        visible.lower = std::max(0.0, m_lastTime - MinimumSpanSeconds);
+        visible.upper = visible.lower + MinimumSpanSeconds;
+    }
     m_gauges->xAxis->setRange(visible);
     m_throughput->xAxis->setRange(visible);
 

@@ -3,6 +3,8 @@
 
 #include "theme.h"
 
+#include <QPg/pooloptions.h>
+
 #include <QtGui/QFont>
 #include <QtGui/QGuiApplication>
 
@@ -12,6 +14,7 @@ namespace QPg::Monitor {
 
 ConnectionsModel::ConnectionsModel(QObject *parent)
     : QAbstractTableModel(parent)
+    , m_maxQueries(QPg::PoolOptions().maxQueries) // the monitor's pools keep the default
 {
 }
 

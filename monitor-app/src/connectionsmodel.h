@@ -46,7 +46,7 @@ public:
 
 private:
     QList<QPg::ConnectionInfo> m_connections;
-    qint64 m_maxQueries = 50000;
+    qint64 m_maxQueries;
 };
 
 } // namespace QPg::Monitor

@@ -6,6 +6,7 @@
 #include "controlspanel.h"
 #include "eventlogmodel.h"
 #include "eventlogwidget.h"
+#include "latencyprobe.h"
 #include "monitorsession.h"
 #include "queryrunnerwidget.h"
 
@@ -141,8 +142,15 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     m_stateLabel->setObjectName(u"statusPoolState"_s);
     m_statsLabel = new QLabel(this);
     m_statsLabel->setObjectName(u"statusStats"_s);
+    m_latencyLabel = new QLabel(this);
+    m_latencyLabel->setObjectName(u"statusLatency"_s);
+    m_latencyLabel->setToolTip(u"How late the window's event loop runs (p99 over the last 10 s): "
+                               "the pool works on its own thread, so this stays low under load"_s);
     statusBar()->addWidget(m_stateLabel, 1);
     statusBar()->addPermanentWidget(m_statsLabel);
+    statusBar()->addPermanentWidget(m_latencyLabel);
+    m_latency = new LatencyProbe(this);
+    m_latency->start();
 
     connect(session, &MonitorSession::snapshot, this, &MainWindow::onSnapshot);
     connect(session, &MonitorSession::poolStateChanged, this, &MainWindow::onPoolState);
@@ -164,6 +172,7 @@ void MainWindow::onSnapshot(double time, const QPg::PoolStats &stats, const QLis
                               .arg(sample.waiting)
                               .arg(sample.queriesPerSecond, 0, 'f', 0)
                               .arg(sample.waitP99Ms, 0, 'f', 2));
+    m_latencyLabel->setText(u" · GUI latency p99 %1 ms"_s.arg(m_latency->percentileMs(0.99), 0, 'f', 1));
 }
 
 void MainWindow::onPoolState(PoolController::PoolState state, const QString &maskedDsn)

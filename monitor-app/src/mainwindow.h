@@ -20,6 +20,7 @@ class ConnectionsModel;
 class ControlsPanel;
 class EventLogModel;
 class EventLogWidget;
+class LatencyProbe;
 class MonitorSession;
 class QueryRunnerWidget;
 
@@ -43,6 +44,7 @@ public:
     QueryRunnerWidget *queryRunner() const { return m_queryRunner; }
     QTabWidget *tabs() const { return m_tabs; }
     QAction *pauseAction() const { return m_pause; }
+    LatencyProbe *latencyProbe() const { return m_latency; }
 
     // Renders the whole window (as shown) to a PNG.
     bool saveScreenshot(const QString &fileName);
@@ -68,6 +70,8 @@ private:
     QAction *m_pause;
     QLabel *m_stateLabel;
     QLabel *m_statsLabel;
+    QLabel *m_latencyLabel;
+    LatencyProbe *m_latency;
 };
 
 } // namespace QPg::Monitor

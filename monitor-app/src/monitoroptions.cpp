@@ -95,6 +95,15 @@ bool MonitorOptions::argumentsWantScreenshot(int argc, char **argv)
     return hasArgument(argc, argv, "--screenshot") || hasArgument(argc, argv, "-screenshot");
 }
 
+bool MonitorOptions::argumentsAskForInfo(int argc, char **argv)
+{
+    for (const char *name : {"-h", "--help", "-help", "--help-all", "-help-all", "-v", "--version", "-version"}) {
+        if (hasArgument(argc, argv, name))
+            return true;
+    }
+    return false;
+}
+
 bool MonitorOptions::displayAvailable()
 {
     return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")

@@ -26,6 +26,8 @@ struct MonitorOptions
     // Before any QApplication exists: whether argv asks for a mode that needs no display.
     static bool argumentsWantHeadless(int argc, char **argv);
     static bool argumentsWantScreenshot(int argc, char **argv);
+    // --help, --help-all or --version: the program only prints and exits.
+    static bool argumentsAskForInfo(int argc, char **argv);
     // True when a window can be shown: DISPLAY, WAYLAND_DISPLAY or an explicit QT_QPA_PLATFORM.
     static bool displayAvailable();
 };

@@ -69,7 +69,7 @@ QString PoolController::stateName(PoolState state)
     case PoolState::NotOpen:
         return u"not open"_s;
     case PoolState::Starting:
-        return u"starting demo server"_s;
+        return u"starting"_s; // the demo cluster
     case PoolState::Opening:
         return u"opening"_s;
     case PoolState::Open:
@@ -118,6 +118,7 @@ void PoolController::openPool(const QString &dsn, int minSize, int maxSize)
     destroyPool();
     createPool();
     m_sampleTimer.start();
+    sample(); // the GUI learns the sizes at once, not a sample interval later
 }
 
 void PoolController::createPool()
@@ -254,6 +255,7 @@ void PoolController::resizePool(int minSize, int maxSize)
         return;
     m_pool->resize(minSize, maxSize);
     log(MonitorEvent::Kind::Info, u"resized to min %1, max %2"_s.arg(minSize).arg(maxSize));
+    sample();
 }
 
 void PoolController::startLoad(const LoadSettings &settings)

@@ -8,7 +8,7 @@
 
 #include <QtGui/QFontDatabase>
 #include <QtGui/QKeySequence>
-#include <QtGui/QShortcut>
+#include <QtGui/QKeyEvent>
 #include <QtGui/QTextBlock>
 #include <QtWidgets/QCheckBox>
 #include <QtWidgets/QHBoxLayout>
@@ -91,12 +91,10 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
         m_editor->setFocus();
     });
 
-    // Ctrl+Enter (both Return and keypad Enter), scoped to the editor and parameter table.
-    for (const QKeySequence &keys : {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)}) {
-        auto *shortcut = new QShortcut(keys, this);
-        shortcut->setContext(Qt::WidgetWithChildrenShortcut);
-        connect(shortcut, &QShortcut::activated, this, &QueryRunnerWidget::run);
-    }
+    // Ctrl+Enter (Return or keypad Enter) in the editor or the parameter table. An event filter
+    // rather than a QShortcut: it also works when the window is not the active one.
+    m_editor->installEventFilter(this);
+    m_parameters->installEventFilter(this);
     connect(m_run, &QPushButton::clicked, this, &QueryRunnerWidget::run);
     connect(m_editor, &QPlainTextEdit::textChanged, this, &QueryRunnerWidget::updateParameters);
     connect(session, &MonitorSession::queryFinished, this, &QueryRunnerWidget::onFinished);
@@ -286,6 +284,19 @@ void QueryRunnerWidget::addToHistory(const QString &sql)
     m_history->insertItem(0, item);
     while (m_history->count() > MaxHistory)
         delete m_history->takeItem(m_history->count() - 1);
+}
+
+bool QueryRunnerWidget::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::KeyPress) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        if ((key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter)
+            && (key->modifiers() & Qt::ControlModifier)) {
+            run();
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void QueryRunnerWidget::changeEvent(QEvent *event)
