@@ -4,19 +4,23 @@
 // M callers (--concurrency) share one pool of N connections (--connections); every caller is a
 // callback chain on this one thread's event loop, as the pool is single-threaded by design. One
 // operation is one pool call (acquire, query, release) with every value of the result read through
-// Record::value(), because our records decode lazily while asyncpg and psycopg decode inside fetch.
+// Record::value(), because our records decode lazily while asyncpg and psycopg decode inside fetch;
+// copy and batch are Pool::copyRecordsToTable() and Pool::executeMany(). An operation counts when it
+// completes inside the measured window, after the warm-up.
 // Output: a line per workload, or JSON lines (--json) in the format of bench/peers/*.py.
 
 #include "benchserver.h"
 #include "histogram.h"
 
 #include <QPg/connection.h>
+#include <QPg/copy.h>
 #include <QPg/errors.h>
 #include <QPg/pool.h>
 #include <QPg/record.h>
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
+#include <QtCore/QDateTime>
 #include <QtCore/QEventLoop>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -58,6 +62,8 @@ enum class Kind {
     Rows,           // pool.fetch(), every value read
     Value,          // pool.fetchValue()
     AcquireRelease, // pool.acquire() then release(), nothing run
+    Copy,           // pool.copyRecordsToTable() of expectedRows copies of args
+    Batch,          // pool.executeMany() with expectedRows copies of args
     Unsupported,
 };
 
@@ -72,6 +78,12 @@ struct Workload
     QString teardown;
     QString note;
 };
+
+// MagicStack's row for 5-copyfrom and 6-batch.
+QVariantList copyRow()
+{
+    return {10, 11, 10, u"TESTTESTTEST"_s, 10.333, 12341234, u"123412341234"_s};
+}
 
 // The table the setup of a workload creates; unique per process so parallel runs do not collide.
 QString tableName(const QString &workload)
@@ -97,9 +109,18 @@ const QList<Workload> &workloads()
          "INSERT INTO %1(a) (SELECT (SELECT array_agg(i) FROM generate_series(1, 100) as s(i)) "
          "FROM generate_series(1, 100));"_s,
          u"DROP TABLE IF EXISTS %1"_s, {}},
-        {u"copy"_s, Kind::Unsupported, {}, {}, 10000, {}, {}, u"not implemented (COPY)"_s},
-        {u"batch"_s, Kind::Unsupported, {}, {}, 1000, {}, {}, u"not implemented (executemany)"_s},
-        {u"batch4"_s, Kind::Unsupported, {}, {}, 1000, {}, {}, u"not implemented (executemany)"_s},
+        {u"copy"_s, Kind::Copy, u"%1"_s, copyRow(), 10000,
+         u"DROP TABLE IF EXISTS %1; CREATE TABLE %1(a int, b int, c int, d text, e float, f int, g text);"_s,
+         u"DROP TABLE IF EXISTS %1"_s, {}},
+        {u"batch"_s, Kind::Batch, u"INSERT INTO %1 (a, b, c, d, e, f, g) VALUES ($1, $2, $3, $4, $5, $6, $7)"_s,
+         copyRow(), 1000,
+         u"DROP TABLE IF EXISTS %1; CREATE TABLE %1(a int, b int, c int, d text, e float, f int, g text);"_s,
+         u"DROP TABLE IF EXISTS %1"_s, {}},
+        // The data-path issue's target: executemany of 1000 four-column rows.
+        {u"batch4"_s, Kind::Batch, u"INSERT INTO %1 (a, b, c, d) VALUES ($1, $2, $3, $4)"_s,
+         {10, u"TESTTESTTEST"_s, 10.333, QVariant::fromValue(QDateTime(QDate(2020, 1, 1), QTime(0, 0), Qt::UTC))},
+         1000, u"DROP TABLE IF EXISTS %1; CREATE TABLE %1(a int, b text, c float8, d timestamptz);"_s,
+         u"DROP TABLE IF EXISTS %1"_s, {}},
         {u"oneplusone"_s, Kind::Rows, u"SELECT 1+1"_s, {}, 1, {}, {}, {}},
         {u"acquire_release"_s, Kind::AcquireRelease, {}, {}, 0, {}, {}, {}},
         {u"fetchval"_s, Kind::Value, u"SELECT 1"_s, {}, 1, {}, {}, {}},
@@ -179,6 +200,10 @@ public:
                                                                   ? workload.sql.arg(tableName(workload.name))
                                                                   : workload.sql)
     {
+        if (workload.kind == Kind::Copy || workload.kind == Kind::Batch) {
+            m_records.fill(workload.args, workload.expectedRows);
+            m_copyOptions.columns = QStringList{u"a"_s, u"b"_s, u"c"_s, u"d"_s, u"e"_s, u"f"_s, u"g"_s};
+        }
     }
 
     Result run()
@@ -278,6 +303,29 @@ private:
                 }, Qt::QueuedConnection);
             });
             break;
+        case Kind::Copy:
+            m_pool->copyRecordsToTable(m_sql, m_records, m_copyOptions).then([this, caller, start](QFuture<qint64> f) {
+                QMetaObject::invokeMethod(this, [this, caller, start, f] {
+                    try {
+                        finishOp(caller, start, quint64(f.result()));
+                    } catch (...) {
+                        failOp(caller, std::current_exception());
+                    }
+                }, Qt::QueuedConnection);
+            });
+            break;
+        case Kind::Batch:
+            m_pool->executeMany(m_sql, m_records).then([this, caller, start](QFuture<void> f) {
+                QMetaObject::invokeMethod(this, [this, caller, start, f] {
+                    try {
+                        QFuture<void>(f).waitForFinished(); // rethrows
+                        finishOp(caller, start, quint64(m_records.size()));
+                    } catch (...) {
+                        failOp(caller, std::current_exception());
+                    }
+                }, Qt::QueuedConnection);
+            });
+            break;
         case Kind::Unsupported:
             break;
         }
@@ -287,7 +335,8 @@ private:
     {
         const qint64 end = nowNs();
         const qint64 expected = m_workload.expectedRows;
-        const bool wrongRows = m_workload.kind == Kind::Rows && (expected >= 0 ? qint64(rows) != expected : rows == 0);
+        const bool checked = m_workload.kind == Kind::Rows || m_workload.kind == Kind::Copy;
+        const bool wrongRows = checked && (expected >= 0 ? qint64(rows) != expected : rows == 0);
         if (wrongRows) {
             ++m_result.errors;
             if (m_result.firstError.isEmpty())
@@ -312,6 +361,8 @@ private:
     const Settings &m_settings;
     const Workload &m_workload;
     const QString m_sql;
+    QList<QVariantList> m_records; // copy and batch: the same row expectedRows times
+    QPg::CopyOptions m_copyOptions;
     QPg::Pool *m_pool = nullptr;
     QEventLoop m_loop;
     Result m_result;

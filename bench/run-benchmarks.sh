@@ -12,7 +12,7 @@
 # Environment: QPG_BUILD_DIR (default build/, as run-tests.sh), QPG_BENCH_BIN (a prebuilt
 # qpgpool-bench; nothing is built then), QPG_BENCH_DSN (an outside server instead of a private one).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 rounds=3 duration=2.5 warmup=1 mode=full
 workloads="pg_type,generate_series,bytea,arrays,copy,batch,batch4,oneplusone,acquire_release,fetchval,fetchval@100/10,series4"

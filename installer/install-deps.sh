@@ -13,7 +13,7 @@ packages=(
     libqcustomplot-dev qcoro-qt6-dev
     libpq-dev postgresql-15 postgresql-client-15
     libgtest-dev libbenchmark-dev
-    python3-asyncpg python3-psycopg-pool
+    python3-asyncpg python3-psycopg-pool python3-uvloop
     clang-14 libclang-rt-14-dev
 )
 

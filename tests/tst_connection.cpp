@@ -89,6 +89,7 @@ private Q_SLOTS:
     void errorsMapToClasses();
     void failedQueryLeavesConnectionUsable();
     void timeoutCancelsAndConnectionStaysUsable();
+    void cancelStopsRunningCommand();
     void terminatedBackendReportsLoss();
     void idleConnectionNoticesServerClose();
     void closedPortFailsFast();
@@ -400,6 +401,21 @@ void tst_Connection::timeoutCancelsAndConnectionStaysUsable()
     con->setCommandTimeout(200ms);
     QVERIFY(awaitError<QPg::TimeoutError>(con->execute(u"SELECT pg_sleep(30)"_s)));
     QCOMPARE(await(con->fetchValue(u"SELECT 3"_s)).toInt(), 3);
+}
+
+void tst_Connection::cancelStopsRunningCommand()
+{
+    auto con = openConnection();
+    QVERIFY(!con->cancel()); // nothing runs
+    QElapsedTimer elapsed;
+    elapsed.start();
+    auto slow = con->fetchValue(u"SELECT pg_sleep(30)"_s);
+    auto next = con->fetchValue(u"SELECT 'next'"_s);
+    QTRY_VERIFY(!con->currentQuery().isEmpty());
+    QVERIFY(con->cancel());
+    QVERIFY(awaitError<QPg::QueryCanceledError>(slow));
+    QVERIFY(elapsed.elapsed() < 10000);
+    QCOMPARE(await(next).toString(), u"next"_s); // the queue carries on
 }
 
 void tst_Connection::terminatedBackendReportsLoss()

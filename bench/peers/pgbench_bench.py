@@ -10,7 +10,6 @@ seconds, so durations are rounded up to at least one second; warm-ups under half
 skipped.
 """
 
-import argparse
 import glob
 import math
 import os

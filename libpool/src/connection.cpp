@@ -1143,6 +1143,14 @@ QString Connection::currentQuery() const
     return d->running ? d->queue.front()->sql : QString();
 }
 
+bool Connection::cancel()
+{
+    if (!d->running || !d->conn)
+        return false;
+    d->requestCancel();
+    return true;
+}
+
 QFuture<void> Connection::close()
 {
     switch (d->state) {

@@ -31,6 +31,14 @@ ResultData::ResultData(Private::PGresultPtr result, Private::CustomCodecsPtr cod
 
 int ResultData::indexOf(QStringView name) const
 {
+    // Most results have few columns: comparing in place beats building a QString key to hash.
+    if (m_names.size() <= 16) {
+        for (qsizetype c = 0; c < m_names.size(); ++c) {
+            if (m_names.at(c) == name)
+                return int(c);
+        }
+        return -1;
+    }
     return m_indexByName.value(name.toString(), -1);
 }
 

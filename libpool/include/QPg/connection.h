@@ -156,6 +156,11 @@ public:
     // The statement currently running on the server, empty when idle.
     QString currentQuery() const;
 
+    // Asks the server to cancel the command running now (from the thread pool: libpq 15's cancel
+    // blocks). The command then fails with QueryCanceledError; queued ones are untouched. Returns
+    // false when nothing runs.
+    bool cancel();
+
     // Waits for queued operations, then ends the session politely.
     QFuture<void> close();
     // Ends the session now; queued and running operations fail with ConnectionLostError.
