@@ -306,6 +306,20 @@ void tst_Copy::copyRecordsToTable()
     QVERIFY(awaitError<QPg::InterfaceError>(m_con->copyRecordsToTable(u"items"_s, {{1}}, {.columns = {u"nope"_s}})));
     QCOMPARE(await(m_con->fetchValue(u"SELECT count(*) FROM typed"_s)).toLongLong(), 2LL);
     await(m_con->execute(u"DROP TABLE typed; DROP DOMAIN positive; DROP TYPE mood"_s));
+
+    // The column types are remembered per table, and forgotten when the table changes: here on
+    // this connection, then on another one (the failed COPY makes this connection look again).
+    await(m_con->execute(u"CREATE TABLE evolving (a int)"_s));
+    QCOMPARE(await(m_con->copyRecordsToTable(u"evolving"_s, {{1}})), 1);
+    await(m_con->execute(u"ALTER TABLE evolving ADD COLUMN b text"_s));
+    QCOMPARE(await(m_con->copyRecordsToTable(u"evolving"_s, {{2, u"two"_s}})), 1);
+    QPg::Connection other(dsn());
+    await(other.open());
+    await(other.execute(u"ALTER TABLE evolving ALTER COLUMN a TYPE int8"_s));
+    QVERIFY(awaitError<QPg::ServerError>(m_con->copyRecordsToTable(u"evolving"_s, {{3, u"three"_s}})));
+    QCOMPARE(await(m_con->copyRecordsToTable(u"evolving"_s, {{3, u"three"_s}})), 1);
+    QCOMPARE(await(m_con->fetchValue(u"SELECT sum(a) FROM evolving"_s)).toLongLong(), 6LL);
+    await(m_con->execute(u"DROP TABLE evolving"_s));
 }
 
 void tst_Copy::copyMillionRecords()

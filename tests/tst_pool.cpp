@@ -73,6 +73,7 @@ private Q_SLOTS:
     void floorRefillsAfterBrokenConnection();
     void maxQueriesRecycles();
     void terminatedAcquiredConnectionHeals();
+    void disconnectClassErrorEvicts();
     void acquireTimeoutWhenExhausted();
     void fifoOrderOfHundredWaiters();
     void cancelledAndTimedOutAcquiresLeakNothing();
@@ -406,6 +407,22 @@ void tst_Pool::terminatedAcquiredConnectionHeals()
     await(con.release()); // a no-op
     QCOMPARE(await(pool->fetchValue(u"SELECT 6"_s)).toInt(), 6);
     QTRY_COMPARE(pool->size(), 1);
+}
+
+void tst_Pool::disconnectClassErrorEvicts()
+{
+    auto pool = openPool(poolOptions(1, 1));
+    QSignalSpy closed(pool.get(), &QPg::Pool::connectionClosed);
+    const int before = await(pool->fetchValue(u"SELECT pg_backend_pid()"_s)).toInt();
+    // A command failing with SQLSTATE class 08 leaves a session the pool no longer trusts.
+    QVERIFY(awaitError<QPg::ConnectionExceptionError>(
+        pool->execute(u"DO $$ BEGIN RAISE EXCEPTION 'link trouble' USING ERRCODE = '08006'; END $$"_s)));
+    QTRY_COMPARE(closed.count(), 1);
+    QCOMPARE(closed.at(0).at(2).value<QPg::CloseReason>(), QPg::CloseReason::Broken);
+    QVERIFY(await(pool->fetchValue(u"SELECT pg_backend_pid()"_s)).toInt() != before);
+    // Other errors keep the connection.
+    QVERIFY(awaitError<QPg::DivisionByZeroError>(pool->execute(u"SELECT 1/0"_s)));
+    QCOMPARE(closed.count(), 1);
 }
 
 void tst_Pool::acquireTimeoutWhenExhausted()

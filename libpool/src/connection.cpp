@@ -401,6 +401,7 @@ bool ConnectionPrivate::retryAfterStalePlan(Operation &op)
         || PQtransactionStatus(conn) != PQTRANS_IDLE)
         return false;
     statementCache.clear(/*serverDropped*/ false);
+    tableColumns.clear();
     if (onStatementCacheInvalidated)
         onStatementCacheInvalidated();
     op.retried = true;
@@ -633,9 +634,11 @@ void ConnectionPrivate::completeCurrent()
         if (retryAfterStalePlan(current))
             return;
     }
+    // A FATAL (or PANIC) error ends the session; others, even of class 08 (a protocol violation
+    // in COPY data), leave it usable.
+    const auto *serverError = dynamic_cast<const ServerError *>(queue.front()->error.get());
     const bool lost = PQstatus(conn) == CONNECTION_BAD
-        || (dynamic_cast<ServerError *>(queue.front()->error.get())
-            && static_cast<ServerError *>(queue.front()->error.get())->isDisconnect());
+        || (serverError && (serverError->severity() == u"FATAL" || serverError->severity() == u"PANIC"));
     if (lost) {
         connectionBroken(QString::fromUtf8(queue.front()->error ? queue.front()->error->what()
                                                                  : PQerrorMessage(conn)));
@@ -646,6 +649,10 @@ void ConnectionPrivate::completeCurrent()
     std::unique_ptr<Operation> op = std::move(queue.front());
     queue.pop_front();
     running = false;
+    if (op->kind == Operation::Kind::CopyIn && op->error)
+        tableColumns.clear(); // the types binary COPY used may be out of date
+    if (auto *serverError = dynamic_cast<const ServerError *>(op->error.get()); serverError && serverError->isDisconnect())
+        sawDisconnectError = true;
     // Start the next command before handing out the result: the callback may queue more or drop
     // the last reference to anything.
     sendNext();
@@ -916,6 +923,8 @@ void ConnectionPrivate::noteSessionChange(const QString &tag)
 {
     if (tag == u"DISCARD ALL" || tag == u"DEALLOCATE ALL")
         statementCache.clear(/*serverDropped*/ true);
+    if (tag.startsWith(u"ALTER") || tag.startsWith(u"DROP") || tag.startsWith(u"CREATE"))
+        tableColumns.clear(); // a table's columns may have changed
     static const QStringList prefixes = {
         QStringLiteral("SET"),     QStringLiteral("RESET"),      QStringLiteral("LISTEN"),
         QStringLiteral("UNLISTEN"), QStringLiteral("DECLARE"),   QStringLiteral("PREPARE"),

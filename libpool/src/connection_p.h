@@ -129,12 +129,15 @@ public:
     QList<Notice> pendingNotices;
     Private::StatementCache statementCache;
     Private::CustomCodecsPtr customCodecs;
+    QHash<QString, Private::TableColumns> tableColumns; // by qualified table name
     // The pool drops every connection's cache when one of them meets a stale plan.
     std::function<void()> onStatementCacheInvalidated;
 
     // Set when a command may have changed session state (SET, LISTEN, advisory locks...); the pool's
     // Smart reset policy runs its reset query only then.
     bool sessionChanged = false;
+    // A command failed with a disconnect-class SQLSTATE (08, 57P..): the pool does not reuse it.
+    bool sawDisconnectError = false;
     int nextSavepoint = 0;
     int nextCursor = 0;
     int transactionDepth = 0;

@@ -488,11 +488,54 @@ QFuture<qint64> Connection::copyToTable(const QString &table, const CopyInput &i
     return d->startCopyIn(sql, std::move(source), options);
 }
 
+namespace {
+
+// Turns a table's columns into the COPY statement and data source for records.
+void prepareRecordCopy(Operation &op, const QString &table, const CopyOptions &options,
+                       const Private::TableColumns &tableColumns, const QList<QVariantList> &records)
+{
+    QHash<QString, quint32> typeOf;
+    QStringList allColumns;
+    for (const auto &[name, type] : tableColumns) {
+        allColumns.append(name);
+        typeOf.insert(name, type);
+    }
+    const QStringList columns = options.columns.isEmpty() ? allColumns : options.columns;
+    std::vector<quint32> types;
+    bool binary = true;
+    for (const QString &column : columns) {
+        if (!typeOf.contains(column)) {
+            op.error = std::make_unique<InterfaceError>(QStringLiteral("table %1 has no column %2").arg(table, column));
+            return;
+        }
+        types.push_back(typeOf.value(column));
+        binary = binary && Private::canEncodeBinary(types.back());
+    }
+    CopyOptions copy;
+    copy.schema = options.schema;
+    copy.columns = columns;
+    if (binary)
+        copy.format = CopyOptions::Format::Binary;
+    QString sql = QStringLiteral("COPY ") + tableName(table, copy) + QStringLiteral(" FROM STDIN") + withClause(copy, false);
+    if (!options.where.isEmpty())
+        sql += QStringLiteral(" WHERE ") + options.where;
+    op.sql = sql;
+    op.sqlUtf8 = sql.toUtf8();
+    if (binary)
+        op.copyInSource = std::make_unique<BinaryRecordSource>(records, std::move(types));
+    else
+        op.copyInSource = std::make_unique<RecordSource>(records);
+}
+
+} // namespace
+
 QFuture<qint64> Connection::copyRecordsToTable(const QString &table, const QList<QVariantList> &records,
                                                const CopyOptions &options)
 {
-    // Binary COPY needs the exact column types: a lookup runs first, within the same operation.
-    // Domains count as their base type; a type without a binary encoder makes it text COPY.
+    // Binary COPY needs the exact column types. They are looked up once per table and connection,
+    // within the same operation so it keeps its place in the queue; DDL run on this connection or a
+    // stale plan anywhere in the pool forgets them. Domains count as their base type; a type
+    // without a binary encoder makes it text COPY.
     QueryOptions queryOptions;
     queryOptions.timeout = options.timeout;
     std::optional<InterfaceError> error;
@@ -502,42 +545,23 @@ QFuture<qint64> Connection::copyRecordsToTable(const QString &table, const QList
     op->kind = Operation::Kind::CopyIn;
     QString qualified = options.schema.isEmpty() ? QString() : quoteIdentifier(options.schema) + u'.';
     qualified += quoteIdentifier(table);
+    if (auto known = d->tableColumns.constFind(qualified); known != d->tableColumns.cend()) {
+        prepareRecordCopy(*op, table, options, *known, records);
+        if (op->error)
+            return Private::failedFuture<qint64>(*op->error);
+        return queueCopy<qint64>(d.get(), std::move(op), &Private::Convert::copiedRows);
+    }
     op->preludeSql = "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END"
                      " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
                      " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
     op->preludeParameters.push_back(Private::encodeParameter(qualified));
-    op->onPrelude = [records, options, table](const PGresult *result, Operation &op) {
-        QHash<QString, quint32> typeOf;
-        QStringList tableColumns;
-        for (int row = 0; row < PQntuples(result); ++row) {
-            tableColumns.append(QString::fromUtf8(PQgetvalue(result, row, 0)));
-            typeOf.insert(tableColumns.last(), QByteArray(PQgetvalue(result, row, 1)).toUInt());
-        }
-        const QStringList columns = options.columns.isEmpty() ? tableColumns : options.columns;
-        std::vector<quint32> types;
-        bool binary = true;
-        for (const QString &column : columns) {
-            if (!typeOf.contains(column)) {
-                op.error = std::make_unique<InterfaceError>(QStringLiteral("table %1 has no column %2").arg(table, column));
-                return;
-            }
-            types.push_back(typeOf.value(column));
-            binary = binary && Private::canEncodeBinary(types.back());
-        }
-        CopyOptions copy;
-        copy.schema = options.schema;
-        copy.columns = columns;
-        if (binary)
-            copy.format = CopyOptions::Format::Binary;
-        QString sql = QStringLiteral("COPY ") + tableName(table, copy) + QStringLiteral(" FROM STDIN") + withClause(copy, false);
-        if (!options.where.isEmpty())
-            sql += QStringLiteral(" WHERE ") + options.where;
-        op.sql = sql;
-        op.sqlUtf8 = sql.toUtf8();
-        if (binary)
-            op.copyInSource = std::make_unique<BinaryRecordSource>(records, std::move(types));
-        else
-            op.copyInSource = std::make_unique<RecordSource>(records);
+    ConnectionPrivate *connection = d.get();
+    op->onPrelude = [connection, qualified, records, options, table](const PGresult *result, Operation &op) {
+        Private::TableColumns columns;
+        for (int row = 0; row < PQntuples(result); ++row)
+            columns.append({QString::fromUtf8(PQgetvalue(result, row, 0)), QByteArray(PQgetvalue(result, row, 1)).toUInt()});
+        connection->tableColumns.insert(qualified, columns);
+        prepareRecordCopy(op, table, options, columns, records);
     };
     return queueCopy<qint64>(d.get(), std::move(op), &Private::Convert::copiedRows);
 }

@@ -274,8 +274,10 @@ void PoolPrivate::adopt(Connection *connection, int openedGeneration)
     // A stale plan on one connection means the schema changed for all of them.
     connection->d->onStatementCacheInvalidated = [this, connection] {
         for (const auto &other : std::as_const(entries)) {
-            if (other->connection != connection)
+            if (other->connection != connection) {
                 other->connection->d->statementCache.clear(/*serverDropped*/ false);
+                other->connection->d->tableColumns.clear();
+            }
         }
     };
     entries.insert(e->id, e);
@@ -579,7 +581,7 @@ QFuture<void> PoolPrivate::release(PoolLease &lease)
         closeEntry(e, CloseReason::PoolClosed, true);
         return QtFuture::makeReadyFuture();
     }
-    if (connection->state() != Connection::State::Ready) {
+    if (connection->state() != Connection::State::Ready || connection->d->sawDisconnectError) {
         closeEntry(e, CloseReason::Broken, false);
         return QtFuture::makeReadyFuture();
     }

@@ -24,8 +24,10 @@ ResultData::ResultData(Private::PGresultPtr result, Private::CustomCodecsPtr cod
     for (int c = 0; c < columns; ++c) {
         m_names.append(QString::fromUtf8(PQfname(r, c)));
         m_types.append(PQftype(r, c));
-        // The first column of a name wins, as in asyncpg's Record.
-        m_indexByName.insert(m_names.last(), m_indexByName.value(m_names.last(), c));
+        // Wide results get a hash for lookups by name; the first column of a name wins, as in
+        // asyncpg's Record.
+        if (columns > 16 && !m_indexByName.contains(m_names.last()))
+            m_indexByName.insert(m_names.last(), c);
     }
 }
 

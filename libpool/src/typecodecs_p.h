@@ -32,4 +32,7 @@ struct CustomCodecs
 };
 using CustomCodecsPtr = std::shared_ptr<const CustomCodecs>;
 
+// A table's columns and their types (domains resolved to the base type), for binary COPY.
+using TableColumns = QList<std::pair<QString, quint32>>;
+
 } // namespace QPg::Private
