@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QPg/qpgpool_export.h>
+#include <QPg/timestamp.h>
 
 #include <QtCore/QJsonObject>
 #include <QtCore/QList>
