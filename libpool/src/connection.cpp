@@ -520,6 +520,7 @@ void ConnectionPrivate::sendNext()
     }
     running = true;
     ++queryCount;
+    op.sequence = queryCount;
     runningSince.start();
     if (op.timeout > 0ms)
         commandTimer->start(op.timeout);
@@ -718,9 +719,24 @@ void ConnectionPrivate::onCommandTimeout()
 {
     if (!running)
         return;
-    queue.front()->timedOut = true;
+    Operation *timedOut = queue.front().get();
+    timedOut->timedOut = true;
+    const qint64 sequence = timedOut->sequence;
     requestCancel();
     cancelGraceTimer->start(options.cancelGracePeriod);
+    // A cancel that reaches the backend just before it starts executing is ignored, so the request
+    // is repeated while the command runs on, until the grace period closes the connection.
+    auto *retry = new QTimer(q);
+    retry->setInterval(500);
+    QObject::connect(retry, &QTimer::timeout, q, [this, retry, timedOut, sequence] {
+        if (!running || queue.empty() || queue.front().get() != timedOut || timedOut->sequence != sequence) {
+            retry->deleteLater();
+            return;
+        }
+        if (cancelsInFlight == 0)
+            requestCancel();
+    });
+    retry->start();
 }
 
 // libpq 15's PQcancel blocks (it opens a second connection), so it runs on the thread pool with its

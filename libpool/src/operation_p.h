@@ -131,6 +131,7 @@ struct Operation
     QString commandTag;
     std::unique_ptr<Error> error; // the first error reported
     bool timedOut = false;
+    qint64 sequence = 0; // the connection's queryCount when it was sent: identifies it in timers
 };
 
 // Binds an Operation's callbacks to a promise of T, converting the Outcome with convert (which may
