@@ -66,6 +66,8 @@ int main(int argc, char **argv)
         reporter->start();
     } else {
         window = std::make_unique<MainWindow>(&session);
+        if (options.windowSize.isValid())
+            window->resize(options.windowSize);
         window->show();
     }
 
@@ -101,6 +103,17 @@ int main(int argc, char **argv)
                                  arm();
                          });
         QTimer::singleShot(StartupTimeoutMs, app.get(), arm);
+    }
+
+    if (window && !options.query.isEmpty()) {
+        auto ran = std::make_shared<bool>(false);
+        QObject::connect(&session, &MonitorSession::poolStateChanged, window.get(),
+                         [&window, &options, ran](PoolController::PoolState state) {
+                             if (state != PoolController::PoolState::Open || *ran)
+                                 return;
+                             *ran = true;
+                             window->runInQueryRunner(options.query);
+                         });
     }
 
     if (options.demo)

@@ -373,7 +373,9 @@ void tst_Copy::cursorKeepsCallersTransaction()
 void tst_Copy::cursorReportsQueryError()
 {
     QPg::Cursor cursor = m_con->cursor(u"SELECT * FROM no_such_table"_s);
-    QVERIFY(awaitError<QPg::UndefinedTableError>(cursor.fetch(10)));
+    auto error = awaitError<QPg::UndefinedTableError>(cursor.fetch(10));
+    QVERIFY(error);
+    QCOMPARE(error->position(), 15); // in the caller's SQL, not in the DECLARE around it
     QCOMPARE(await(m_con->fetchValue(u"SELECT 2"_s)).toInt(), 2);
     QCOMPARE(m_con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
-// qpgpool-monitor against the test run's server, offscreen: the query runner's grid and error
-// display, the pool controls and the event log, the live charts (data in both, pixels in both plot
+// qpgpool-monitor against the test run's server, offscreen: the query runner's grid, streaming,
+// cancel and error display, CSV export and import through COPY (compared with psql), the
+// connection dialog, the pool controls and the event log, the live charts (data in both, pixels in both plot
 // areas, flat memory), and the executable's --headless, no-display and --demo --screenshot modes.
 
 #include "chartswidget.h"
+#include "connectiondialog.h"
 #include "connectionsmodel.h"
 #include "controlspanel.h"
+#include "copywidget.h"
 #include "dsnutils.h"
 #include "eventlogmodel.h"
 #include "eventlogwidget.h"
@@ -15,18 +18,25 @@
 #include "qcustomplotinclude.h"
 #include "queryrunnerwidget.h"
 #include "recordtablemodel.h"
+#include "privatecluster.h"
 #include "testserver.h"
 
+#include <QtCore/QFile>
 #include <QtCore/QProcess>
 #include <QtCore/QRegularExpression>
+#include <QtCore/QSettings>
 #include <QtCore/QSortFilterProxyModel>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
+#include <QtWidgets/QCheckBox>
+#include <QtWidgets/QComboBox>
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QProgressBar>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSpinBox>
+#include <QtWidgets/QTabWidget>
 #include <QtWidgets/QTableWidget>
 
 #include <set>
@@ -74,6 +84,32 @@ QRect legendArea(QCustomPlot *plot, QWidget *ancestor)
     return QRect(plot->mapTo(ancestor, outer.topLeft()), outer.size());
 }
 
+// Runs SQL (or a psql meta-command such as \copy) through psql on the test server.
+void psql(const QString &command)
+{
+    QByteArray out;
+    QString error;
+    if (!QPg::Dev::PrivateCluster::runPsql(QPgTest::dsn(), {u"-X"_s, u"-q"_s, u"-c"_s, command}, &out, &error))
+        qFatal("psql failed on %s: %s", qPrintable(command), qPrintable(error));
+}
+
+QString psqlValue(const QString &sql)
+{
+    return QPg::Dev::PrivateCluster::querySingleValue(QPgTest::dsn(), sql).value_or(u"<psql failed>"_s);
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray("<cannot read>");
+}
+
+bool writeFile(const QString &path, const QByteArray &data)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.write(data) == data.size();
+}
+
 QStringList statisticsRows(const QByteArray &output)
 {
     // "     1.2 open           2     2       0        0         0.0        0.0         0.00"
@@ -97,8 +133,16 @@ private:
 
 private Q_SLOTS:
     void queryRunnerGrid();
-    void queryRunnerRowLimit();
+    void queryRunnerMaxRows();
+    void queryRunnerStreamsAndCancels();
+    void queryRunnerCancelsSleep();
     void queryRunnerError();
+    void csvExportMatchesPsql_data();
+    void csvExportMatchesPsql();
+    void csvImport();
+    void csvImportMalformedLeavesTableUnchanged();
+    void csvImportCancel();
+    void connectionDialog();
     void poolControls();
     void chartsShowData();
     void chartsDropOldSamples();
@@ -155,25 +199,100 @@ void tst_Monitor::queryRunnerGrid()
     QCOMPARE(runner->historyList()->count(), 2);
 }
 
-void tst_Monitor::queryRunnerRowLimit()
+void tst_Monitor::queryRunnerMaxRows()
 {
     MonitorSession session;
     openPool(session, 1, 2);
     QueryRunnerWidget runner(&session);
-    runner.rowLimitSpin()->setValue(10);
+    runner.maxRowsSpin()->setValue(10);
     runner.editor()->setPlainText(u"SELECT g FROM generate_series(1, 100) AS g;"_s);
     QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
     runner.run();
     QVERIFY(done.wait(Timeout));
     QCOMPARE(runner.resultModel()->rowCount(), 10);
-    QVERIFY2(runner.statusText().contains(u"row limit"_s), qPrintable(runner.statusText()));
+    QVERIFY2(runner.statusText().contains(u"in-memory maximum"_s), qPrintable(runner.statusText()));
 
-    // Exactly at the limit: not reported as cut.
+    // Exactly at the maximum: not reported as cut.
     runner.editor()->setPlainText(u"SELECT g FROM generate_series(1, 10) AS g"_s);
     runner.run();
     QVERIFY(done.wait(Timeout));
     QCOMPARE(runner.resultModel()->rowCount(), 10);
-    QVERIFY2(!runner.statusText().contains(u"row limit"_s), qPrintable(runner.statusText()));
+    QVERIFY2(!runner.statusText().contains(u"maximum"_s), qPrintable(runner.statusText()));
+
+    // A statement that cannot be streamed (SHOW ALL: hundreds of rows) runs whole and is cut the same way.
+    runner.editor()->setPlainText(u"SHOW ALL"_s);
+    runner.run();
+    QVERIFY(done.wait(Timeout));
+    QCOMPARE(done.last().first().toBool(), true);
+    QCOMPARE(runner.resultModel()->rowCount(), 10);
+    QVERIFY2(runner.statusText().contains(u"in-memory maximum"_s), qPrintable(runner.statusText()));
+}
+
+void tst_Monitor::queryRunnerStreamsAndCancels()
+{
+    MonitorSession session;
+    openPool(session, 1, 2);
+    QueryRunnerWidget runner(&session);
+    runner.show();
+    // The first chunk (500 rows) comes at once; the next one stops at row 1000 for 30 s.
+    runner.editor()->setPlainText(u"SELECT g, md5(g::text) AS hash, CASE WHEN g = 1000 THEN pg_sleep(30) END AS pause\n"
+                                  "FROM generate_series(1, 2000) AS g"_s);
+    QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
+    runner.run();
+    QTRY_VERIFY_WITH_TIMEOUT(runner.resultModel()->rowCount() > 0, Timeout);
+    QVERIFY(runner.isRunning()); // the first rows are shown while the rest is still coming
+    QCOMPARE(runner.resultModel()->rowCount(), 500);
+    QCOMPARE(runner.resultModel()->headerData(1, Qt::Horizontal).toString(), u"hash"_s);
+    QVERIFY2(runner.statusText().contains(u"streaming"_s), qPrintable(runner.statusText()));
+    QCOMPARE(done.count(), 0);
+
+    QElapsedTimer took;
+    took.start();
+    QVERIFY(runner.cancelButton()->isEnabled());
+    QTest::mouseClick(runner.cancelButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 5000);
+    QVERIFY2(took.elapsed() < 5000, qPrintable(QString::number(took.elapsed())));
+    QCOMPARE(done.first().first().toBool(), false);
+    QVERIFY2(runner.statusText().startsWith(u"Canceled"_s), qPrintable(runner.statusText()));
+    QCOMPARE(runner.resultModel()->rowCount(), 500); // what arrived stays
+    QVERIFY(!runner.isRunning());
+
+    // The connection went back to the pool in a usable state.
+    runner.editor()->setPlainText(u"SELECT count(*) FROM generate_series(1, 12345)"_s);
+    runner.run();
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 2, Timeout);
+    QCOMPARE(done.last().first().toBool(), true);
+    QCOMPARE(runner.resultModel()->index(0, 0).data().toString(), u"12345"_s);
+}
+
+void tst_Monitor::queryRunnerCancelsSleep()
+{
+    MonitorSession session;
+    session.setSampleInterval(50);
+    openPool(session, 1, 2);
+    QueryRunnerWidget runner(&session);
+    runner.show();
+    runner.editor()->setPlainText(u"SELECT pg_sleep(30)"_s);
+    QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
+    runner.run();
+    // Wait until the server runs it (the pool's connection info shows the cursor's FETCH).
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const QPg::ConnectionInfo &info : session.latestConnections()) {
+                if (info.currentQuery.startsWith(u"FETCH"_s))
+                    return true;
+            }
+            return false;
+        }(),
+        Timeout);
+    QElapsedTimer took;
+    took.start();
+    QTest::mouseClick(runner.cancelButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 5000);
+    QVERIFY2(took.elapsed() < 5000, qPrintable(QString::number(took.elapsed())));
+    QCOMPARE(done.first().first().toBool(), false);
+    QVERIFY2(runner.errorText().contains(u"57014"_s), qPrintable(runner.errorText()));
+    QVERIFY2(runner.statusText().startsWith(u"Canceled"_s), qPrintable(runner.statusText()));
 }
 
 void tst_Monitor::queryRunnerError()
@@ -182,8 +301,8 @@ void tst_Monitor::queryRunnerError()
     openPool(session, 1, 2);
     QueryRunnerWidget runner(&session);
     runner.show();
-    // Row limit on: the error position must still point into the text as typed.
-    runner.rowLimitSpin()->setValue(100);
+    // A streamed (cursor) statement: the error position points into the text as typed.
+    runner.maxRowsSpin()->setValue(100);
     const QString sql = u"SELECT id,\n       name\nFROM no_such_table"_s;
     runner.editor()->setPlainText(sql);
     QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
@@ -206,6 +325,247 @@ void tst_Monitor::queryRunnerError()
     QVERIFY(done.wait(Timeout));
     QVERIFY2(runner.errorText().contains(u"42703"_s), qPrintable(runner.errorText()));
     QVERIFY2(runner.errorText().contains(u"Hint:"_s), qPrintable(runner.errorText()));
+}
+
+void tst_Monitor::csvExportMatchesPsql_data()
+{
+    QTest::addColumn<bool>("fromQuery");
+    QTest::addColumn<QString>("delimiter");
+    QTest::addColumn<QString>("quote");
+    QTest::addColumn<QString>("null");
+    QTest::addColumn<bool>("header");
+    QTest::addColumn<QString>("psqlOptions");
+
+    QTest::newRow("table, defaults") << false << u","_s << u"\""_s << QString() << true << u"FORMAT csv, HEADER true"_s;
+    QTest::newRow("table, options") << false << u";"_s << u"'"_s << u"<NULL>"_s << false
+                                    << u"FORMAT csv, HEADER false, DELIMITER ';', QUOTE '''', NULL '<NULL>'"_s;
+    QTest::newRow("query") << true << u"|"_s << u"\""_s << u"\\N"_s << true
+                           << u"FORMAT csv, HEADER true, DELIMITER '|', NULL '\\N'"_s;
+}
+
+void tst_Monitor::csvExportMatchesPsql()
+{
+    QFETCH(bool, fromQuery);
+    QFETCH(QString, delimiter);
+    QFETCH(QString, quote);
+    QFETCH(QString, null);
+    QFETCH(bool, header);
+    QFETCH(QString, psqlOptions);
+
+    psql(u"DROP TABLE IF EXISTS monitor_csv_export;"
+         "CREATE TABLE monitor_csv_export (id int PRIMARY KEY, name text, note text, amount numeric, at timestamptz);"
+         "INSERT INTO monitor_csv_export SELECT g, 'name ' || g, CASE g % 4 WHEN 0 THEN NULL WHEN 1 THEN '' "
+         "WHEN 2 THEN 'a, \"quoted\"; ''piped''|' || chr(10) || 'second line' ELSE 'x' END, g * 1.25, "
+         "timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute' FROM generate_series(1, 3000) AS g"_s);
+    const QString query = u"SELECT id, note, amount FROM monitor_csv_export WHERE id % 3 <> 0 ORDER BY id DESC"_s;
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString mine = dir.filePath(u"monitor.csv"_s);
+    const QString theirs = dir.filePath(u"psql.csv"_s);
+
+    MonitorSession session;
+    openPool(session, 1, 2);
+    CopyWidget widget(&session);
+    widget.show();
+    widget.setMode(fromQuery ? CopyWidget::ExportQuery : CopyWidget::ExportTable);
+    if (fromQuery)
+        widget.setQuery(query + u";"_s);
+    else
+        widget.tableEdit()->setText(u"monitor_csv_export"_s);
+    widget.fileEdit()->setText(mine);
+    widget.headerCheck()->setChecked(header);
+    widget.delimiterEdit()->setText(delimiter);
+    widget.quoteEdit()->setText(quote);
+    widget.nullEdit()->setText(null);
+    QSignalSpy finished(&widget, &CopyWidget::finished);
+    QTest::mouseClick(widget.startButton(), Qt::LeftButton);
+    QVERIFY(widget.isRunning());
+    QVERIFY(finished.wait(Timeout));
+    QVERIFY2(finished.first().first().toBool(), qPrintable(widget.errorText()));
+    const int rows = fromQuery ? 2000 : 3000;
+    QVERIFY2(widget.statusText().startsWith(QLocale().toString(rows) + u" row(s) copied"_s), qPrintable(widget.statusText()));
+    QVERIFY2(widget.progressBar()->text().contains(QLocale().toString(rows) + u" rows"_s),
+             qPrintable(widget.progressBar()->text()));
+
+    const QString source = fromQuery ? u"("_s + query + u")"_s : u"monitor_csv_export"_s;
+    psql(u"\\copy %1 TO '%2' WITH (%3)"_s.arg(source, theirs, psqlOptions));
+    const QByteArray expected = readFile(theirs);
+    QVERIFY(expected.size() > 10000);
+    QCOMPARE(readFile(mine), expected); // byte for byte
+    psql(u"DROP TABLE monitor_csv_export"_s);
+}
+
+void tst_Monitor::csvImport()
+{
+    psql(u"DROP TABLE IF EXISTS monitor_csv_import;"
+         "CREATE TABLE monitor_csv_import (id int PRIMARY KEY, name text, qty int)"_s);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath(u"items.csv"_s);
+    QByteArray csv = "id;name;qty\n";
+    for (int i = 1; i <= 5000; ++i)
+        csv += QByteArray::number(i) + ";'item " + QByteArray::number(i) + "; with ''quotes'''" + ";"
+               + (i % 10 == 0 ? QByteArray("-") : QByteArray::number(i * 2)) + "\n";
+    QVERIFY(writeFile(file, csv));
+
+    MonitorSession session;
+    openPool(session, 1, 2);
+    CopyWidget widget(&session);
+    widget.show();
+    widget.setMode(CopyWidget::Import);
+    widget.tableEdit()->setText(u"monitor_csv_import"_s);
+    widget.fileEdit()->setText(file);
+    widget.delimiterEdit()->setText(u";"_s);
+    widget.quoteEdit()->setText(u"'"_s);
+    widget.nullEdit()->setText(u"-"_s);
+    QSignalSpy finished(&widget, &CopyWidget::finished);
+    QTest::mouseClick(widget.startButton(), Qt::LeftButton);
+    QVERIFY(finished.wait(Timeout));
+    QVERIFY2(finished.first().first().toBool(), qPrintable(widget.errorText()));
+    QCOMPARE(widget.progressBar()->value(), widget.progressBar()->maximum());
+
+    QCOMPARE(psqlValue(u"SELECT count(*) FROM monitor_csv_import"_s), u"5000"_s);
+    QCOMPARE(psqlValue(u"SELECT count(*) FROM monitor_csv_import WHERE qty IS NULL"_s), u"500"_s);
+    QCOMPARE(psqlValue(u"SELECT name || '/' || qty FROM monitor_csv_import WHERE id = 7"_s),
+             u"item 7; with 'quotes'/14"_s);
+    QCOMPARE(psqlValue(u"SELECT sum(id) FROM monitor_csv_import"_s), u"12502500"_s);
+    psql(u"DROP TABLE monitor_csv_import"_s);
+}
+
+void tst_Monitor::csvImportMalformedLeavesTableUnchanged()
+{
+    psql(u"DROP TABLE IF EXISTS monitor_csv_bad;"
+         "CREATE TABLE monitor_csv_bad (id int PRIMARY KEY, name text, qty int);"
+         "INSERT INTO monitor_csv_bad VALUES (100, 'kept', 1), (101, 'kept too', 2)"_s);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath(u"bad.csv"_s);
+    // Line 4 (the header is line 1) has a qty that is not a number.
+    QVERIFY(writeFile(file, "id,name,qty\n1,one,1\n2,two,2\n3,three,three\n4,four,4\n"));
+
+    MonitorSession session;
+    openPool(session, 1, 2);
+    MainWindow window(&session);
+    window.show();
+    CopyWidget *widget = window.copyWidget();
+    window.tabs()->setCurrentWidget(widget);
+    widget->setMode(CopyWidget::Import);
+    widget->tableEdit()->setText(u"monitor_csv_bad"_s);
+    widget->fileEdit()->setText(file);
+    QSignalSpy finished(widget, &CopyWidget::finished);
+    QTest::mouseClick(widget->startButton(), Qt::LeftButton);
+    QVERIFY(finished.wait(Timeout));
+    QCOMPARE(finished.first().first().toBool(), false);
+    const QString error = widget->errorText();
+    QVERIFY2(error.contains(u"22P02"_s), qPrintable(error));
+    QVERIFY2(error.contains(u"line 4"_s), qPrintable(error)); // the server's context names the line
+    QVERIFY2(error.contains(u"three"_s), qPrintable(error));
+    QVERIFY2(widget->statusText().contains(u"unchanged"_s), qPrintable(widget->statusText()));
+    QTRY_COMPARE_WITH_TIMEOUT(window.eventLogModel()->count(u"CSV: COPY failed"_s), 1, Timeout);
+
+    QCOMPARE(psqlValue(u"SELECT count(*) || ' ' || sum(id) FROM monitor_csv_bad"_s), u"2 201"_s);
+    psql(u"DROP TABLE monitor_csv_bad"_s);
+}
+
+void tst_Monitor::csvImportCancel()
+{
+    // A trigger makes the server slow (1 ms a row), so the COPY is still running when Cancel comes.
+    psql(u"DROP TABLE IF EXISTS monitor_csv_slow;"
+         "CREATE TABLE monitor_csv_slow (id int PRIMARY KEY, name text);"
+         "CREATE OR REPLACE FUNCTION monitor_csv_slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+         "$$BEGIN PERFORM pg_sleep(0.001); RETURN NEW; END$$;"
+         "CREATE TRIGGER slow BEFORE INSERT ON monitor_csv_slow FOR EACH ROW EXECUTE FUNCTION monitor_csv_slow_row()"_s);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath(u"slow.csv"_s);
+    QByteArray csv;
+    for (int i = 1; i <= 20000; ++i)
+        csv += QByteArray::number(i) + ",row " + QByteArray::number(i) + "\n";
+    QVERIFY(writeFile(file, csv));
+
+    MonitorSession session;
+    openPool(session, 1, 2);
+    QSignalSpy events(&session, &MonitorSession::event);
+    CopyWidget widget(&session);
+    widget.show();
+    widget.setMode(CopyWidget::Import);
+    widget.headerCheck()->setChecked(false);
+    widget.tableEdit()->setText(u"monitor_csv_slow"_s);
+    widget.fileEdit()->setText(file);
+    QSignalSpy finished(&widget, &CopyWidget::finished);
+    QTest::mouseClick(widget.startButton(), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const QList<QVariant> &args : std::as_const(events)) {
+                if (args.first().value<MonitorEvent>().text.startsWith(u"CSV: importing"_s))
+                    return true;
+            }
+            return false;
+        }(),
+        Timeout);
+    QCOMPARE(finished.count(), 0);
+    QElapsedTimer took;
+    took.start();
+    QTest::mouseClick(widget.cancelButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 5000);
+    QVERIFY2(took.elapsed() < 5000, qPrintable(QString::number(took.elapsed())));
+    QCOMPARE(finished.first().first().toBool(), false);
+    QVERIFY2(widget.statusText().startsWith(u"Canceled"_s), qPrintable(widget.statusText()));
+    QCOMPARE(psqlValue(u"SELECT count(*) FROM monitor_csv_slow"_s), u"0"_s); // rolled back
+    psql(u"DROP TABLE monitor_csv_slow; DROP FUNCTION monitor_csv_slow_row()"_s);
+}
+
+void tst_Monitor::connectionDialog()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+
+    ConnectionDialog dialog;
+    dialog.tabs()->setCurrentIndex(1);
+    dialog.hostEdit()->setText(u"db.example.com"_s);
+    dialog.portEdit()->setText(u"6543"_s);
+    dialog.databaseEdit()->setText(u"my app"_s);
+    dialog.userEdit()->setText(u"o'neil"_s);
+    QCOMPARE(dialog.passwordEdit()->echoMode(), QLineEdit::Password);
+    dialog.sslModeCombo()->setCurrentText(u"require"_s);
+    // No password typed: none in the DSN, so libpq uses ~/.pgpass and PGPASSWORD.
+    const QString expected = u"host=db.example.com port=6543 dbname='my app' user='o\\'neil' sslmode=require"_s;
+    QCOMPARE(dialog.dsn(), expected);
+    dialog.serviceEdit()->setText(u"prod"_s);
+    QVERIFY(dialog.dsn().startsWith(u"service=prod host="_s));
+    dialog.serviceEdit()->clear();
+
+    dialog.passwordEdit()->setText(u"s3cret pw"_s);
+    QVERIFY(dialog.dsn().contains(u"password='s3cret pw'"_s)); // in memory, for this connection only
+    dialog.accept();
+    {
+        QSettings settings;
+        const QStringList recent = ConnectionDialog::recentProfiles(settings);
+        QCOMPARE(recent.size(), 1);
+        QCOMPARE(recent.first(), expected);
+        settings.sync();
+        const QString path = settings.fileName();
+        QVERIFY2(QFile::exists(path), qPrintable(path));
+        QVERIFY2(!readFile(path).contains("s3cret"), qPrintable(path));
+    }
+    QCOMPARE(dsnWithoutPassword(u"postgresql://me:pw@host/db?sslmode=require&password=x"_s),
+             u"postgresql://me@host/db?sslmode=require"_s);
+    QCOMPARE(dsnWithoutPassword(u"host=h password='a b' user=u"_s), u"host=h user=u"_s);
+
+    // A recent profile fills the DSN field; a real connect through the dialog's DSN works.
+    ConnectionDialog again;
+    QCOMPARE(again.recentCombo()->count(), 2);
+    again.recentCombo()->setCurrentIndex(1);
+    Q_EMIT again.recentCombo()->activated(1);
+    QCOMPARE(again.tabs()->currentIndex(), 0);
+    QVERIFY(again.dsnEdit()->text().startsWith(u"host=db.example.com"_s));
+    again.dsnEdit()->setText(QPgTest::dsn());
+    MonitorSession session;
+    session.openPool(again.dsn(), again.minSize(), again.maxSize());
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
 }
 
 void tst_Monitor::poolControls()

@@ -18,6 +18,7 @@ struct CursorData
     bool atEnd = false;
     bool closed = false;
     QFuture<QString> declared; // its error is the query's error
+    int prefixLength = 0;      // of "DECLARE ... FOR ", taken off the error position
     QFuture<void> closing = QtFuture::makeReadyFuture();
 };
 
@@ -38,6 +39,16 @@ QFuture<void> finish(CursorData &d)
     return d.closing;
 }
 
+// After a failed DECLARE or FETCH: the transaction the cursor opened is aborted, roll it back.
+void endAfterError(CursorData &d)
+{
+    d.atEnd = true;
+    if (d.ownsTransaction && d.connection && !d.closed) {
+        d.closed = true;
+        d.connection->execute(QStringLiteral("ROLLBACK"));
+    }
+}
+
 } // namespace
 
 Cursor Connection::cursor(const QString &sql, const QVariantList &args)
@@ -50,8 +61,9 @@ Cursor Connection::cursor(const QString &sql, const QVariantList &args)
         data->ownsTransaction = true;
         execute(QStringLiteral("BEGIN"));
     }
-    data->declared = execute(QStringLiteral("DECLARE %1 NO SCROLL CURSOR FOR ").arg(data->name) + sql, args,
-                             QueryOptions{.timeout = std::chrono::milliseconds(0)});
+    const QString prefix = QStringLiteral("DECLARE %1 NO SCROLL CURSOR FOR ").arg(data->name);
+    data->prefixLength = int(prefix.size());
+    data->declared = execute(prefix + sql, args, QueryOptions{.timeout = std::chrono::milliseconds(0)});
     return Cursor(data);
 }
 
@@ -129,13 +141,20 @@ QFuture<RecordList> Cursor::fetch(int count)
             if (chunk.size() < count)
                 finish(*data);
             promise->addResult(chunk);
+        } catch (const ServerError &e) {
+            // Positions count from the caller's SQL, not from the DECLARE wrapped around it.
+            ServerErrorFields fields = e.fields();
+            if (Private::hasFailed(data->declared) && fields.position > data->prefixLength)
+                fields.position -= data->prefixLength;
+            endAfterError(*data);
+            promise->setException(*ServerError::create(fields));
+            promise->finish();
+            return;
         } catch (const QException &e) {
-            data->atEnd = true;
-            if (data->ownsTransaction && data->connection && !data->closed) {
-                data->closed = true;
-                data->connection->execute(QStringLiteral("ROLLBACK"));
-            }
+            endAfterError(*data);
             promise->setException(e);
+            promise->finish();
+            return;
         }
         promise->finish();
     });

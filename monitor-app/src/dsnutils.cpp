@@ -2,6 +2,7 @@
 #include "dsnutils.h"
 
 #include <QtCore/QRegularExpression>
+#include <QtCore/QStringList>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -20,6 +21,42 @@ QString maskedDsn(const QString &dsn)
     static const QRegularExpression uriQuery(u"([?&]password=)[^&]*"_s, QRegularExpression::CaseInsensitiveOption);
     result.replace(uriQuery, u"\\1****"_s);
     return result;
+}
+
+QString dsnWithoutPassword(const QString &dsn)
+{
+    QString result = dsn.trimmed();
+    static const QRegularExpression uri(u"^postgres(?:ql)?://"_s);
+    if (!uri.match(result).hasMatch()) {
+        static const QRegularExpression keyValue(u"\\s*\\bpassword\\s*=\\s*('(?:[^'\\\\]|\\\\.)*'|\\S+)"_s,
+                                                 QRegularExpression::CaseInsensitiveOption);
+        return result.replace(keyValue, QString()).trimmed();
+    }
+    static const QRegularExpression uriUserInfo(u"^(postgres(?:ql)?://[^:/@]*):[^@/]*@"_s);
+    result.replace(uriUserInfo, u"\\1@"_s);
+    static const QRegularExpression uriQuery(u"([?&])password=[^&]*&?"_s, QRegularExpression::CaseInsensitiveOption);
+    result.replace(uriQuery, u"\\1"_s);
+    while (result.endsWith(u'?') || result.endsWith(u'&'))
+        result.chop(1);
+    return result.trimmed();
+}
+
+QString dsnFromKeywords(const QList<std::pair<QString, QString>> &keywords)
+{
+    QStringList parts;
+    for (const auto &[key, value] : keywords) {
+        if (value.isEmpty())
+            continue;
+        static const QRegularExpression plain(u"^[^\\s'\\\\]+$"_s);
+        QString text = value;
+        if (!plain.match(value).hasMatch()) {
+            text.replace(u'\\', u"\\\\"_s);
+            text.replace(u'\'', u"\\'"_s);
+            text = u'\'' + text + u'\'';
+        }
+        parts.append(key + u'=' + text);
+    }
+    return parts.join(u' ');
 }
 
 } // namespace QPg::Monitor

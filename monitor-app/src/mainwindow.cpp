@@ -2,8 +2,10 @@
 #include "mainwindow.h"
 
 #include "chartswidget.h"
+#include "connectiondialog.h"
 #include "connectionsmodel.h"
 #include "controlspanel.h"
+#include "copywidget.h"
 #include "eventlogmodel.h"
 #include "eventlogwidget.h"
 #include "latencyprobe.h"
@@ -22,6 +24,7 @@
 #include <QtWidgets/QSplitter>
 #include <QtWidgets/QStatusBar>
 #include <QtWidgets/QTabWidget>
+#include <QtWidgets/QPlainTextEdit>
 #include <QtWidgets/QTableView>
 #include <QtWidgets/QToolBar>
 
@@ -81,6 +84,13 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     m_queryRunner = new QueryRunnerWidget(session, this);
     m_queryRunner->setObjectName(u"queryRunner"_s);
     m_tabs->addTab(m_queryRunner, u"Query runner"_s);
+    m_copy = new CopyWidget(session, this);
+    m_copy->setObjectName(u"copyWidget"_s);
+    m_tabs->addTab(m_copy, u"CSV (COPY)"_s);
+    connect(m_queryRunner, &QueryRunnerWidget::exportQueryRequested, this, [this](const QString &sql) {
+        m_copy->setQuery(sql);
+        m_tabs->setCurrentWidget(m_copy);
+    });
     setCentralWidget(m_tabs);
 
     // Docks: controls on the left, the event log at the bottom.
@@ -129,6 +139,10 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     csv->setObjectName(u"exportCsvAction"_s);
 
     auto *fileMenu = menuBar()->addMenu(u"&File"_s);
+    QAction *connectAction = fileMenu->addAction(u"&Connect…"_s, this, &MainWindow::showConnectDialog);
+    connectAction->setObjectName(u"connectAction"_s);
+    connectAction->setShortcut(QKeySequence::Open);
+    fileMenu->addSeparator();
     fileMenu->addAction(png);
     fileMenu->addAction(csv);
     fileMenu->addSeparator();
@@ -185,6 +199,25 @@ void MainWindow::onPoolState(PoolController::PoolState state, const QString &mas
 bool MainWindow::saveScreenshot(const QString &fileName)
 {
     return grab().save(fileName, "PNG");
+}
+
+void MainWindow::runInQueryRunner(const QString &sql)
+{
+    m_tabs->setCurrentWidget(m_queryRunner);
+    m_queryRunner->editor()->setPlainText(sql);
+    m_queryRunner->run();
+}
+
+void MainWindow::showConnectDialog()
+{
+    ConnectionDialog dialog(this);
+    const QPg::PoolStats stats = m_session->latestStats();
+    if (stats.maxSize > 0)
+        dialog.setSizes(stats.minSize, stats.maxSize);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    // The DSN (with a typed password) goes to the worker in memory only; logs show maskedDsn().
+    m_session->openPool(dialog.dsn(), dialog.minSize(), dialog.maxSize());
 }
 
 void MainWindow::exportPng()

@@ -17,6 +17,7 @@ namespace QPg::Monitor {
 
 class ChartsWidget;
 class ConnectionsModel;
+class CopyWidget;
 class ControlsPanel;
 class EventLogModel;
 class EventLogWidget;
@@ -42,12 +43,17 @@ public:
     EventLogModel *eventLogModel() const { return m_eventLog; }
     EventLogWidget *eventLogWidget() const { return m_eventLogWidget; }
     QueryRunnerWidget *queryRunner() const { return m_queryRunner; }
+    CopyWidget *copyWidget() const { return m_copy; }
     QTabWidget *tabs() const { return m_tabs; }
     QAction *pauseAction() const { return m_pause; }
     LatencyProbe *latencyProbe() const { return m_latency; }
 
     // Renders the whole window (as shown) to a PNG.
     bool saveScreenshot(const QString &fileName);
+    // Shows the query runner with sql in the editor and runs it.
+    void runInQueryRunner(const QString &sql);
+    // File > Connect…: the connection dialog, then the pool is reopened on its DSN.
+    void showConnectDialog();
 
 private:
     void onSnapshot(double time, const QPg::PoolStats &stats, const QList<QPg::ConnectionInfo> &connections);
@@ -66,6 +72,7 @@ private:
     EventLogModel *m_eventLog;
     EventLogWidget *m_eventLogWidget;
     QueryRunnerWidget *m_queryRunner;
+    CopyWidget *m_copy;
     QComboBox *m_window;
     QAction *m_pause;
     QLabel *m_stateLabel;

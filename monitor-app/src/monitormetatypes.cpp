@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "monitormetatypes.h"
 
+#include "copyoutcome.h"
+#include "copyrequest.h"
 #include "loadsettings.h"
 #include "monitorevent.h"
 #include "queryoutcome.h"
@@ -29,6 +31,8 @@ void registerMetaTypes()
         qRegisterMetaType<LoadSettings>();
         qRegisterMetaType<QueryRequest>();
         qRegisterMetaType<QueryOutcome>();
+        qRegisterMetaType<CopyRequest>();
+        qRegisterMetaType<CopyOutcome>();
     });
 }
 

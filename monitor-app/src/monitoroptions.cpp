@@ -52,7 +52,13 @@ MonitorOptions MonitorOptions::parse(const QCoreApplication &app)
         u"FILE"_s);
     const QCommandLineOption quitAfterOption(
         u"quit-after"_s, u"Quit this many seconds after the pool is open (or failed to open)."_s, u"SECONDS"_s);
-    parser.addOptions({minOption, maxOption, demoOption, headlessOption, screenshotOption, quitAfterOption});
+    const QCommandLineOption queryOption(
+        u"query"_s, u"Show the query runner and run SQL there once the pool is open (e.g. for --screenshot)."_s,
+        u"SQL"_s);
+    const QCommandLineOption sizeOption(u"window-size"_s, u"Initial window size (default 1280x860)."_s,
+                                        u"WxH"_s);
+    parser.addOptions({minOption, maxOption, demoOption, headlessOption, screenshotOption, quitAfterOption,
+                       queryOption, sizeOption});
     parser.process(app);
 
     MonitorOptions options;
@@ -69,6 +75,15 @@ MonitorOptions MonitorOptions::parse(const QCoreApplication &app)
         options.quitAfterSeconds = parser.value(quitAfterOption).toDouble(&ok);
         if (!ok || options.quitAfterSeconds <= 0)
             fail(parser, u"--quit-after needs a number of seconds > 0"_s);
+    }
+    options.query = parser.value(queryOption);
+    if (parser.isSet(sizeOption)) {
+        const QStringList parts = parser.value(sizeOption).split(u'x');
+        bool okHeight = false;
+        if (parts.size() == 2)
+            options.windowSize = QSize(parts[0].toInt(&ok), parts[1].toInt(&okHeight));
+        if (parts.size() != 2 || !ok || !okHeight || options.windowSize.width() < 200 || options.windowSize.height() < 200)
+            fail(parser, u"--window-size needs WIDTHxHEIGHT, at least 200x200"_s);
     }
     options.demo = parser.isSet(demoOption);
     options.headless = parser.isSet(headlessOption);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <QtCore/QSize>
 #include <QtCore/QString>
 #include <QtCore/QStringList>
 
@@ -20,6 +21,8 @@ struct MonitorOptions
     bool headless = false;
     QString screenshotFile;
     double quitAfterSeconds = 0; // 0: run until closed or interrupted
+    QString query;               // run in the query runner once the pool is open
+    QSize windowSize;            // invalid: the default
 
     // Parses arguments; --help and --version print and exit, errors print and exit with 2.
     static MonitorOptions parse(const QCoreApplication &app);

@@ -41,7 +41,10 @@ MonitorSession::MonitorSession(QObject *parent)
                 m_loadSettings = settings;
                 Q_EMIT loadStateChanged(running, settings);
             });
+    connect(m_controller, &PoolController::queryRows, this, &MonitorSession::queryRows);
     connect(m_controller, &PoolController::queryFinished, this, &MonitorSession::queryFinished);
+    connect(m_controller, &PoolController::copyProgress, this, &MonitorSession::copyProgress);
+    connect(m_controller, &PoolController::copyFinished, this, &MonitorSession::copyFinished);
     m_thread.start();
 }
 
@@ -103,11 +106,28 @@ void MonitorSession::stopLoad()
     post([c = m_controller] { c->stopLoad(); });
 }
 
-quint64 MonitorSession::runQuery(const QString &sql, const QVariantList &args, int rowLimit)
+quint64 MonitorSession::runQuery(const QString &sql, const QVariantList &args, int maxRows)
 {
-    QueryRequest request{m_nextQueryId++, sql, args, rowLimit};
+    QueryRequest request{m_nextQueryId++, sql, args, maxRows};
     post([c = m_controller, request] { c->runQuery(request); });
     return request.id;
+}
+
+void MonitorSession::cancelQuery(quint64 id)
+{
+    post([c = m_controller, id] { c->cancelQuery(id); });
+}
+
+quint64 MonitorSession::runCopy(CopyRequest request)
+{
+    request.id = m_nextCopyId++;
+    post([c = m_controller, request] { c->runCopy(request); });
+    return request.id;
+}
+
+void MonitorSession::cancelCopy(quint64 id)
+{
+    post([c = m_controller, id] { c->cancelCopy(id); });
 }
 
 void MonitorSession::setSampleInterval(int milliseconds)

@@ -35,7 +35,11 @@ public:
     void startLoad(const QPg::Monitor::LoadSettings &settings);
     void stopLoad();
     // Returns the request id that queryFinished() will carry.
-    quint64 runQuery(const QString &sql, const QVariantList &args, int rowLimit);
+    quint64 runQuery(const QString &sql, const QVariantList &args, int maxRows);
+    void cancelQuery(quint64 id);
+    // Sets request.id and returns it; copyProgress() and copyFinished() carry it.
+    quint64 runCopy(QPg::Monitor::CopyRequest request);
+    void cancelCopy(quint64 id);
     void setSampleInterval(int milliseconds);
     void shutdown();
 
@@ -53,7 +57,10 @@ Q_SIGNALS:
     void event(const QPg::Monitor::MonitorEvent &event);
     void poolStateChanged(QPg::Monitor::PoolController::PoolState state, const QString &maskedDsn);
     void loadStateChanged(bool running, const QPg::Monitor::LoadSettings &settings);
+    void queryRows(quint64 id, const QPg::RecordList &rows);
     void queryFinished(const QPg::Monitor::QueryOutcome &outcome);
+    void copyProgress(quint64 id, qint64 bytes, qint64 rows);
+    void copyFinished(const QPg::Monitor::CopyOutcome &outcome);
 
 private:
     template<typename Function>
@@ -68,6 +75,7 @@ private:
     double m_time = 0;
     quint64 m_snapshots = 0;
     quint64 m_nextQueryId = 1;
+    quint64 m_nextCopyId = 1;
     bool m_loadRunning = false;
     LoadSettings m_loadSettings;
 };

@@ -9,9 +9,12 @@
 #include <QPg/errors.h>
 #include <QPg/pool.h>
 
+#include <QtCore/QFile>
+#include <QtCore/QFutureWatcher>
 #include <QtCore/QRegularExpression>
 
-#include <optional>
+#include <exception>
+#include <memory>
 
 using namespace Qt::Literals::StringLiterals;
 using namespace std::chrono_literals;
@@ -21,27 +24,77 @@ namespace QPg::Monitor {
 namespace {
 
 constexpr int DefaultSampleIntervalMs = 250;
-// The query runner's row limit wraps a plain query in a subquery; the prefix shifts error positions.
-const QString LimitPrefix = u"SELECT * FROM (\n"_s;
+// The first chunk is small so the grid shows rows at once; the rest comes in bigger chunks.
+constexpr int FirstChunkRows = 500;
+constexpr int ChunkRows = 5000;
+constexpr int CopyProgressIntervalMs = 100;
+constexpr int CancelRetryMs = 100;
+constexpr int CopyServerCancelDelayMs = 300;
+constexpr int CancelRetries = 30;
+const QString CursorName = u"qpg_monitor_rows"_s;
+const QString CursorPrefix = u"DECLARE qpg_monitor_rows NO SCROLL CURSOR FOR "_s;
 
-// The query wrapped so the server stops after rowLimit + 1 rows (the extra row tells that the result
-// was cut), or nullopt when the text is not a single read-only query that can be wrapped.
-std::optional<QString> limitedSql(const QString &sql, int rowLimit)
+// Streaming commands wait as long as the rows take; Cancel is the way out.
+QPg::QueryOptions noTimeout()
 {
-    if (rowLimit <= 0)
-        return std::nullopt;
+    QPg::QueryOptions options;
+    options.timeout = std::chrono::milliseconds(0);
+    return options;
+}
+
+// Whether the text is a single read-only query a cursor can run (DECLARE ... CURSOR FOR takes
+// SELECT, VALUES, TABLE and WITH without data-modifying parts). Anything else runs whole.
+bool isStreamable(const QString &sql)
+{
     QString body = sql.trimmed();
     while (body.endsWith(u';'))
         body = body.chopped(1).trimmed();
     if (body.contains(u';'))
-        return std::nullopt; // several statements (or a ';' in a literal: run it unwrapped)
+        return false; // several statements (or a ';' in a literal: run it whole)
     static const QRegularExpression readOnly(u"^(SELECT|WITH|VALUES|TABLE)\\b"_s,
                                              QRegularExpression::CaseInsensitiveOption);
-    static const QRegularExpression modifying(u"\\b(INSERT|UPDATE|DELETE|MERGE|INTO)\\b"_s,
-                                              QRegularExpression::CaseInsensitiveOption);
-    if (!readOnly.match(body).hasMatch() || modifying.match(body).hasMatch())
-        return std::nullopt;
-    return LimitPrefix + body + u"\n) AS limited_result LIMIT %1"_s.arg(qint64(rowLimit) + 1);
+    static const QRegularExpression modifying(
+        u"\\b(INSERT|UPDATE|DELETE|MERGE|INTO|FOR\\s+(UPDATE|SHARE|NO\\s+KEY|KEY))\\b"_s,
+        QRegularExpression::CaseInsensitiveOption);
+    return readOnly.match(body).hasMatch() && !modifying.match(body).hasMatch();
+}
+
+void describeFailure(QueryOutcome &outcome, const std::exception_ptr &failure)
+{
+    try {
+        std::rethrow_exception(failure);
+    } catch (const QPg::ServerError &error) {
+        outcome.message = error.message();
+        outcome.sqlState = error.sqlState();
+        outcome.severity = error.severity();
+        outcome.detail = error.detail();
+        outcome.hint = error.hint();
+        outcome.position = error.position();
+    } catch (const QPg::Error &error) {
+        outcome.message = error.message();
+    } catch (const std::exception &error) {
+        outcome.message = QString::fromLocal8Bit(error.what());
+    } catch (...) {
+        outcome.message = u"unknown error"_s;
+    }
+}
+
+void describeFailure(CopyOutcome &outcome, const std::exception_ptr &failure)
+{
+    try {
+        std::rethrow_exception(failure);
+    } catch (const QPg::ServerError &error) {
+        outcome.message = error.message();
+        outcome.sqlState = error.sqlState();
+        outcome.detail = error.detail();
+        outcome.context = error.context();
+    } catch (const QPg::Error &error) {
+        outcome.message = error.message();
+    } catch (const std::exception &error) {
+        outcome.message = QString::fromLocal8Bit(error.what());
+    } catch (...) {
+        outcome.message = u"unknown error"_s;
+    }
 }
 
 } // namespace
@@ -189,6 +242,7 @@ void PoolController::destroyPool()
         return;
     ++m_poolEpoch;
     m_load->setPool(nullptr);
+    abortRunning(u"the pool was replaced"_s);
     disconnect(m_pool, nullptr, this, nullptr);
     // Deferred: this may run inside a continuation of one of the pool's own futures.
     m_pool->terminate();
@@ -285,38 +339,339 @@ void PoolController::runQuery(const QueryRequest &request)
         Q_EMIT queryFinished(outcome);
         return;
     }
-    const std::optional<QString> limited = limitedSql(request.sql, request.rowLimit);
-    const int prefixLength = limited ? int(LimitPrefix.size()) : 0;
-    QElapsedTimer took;
-    took.start();
+    RunningQuery &running = m_queries[request.id];
+    running.outcome = outcome;
+    running.maxRows = request.maxRows;
+    running.took.start();
     QPg::AcquireOptions acquire;
     acquire.tag = u"query runner"_s;
-    m_pool->fetch(limited.value_or(request.sql), request.args, {}, acquire)
-        .then(this, [this, outcome, took, prefixLength, limit = request.rowLimit,
-                     wrapped = limited.has_value()](QFuture<QPg::RecordList> future) mutable {
-            outcome.elapsedMs = double(took.nsecsElapsed()) / 1e6;
+    m_pool->acquire(acquire).then(this, [this, request](QFuture<QPg::PooledConnection> future) {
+        const quint64 id = request.id;
+        auto it = m_queries.find(id);
+        if (it == m_queries.end())
+            return;
+        try {
+            it->connection = future.result();
+        } catch (...) {
+            describeFailure(it->outcome, std::current_exception());
+            finishQuery(id);
+            return;
+        }
+        if (it->cancelRequested) {
+            it->outcome.canceled = true;
+            it->outcome.message = u"canceled before it started"_s;
+            finishQuery(id);
+            return;
+        }
+        QPg::Connection *connection = it->connection.connection();
+        if (isStreamable(request.sql)) {
+            // A cursor of our own (rather than Connection::cursor()) so the DECLARE prefix is known and
+            // the server's error positions can be mapped back to the text as typed.
+            it->outcome.streamed = true;
+            it->cursorOpen = true;
+            connection->execute(u"BEGIN"_s);
+            connection->execute(CursorPrefix + request.sql, request.args, noTimeout())
+                .then(this, [this, id](QFuture<QString> declared) {
+                    auto it = m_queries.find(id);
+                    if (it == m_queries.end())
+                        return;
+                    try {
+                        declared.waitForFinished();
+                    } catch (...) {
+                        describeFailure(it->outcome, std::current_exception());
+                        const int prefix = int(CursorPrefix.size());
+                        it->outcome.position = it->outcome.position > prefix ? it->outcome.position - prefix : 0;
+                        it->outcome.canceled = it->cancelRequested;
+                        finishQuery(id);
+                        return;
+                    }
+                    fetchNextChunk(id);
+                });
+            return;
+        }
+        connection->fetch(request.sql, request.args).then(this, [this, id](QFuture<QPg::RecordList> result) {
+            auto it = m_queries.find(id);
+            if (it == m_queries.end())
+                return;
             try {
-                outcome.rows = future.result();
-                outcome.ok = true;
-                if (wrapped && outcome.rows.size() > limit) {
-                    outcome.rows.resize(limit);
-                    outcome.truncated = true;
+                QPg::RecordList rows = result.result();
+                if (it->maxRows > 0 && rows.size() > it->maxRows) {
+                    rows.resize(it->maxRows);
+                    it->outcome.truncated = true;
                 }
-            } catch (const QPg::ServerError &error) {
-                outcome.message = error.message();
-                outcome.sqlState = error.sqlState();
-                outcome.severity = error.severity();
-                outcome.detail = error.detail();
-                outcome.hint = error.hint();
-                // Positions inside the wrapper's prefix cannot be mapped to the typed text.
-                outcome.position = error.position() > prefixLength ? error.position() - prefixLength : 0;
-            } catch (const QPg::Error &error) {
-                outcome.message = error.message();
-            } catch (const std::exception &error) {
-                outcome.message = QString::fromLocal8Bit(error.what());
+                it->outcome.rowCount = rows.size();
+                it->outcome.rows = rows;
+                it->outcome.ok = true;
+            } catch (...) {
+                describeFailure(it->outcome, std::current_exception());
+                it->outcome.canceled = it->cancelRequested;
             }
-            Q_EMIT queryFinished(outcome);
+            finishQuery(id);
         });
+    });
+}
+
+void PoolController::fetchNextChunk(quint64 id)
+{
+    auto it = m_queries.find(id);
+    if (it == m_queries.end())
+        return;
+    int count = it->outcome.rowCount == 0 ? FirstChunkRows : ChunkRows;
+    if (it->maxRows > 0) // one row more than the maximum tells that the result was cut
+        count = int(std::min<qint64>(count, it->maxRows + 1 - it->outcome.rowCount));
+    QPg::Connection *connection = it->connection.connection();
+    if (!connection) {
+        it->outcome.message = u"the connection is gone"_s;
+        finishQuery(id);
+        return;
+    }
+    connection->fetch(u"FETCH FORWARD %1 FROM %2"_s.arg(count).arg(CursorName), {}, noTimeout())
+        .then(this, [this, id, count](QFuture<QPg::RecordList> future) {
+        auto it = m_queries.find(id);
+        if (it == m_queries.end())
+            return;
+        QPg::RecordList rows;
+        try {
+            rows = future.result();
+        } catch (...) {
+            describeFailure(it->outcome, std::current_exception());
+            it->outcome.canceled = it->cancelRequested;
+            finishQuery(id);
+            return;
+        }
+        const bool exhausted = rows.size() < count;
+        if (it->maxRows > 0 && it->outcome.rowCount + rows.size() > it->maxRows) {
+            rows.resize(it->maxRows - it->outcome.rowCount);
+            it->outcome.truncated = true;
+        }
+        if (!rows.isEmpty()) {
+            if (it->outcome.rowCount == 0)
+                it->outcome.firstRowsMs = double(it->took.nsecsElapsed()) / 1e6;
+            it->outcome.rowCount += rows.size();
+            Q_EMIT queryRows(id, rows);
+        }
+        if (it->cancelRequested && !exhausted) {
+            it->outcome.canceled = true;
+            it->outcome.message = u"canceled after %1 rows"_s.arg(it->outcome.rowCount);
+            finishQuery(id);
+            return;
+        }
+        if (exhausted || it->outcome.truncated) {
+            it->outcome.ok = true;
+            finishQuery(id);
+            return;
+        }
+        fetchNextChunk(id);
+    });
+}
+
+void PoolController::finishQuery(quint64 id, bool endCursor)
+{
+    auto it = m_queries.find(id);
+    if (it == m_queries.end())
+        return;
+    RunningQuery running = *it;
+    m_queries.erase(it);
+    running.outcome.elapsedMs = double(running.took.nsecsElapsed()) / 1e6;
+    const QPg::PooledConnection connection = running.connection;
+    if (connection.isValid()) {
+        QPg::Connection *raw = connection.connection();
+        if (running.cursorOpen && raw && endCursor) {
+            // Ends the cursor's transaction (aborted or not) before the connection goes back.
+            raw->execute(u"ROLLBACK"_s).then(this, [connection](QFuture<QString>) { connection.release(); });
+        } else {
+            connection.release();
+        }
+    }
+    Q_EMIT queryFinished(running.outcome);
+}
+
+void PoolController::cancelQuery(quint64 id)
+{
+    auto it = m_queries.find(id);
+    if (it == m_queries.end() || it->cancelRequested)
+        return;
+    it->cancelRequested = true;
+    log(MonitorEvent::Kind::Info, u"query runner: cancel requested"_s);
+    sendCancel(id, CancelRetries);
+}
+
+void PoolController::sendCancel(quint64 id, int retries)
+{
+    auto it = m_queries.find(id);
+    if (it == m_queries.end())
+        return;
+    QPg::Connection *connection = it->connection.isValid() ? it->connection.connection() : nullptr;
+    if (connection && connection->cancel()) {
+        log(MonitorEvent::Kind::Info, u"query runner: cancel sent to backend pid %1"_s.arg(connection->backendPid()));
+        return;
+    }
+    // Nothing running right now (still acquiring, or between two commands): try again shortly, in
+    // case the next command starts before the query notices the request.
+    if (retries > 0)
+        QTimer::singleShot(CancelRetryMs, this, [this, id, retries] { sendCancel(id, retries - 1); });
+}
+
+void PoolController::runCopy(const CopyRequest &request)
+{
+    CopyOutcome outcome;
+    outcome.id = request.id;
+    if (!m_pool || m_pool->isClosing()) {
+        outcome.message = u"the pool is not open"_s;
+        Q_EMIT copyFinished(outcome);
+        return;
+    }
+    RunningCopy &running = m_copies[request.id];
+    running.took.start();
+    QPg::AcquireOptions acquire;
+    acquire.tag = u"CSV copy"_s;
+    m_pool->acquire(acquire).then(this, [this, request](QFuture<QPg::PooledConnection> future) {
+        const quint64 id = request.id;
+        auto it = m_copies.find(id);
+        if (it == m_copies.end())
+            return;
+        CopyOutcome outcome;
+        outcome.id = id;
+        try {
+            it->connection = future.result();
+        } catch (...) {
+            describeFailure(outcome, std::current_exception());
+            finishCopy(id, outcome);
+            return;
+        }
+        if (it->cancelRequested) {
+            outcome.canceled = true;
+            outcome.message = u"canceled before it started"_s;
+            finishCopy(id, outcome);
+            return;
+        }
+        QPg::Connection *connection = it->connection.connection();
+        auto throttle = std::make_shared<QElapsedTimer>();
+        it->progress = connect(connection, &QPg::Connection::copyProgress, this,
+                               [this, id, throttle](qint64 bytes, qint64 rows) {
+                                   auto it = m_copies.find(id);
+                                   if (it == m_copies.end())
+                                       return;
+                                   it->bytes = bytes;
+                                   it->rows = rows;
+                                   if (throttle->isValid() && throttle->elapsed() < CopyProgressIntervalMs)
+                                       return;
+                                   throttle->start();
+                                   Q_EMIT copyProgress(id, bytes, rows);
+                               });
+        switch (request.kind) {
+        case CopyRequest::Kind::ExportTable:
+            it->future = connection->copyFromTable(request.source, QPg::CopyOutput(request.filePath), request.options);
+            break;
+        case CopyRequest::Kind::ExportQuery:
+            it->future = connection->copyFromQuery(request.source, QPg::CopyOutput(request.filePath), request.options);
+            break;
+        case CopyRequest::Kind::Import:
+            it->future = connection->copyToTable(request.source, QPg::CopyInput(request.filePath), request.options);
+            break;
+        }
+        log(MonitorEvent::Kind::Info, u"CSV: %1 %2 %3 on backend pid %4"_s.arg(
+                                          request.kind == CopyRequest::Kind::Import ? u"importing"_s : u"exporting"_s,
+                                          request.kind == CopyRequest::Kind::ExportQuery ? u"a query"_s : request.source,
+                                          request.kind == CopyRequest::Kind::Import ? u"from "_s + request.filePath
+                                                                                    : u"to "_s + request.filePath)
+                                          .arg(connection->backendPid()));
+        // A watcher, not then(): a continuation does not run when the future is cancelled.
+        auto *watcher = new QFutureWatcher<qint64>(this);
+        connect(watcher, &QFutureWatcherBase::finished, this, [this, id, watcher, request] {
+            watcher->deleteLater();
+            auto it = m_copies.find(id);
+            if (it == m_copies.end())
+                return;
+            CopyOutcome outcome;
+            outcome.id = id;
+            QFuture<qint64> done = watcher->future();
+            try {
+                done.waitForFinished(); // rethrows the COPY's failure
+                if (done.isCanceled() || done.resultCount() == 0) {
+                    outcome.canceled = true;
+                    outcome.message = u"canceled"_s;
+                } else {
+                    outcome.rows = done.result();
+                    outcome.ok = true;
+                }
+            } catch (...) {
+                describeFailure(outcome, std::current_exception());
+            }
+            if (!outcome.ok && it->cancelRequested)
+                outcome.canceled = true;
+            if (!outcome.ok && request.kind != CopyRequest::Kind::Import)
+                QFile::remove(request.filePath); // no half-written export left behind
+            finishCopy(id, outcome);
+        });
+        watcher->setFuture(it->future);
+    });
+}
+
+void PoolController::finishCopy(quint64 id, CopyOutcome outcome)
+{
+    auto it = m_copies.find(id);
+    if (it == m_copies.end())
+        return;
+    RunningCopy running = *it;
+    m_copies.erase(it);
+    disconnect(running.progress);
+    outcome.elapsedMs = double(running.took.nsecsElapsed()) / 1e6;
+    outcome.bytes = running.bytes;
+    if (outcome.ok)
+        Q_EMIT copyProgress(id, running.bytes, outcome.rows);
+    if (running.connection.isValid())
+        running.connection.release();
+    if (outcome.ok)
+        log(MonitorEvent::Kind::Info,
+            u"CSV: %1 rows copied in %2 ms"_s.arg(outcome.rows).arg(outcome.elapsedMs, 0, 'f', 0));
+    else if (outcome.canceled)
+        log(MonitorEvent::Kind::Info, u"CSV: COPY canceled (rolled back)"_s);
+    else
+        log(MonitorEvent::Kind::Error,
+            u"CSV: COPY failed: %1%2"_s.arg(outcome.message,
+                                            outcome.context.isEmpty() ? QString() : u" ("_s + outcome.context + u')'));
+    Q_EMIT copyFinished(outcome);
+}
+
+void PoolController::cancelCopy(quint64 id)
+{
+    auto it = m_copies.find(id);
+    if (it == m_copies.end() || it->cancelRequested)
+        return;
+    it->cancelRequested = true;
+    if (it->future.isValid() && !it->future.isFinished())
+        it->future.cancel();
+    // Cancelling the future aborts a COPY that is still sending or receiving data. An import whose
+    // data has all been sent waits for the server, though (triggers, constraints on a big batch):
+    // if the COPY is still there a moment later, cancel the statement on the server as well.
+    QTimer::singleShot(CopyServerCancelDelayMs, this, [this, id] {
+        auto it = m_copies.find(id);
+        if (it == m_copies.end() || !it->connection.isValid())
+            return;
+        if (QPg::Connection *connection = it->connection.connection(); connection && connection->cancel())
+            log(MonitorEvent::Kind::Info,
+                u"CSV: cancel sent to backend pid %1 (the COPY was still running on the server)"_s.arg(
+                    connection->backendPid()));
+    });
+}
+
+void PoolController::abortRunning(const QString &reason)
+{
+    const QList<quint64> queries = m_queries.keys();
+    for (quint64 id : queries) {
+        m_queries[id].outcome.message = reason;
+        finishQuery(id, false); // the pool goes away next: no continuation may outlive it
+    }
+    const QList<quint64> copies = m_copies.keys();
+    for (quint64 id : copies) {
+        if (m_copies[id].future.isValid() && !m_copies[id].future.isFinished())
+            m_copies[id].future.cancel();
+        CopyOutcome outcome;
+        outcome.id = id;
+        outcome.message = reason;
+        finishCopy(id, outcome);
+    }
 }
 
 void PoolController::setSampleInterval(int milliseconds)
@@ -330,6 +685,7 @@ void PoolController::shutdown()
     m_load->stop();
     if (m_pool) {
         ++m_poolEpoch;
+        abortRunning(u"the monitor is shutting down"_s);
         disconnect(m_pool, nullptr, this, nullptr);
         delete m_pool; // terminates every connection
         m_pool = nullptr;

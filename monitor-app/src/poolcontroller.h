@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "copyoutcome.h"
+#include "copyrequest.h"
 #include "loadsettings.h"
 #include "monitorevent.h"
 #include "queryoutcome.h"
 #include "queryrequest.h"
 
+#include <QPg/pooledconnection.h>
 #include <QPg/poolstats.h>
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QHash>
 #include <QtCore/QObject>
 #include <QtCore/QPointer>
 #include <QtCore/QTimer>
@@ -50,7 +54,14 @@ public:
     void resizePool(int minSize, int maxSize);
     void startLoad(const QPg::Monitor::LoadSettings &settings);
     void stopLoad();
+    // Read-only queries are streamed through a cursor: queryRows() carries each chunk (the first
+    // small, so it shows at once), queryFinished() the end. Other statements run whole.
     void runQuery(const QPg::Monitor::QueryRequest &request);
+    // Asks the server to cancel the statement (Connection::cancel()) and stops the cursor.
+    void cancelQuery(quint64 id);
+    void runCopy(const QPg::Monitor::CopyRequest &request);
+    // Cancels the COPY's future: the COPY stops and the server rolls it back.
+    void cancelCopy(quint64 id);
     void setSampleInterval(int milliseconds);
     // Stops the load, terminates the pool and the demo cluster: call before the thread ends.
     void shutdown();
@@ -61,9 +72,41 @@ Q_SIGNALS:
     void event(const QPg::Monitor::MonitorEvent &event);
     void poolStateChanged(QPg::Monitor::PoolController::PoolState state, const QString &maskedDsn);
     void loadStateChanged(bool running, const QPg::Monitor::LoadSettings &settings);
+    void queryRows(quint64 id, const QPg::RecordList &rows);
     void queryFinished(const QPg::Monitor::QueryOutcome &outcome);
+    // Throttled (a few times a second) while a COPY runs.
+    void copyProgress(quint64 id, qint64 bytes, qint64 rows);
+    void copyFinished(const QPg::Monitor::CopyOutcome &outcome);
 
 private:
+    struct RunningQuery
+    {
+        QPg::PooledConnection connection;
+        bool cursorOpen = false;
+        QueryOutcome outcome;
+        QElapsedTimer took;
+        int maxRows = 0;
+        bool cancelRequested = false;
+    };
+    struct RunningCopy
+    {
+        QPg::PooledConnection connection;
+        QFuture<qint64> future;
+        bool cancelRequested = false;
+        QElapsedTimer took;
+        QMetaObject::Connection progress;
+        qint64 bytes = 0;
+        qint64 rows = 0;
+    };
+
+    void fetchNextChunk(quint64 id);
+    void sendCancel(quint64 id, int retries);
+    // Emits the outcome and gives the connection back (after ending the cursor's transaction when
+    // endCursor; the pool's reset does it otherwise).
+    void finishQuery(quint64 id, bool endCursor = true);
+    void finishCopy(quint64 id, CopyOutcome outcome);
+    // Ends every running query and COPY (their connections go back) before the pool goes away.
+    void abortRunning(const QString &reason);
     void createPool();
     void destroyPool();
     void setState(PoolState state);
@@ -78,6 +121,8 @@ private:
     quint64 m_poolEpoch = 0; // continuations of an older pool's futures are ignored
     LoadGenerator *m_load = nullptr;
     std::unique_ptr<DemoDatabase> m_demo;
+    QHash<quint64, RunningQuery> m_queries;
+    QHash<quint64, RunningCopy> m_copies;
     QTimer m_sampleTimer;
     QElapsedTimer m_clock;
 };

@@ -8,14 +8,19 @@
 
 namespace QPg::Monitor {
 
-// The result of a QueryRequest: rows, or the server's error with its fields.
+// The end of a QueryRequest: the row count (the rows themselves came before in chunks through
+// queryRows(); statements that cannot be streamed carry their rows here), or the server's error.
 struct QueryOutcome
 {
     quint64 id = 0;
     bool ok = false;
-    QPg::RecordList rows;
-    bool truncated = false; // more rows than the row limit existed
+    bool canceled = false;  // Cancel was pressed (the server cancelled the statement)
+    bool streamed = false;  // rows came in chunks through a cursor
+    QPg::RecordList rows;   // only when not streamed
+    qint64 rowCount = 0;    // rows delivered in total
+    bool truncated = false; // stopped at the in-memory maximum: more rows existed
     double elapsedMs = 0;
+    double firstRowsMs = 0; // until the first chunk was sent
 
     QString message;
     QString sqlState;

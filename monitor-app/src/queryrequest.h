@@ -13,7 +13,7 @@ struct QueryRequest
     quint64 id = 0;
     QString sql;
     QVariantList args; // $1, $2, ...
-    int rowLimit = 0;  // 0: no limit
+    int maxRows = 0;   // rows kept in memory at most (the cursor is closed there); 0: no maximum
 };
 
 } // namespace QPg::Monitor

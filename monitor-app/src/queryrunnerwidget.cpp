@@ -40,7 +40,9 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     , m_highlighter(new SqlHighlighter(m_editor->document()))
     , m_parameters(new QTableWidget(0, 3, this))
     , m_run(new QPushButton(QIcon(u":/icons/play.svg"_s), u"Run"_s, this))
-    , m_rowLimit(new QSpinBox(this))
+    , m_cancel(new QPushButton(QIcon(u":/icons/terminate.svg"_s), u"Cancel"_s, this))
+    , m_export(new QPushButton(QIcon(u":/icons/export.svg"_s), u"Export CSV…"_s, this))
+    , m_maxRows(new QSpinBox(this))
     , m_status(new QLabel(this))
     , m_error(new QTextBrowser(this))
     , m_results(new RecordTableModel(this))
@@ -62,14 +64,23 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
 
     m_run->setObjectName(u"runButton"_s);
     m_run->setToolTip(u"Run through the pool (Ctrl+Enter)"_s);
-    m_rowLimit->setObjectName(u"rowLimitSpin"_s);
-    m_rowLimit->setRange(0, 10'000'000);
-    m_rowLimit->setValue(10'000);
-    m_rowLimit->setSpecialValueText(u"no limit"_s);
-    m_rowLimit->setPrefix(u"row limit "_s);
-    m_rowLimit->setToolTip(
-        u"Results are fetched whole (row streaming arrives with the data-path API): a single SELECT, WITH, "
-        "VALUES or TABLE query is wrapped in LIMIT so a huge result cannot swamp the window."_s);
+    m_cancel->setObjectName(u"cancelButton"_s);
+    m_cancel->setToolTip(u"Cancel the statement on the server (PQcancel) and stop fetching"_s);
+    m_cancel->setEnabled(false);
+    m_export->setObjectName(u"exportQueryButton"_s);
+    m_export->setToolTip(u"Export this query's result to a CSV file with COPY (CSV tab)"_s);
+    m_maxRows->setObjectName(u"maxRowsSpin"_s);
+    m_maxRows->setRange(0, 50'000'000);
+    m_maxRows->setValue(1'000'000);
+    m_maxRows->setSingleStep(100'000);
+    m_maxRows->setGroupSeparatorShown(true);
+    m_maxRows->setSpecialValueText(u"keep all rows"_s);
+    m_maxRows->setPrefix(u"keep at most "_s);
+    m_maxRows->setSuffix(u" rows"_s);
+    m_maxRows->setToolTip(
+        u"Read-only queries are streamed through a server-side cursor in chunks: the first rows show at once "
+        "and the rest is appended in the background. Fetching stops after this many rows so memory stays bounded; "
+        "export to CSV for the whole result."_s);
 
     m_status->setObjectName(u"queryStatus"_s);
     m_status->setTextFormat(Qt::PlainText);
@@ -96,6 +107,10 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     m_editor->installEventFilter(this);
     m_parameters->installEventFilter(this);
     connect(m_run, &QPushButton::clicked, this, &QueryRunnerWidget::run);
+    connect(m_cancel, &QPushButton::clicked, this, &QueryRunnerWidget::cancel);
+    connect(m_export, &QPushButton::clicked, this,
+            [this] { Q_EMIT exportQueryRequested(m_editor->toPlainText()); });
+    connect(session, &MonitorSession::queryRows, this, &QueryRunnerWidget::onRows);
     connect(m_editor, &QPlainTextEdit::textChanged, this, &QueryRunnerWidget::updateParameters);
     connect(session, &MonitorSession::queryFinished, this, &QueryRunnerWidget::onFinished);
 
@@ -113,8 +128,10 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
 
     auto *runRow = new QHBoxLayout;
     runRow->addWidget(m_run);
-    runRow->addWidget(m_rowLimit);
+    runRow->addWidget(m_cancel);
+    runRow->addWidget(m_maxRows);
     runRow->addWidget(m_status, 1);
+    runRow->addWidget(m_export);
 
     auto *resultsBox = new QWidget(this);
     auto *resultsLayout = new QVBoxLayout(resultsBox);
@@ -207,9 +224,33 @@ void QueryRunnerWidget::run()
     m_error->clear();
     m_error->setVisible(false);
     m_run->setEnabled(false);
+    m_cancel->setEnabled(true);
+    m_results->clear();
     m_status->setText(u"Running…"_s);
     addToHistory(sql);
-    m_pendingId = m_session->runQuery(sql, args, m_rowLimit->value());
+    m_took.start();
+    m_pendingId = m_session->runQuery(sql, args, m_maxRows->value());
+}
+
+void QueryRunnerWidget::cancel()
+{
+    if (m_pendingId == 0)
+        return;
+    m_session->cancelQuery(m_pendingId);
+    m_cancel->setEnabled(false);
+    m_status->setText(u"Canceling…"_s);
+}
+
+void QueryRunnerWidget::onRows(quint64 id, const QPg::RecordList &rows)
+{
+    if (id != m_pendingId)
+        return;
+    const bool first = m_results->rowCount() == 0;
+    m_results->appendRecords(rows);
+    if (first)
+        m_resultView->resizeColumnsToContents(); // sized on the first chunk only: later ones stay cheap
+    if (m_cancel->isEnabled())
+        m_status->setText(u"%L1 rows so far, %2 ms… (streaming)"_s.arg(m_results->rowCount()).arg(m_took.elapsed()));
 }
 
 void QueryRunnerWidget::onFinished(const QueryOutcome &outcome)
@@ -218,19 +259,29 @@ void QueryRunnerWidget::onFinished(const QueryOutcome &outcome)
         return; // another widget's query
     m_pendingId = 0;
     m_run->setEnabled(true);
+    m_cancel->setEnabled(false);
     const QString took = u"%1 ms"_s.arg(outcome.elapsedMs, 0, 'f', 1);
     if (outcome.ok) {
-        m_results->setRecords(outcome.rows);
-        m_resultView->resizeColumnsToContents();
-        QString text = u"%1 row(s) in %2"_s.arg(outcome.rows.size()).arg(took);
+        if (!outcome.streamed) {
+            m_results->setRecords(outcome.rows);
+            m_resultView->resizeColumnsToContents();
+        }
+        QString text = u"%1 row(s) in %2"_s.arg(outcome.rowCount).arg(took);
+        if (outcome.streamed && outcome.rowCount > 0)
+            text += u" (streamed, first rows after %1 ms)"_s.arg(outcome.firstRowsMs, 0, 'f', 1);
         if (outcome.truncated)
-            text += u" — stopped at the row limit of %1; raise it to see more"_s.arg(outcome.rows.size());
+            text += u" — stopped at the in-memory maximum of %L1 rows; raise it or export to CSV for all"_s.arg(
+                outcome.rowCount);
         m_status->setText(text);
         Q_EMIT queryDone(true);
         return;
     }
-    m_results->clear();
-    m_status->setText(u"Failed after %1"_s.arg(took));
+    if (outcome.canceled)
+        m_status->setText(u"Canceled after %1 — %L2 row(s) kept"_s.arg(took).arg(m_results->rowCount()));
+    else
+        m_results->clear();
+    if (!outcome.canceled)
+        m_status->setText(u"Failed after %1"_s.arg(took));
     QString html = u"<b>%1%2</b>: %3"_s.arg(outcome.severity.isEmpty() ? u"ERROR"_s : outcome.severity,
                                              outcome.sqlState.isEmpty() ? QString() : u" "_s + outcome.sqlState,
                                              outcome.message.toHtmlEscaped());

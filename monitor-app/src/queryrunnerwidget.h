@@ -3,6 +3,7 @@
 
 #include "queryoutcome.h"
 
+#include <QtCore/QElapsedTimer>
 #include <QtWidgets/QWidget>
 
 class QLabel;
@@ -20,10 +21,12 @@ class MonitorSession;
 class RecordTableModel;
 class SqlHighlighter;
 
-// The query runner: SQL editor with highlighting, Ctrl+Enter runs through the pool (pool.fetch on
-// the worker thread), $n parameters in a small table, the result grid with row count and timing,
-// server errors with SQLSTATE, detail and hint (the error position is marked in the editor), and a
-// history. Results are fetched whole, so a row limit protects the GUI until rows can be streamed.
+// The query runner: SQL editor with highlighting, Ctrl+Enter runs through the pool (on the worker
+// thread), $n parameters in a small table, the result grid with row count and timing, server errors
+// with SQLSTATE, detail and hint (the error position is marked in the editor), and a history.
+// Read-only queries are streamed through a cursor: the first rows show at once, the rest is
+// appended in chunks in the background, up to a maximum kept in memory. Cancel cancels the
+// statement on the server.
 class QueryRunnerWidget : public QWidget
 {
     Q_OBJECT
@@ -35,7 +38,9 @@ public:
     QPlainTextEdit *editor() const { return m_editor; }
     QPushButton *runButton() const { return m_run; }
     QTableWidget *parametersTable() const { return m_parameters; }
-    QSpinBox *rowLimitSpin() const { return m_rowLimit; }
+    QPushButton *cancelButton() const { return m_cancel; }
+    QPushButton *exportButton() const { return m_export; }
+    QSpinBox *maxRowsSpin() const { return m_maxRows; }
     RecordTableModel *resultModel() const { return m_results; }
     QTableView *resultView() const { return m_resultView; }
     QListWidget *historyList() const { return m_history; }
@@ -48,15 +53,19 @@ public:
 
 public Q_SLOTS:
     void run();
+    void cancel();
 
 Q_SIGNALS:
     void queryDone(bool ok);
+    // "Export CSV…": the CSV tab takes the editor's query.
+    void exportQueryRequested(const QString &sql);
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
     void changeEvent(QEvent *event) override;
 
 private:
+    void onRows(quint64 id, const QPg::RecordList &rows);
     void onFinished(const QPg::Monitor::QueryOutcome &outcome);
     void updateParameters();
     void markError(int position);
@@ -67,13 +76,16 @@ private:
     SqlHighlighter *m_highlighter;
     QTableWidget *m_parameters;
     QPushButton *m_run;
-    QSpinBox *m_rowLimit;
+    QPushButton *m_cancel;
+    QPushButton *m_export;
+    QSpinBox *m_maxRows;
     QLabel *m_status;
     QTextBrowser *m_error;
     RecordTableModel *m_results;
     QTableView *m_resultView;
     QListWidget *m_history;
     quint64 m_pendingId = 0;
+    QElapsedTimer m_took;
 };
 
 } // namespace QPg::Monitor

@@ -36,6 +36,20 @@ void RecordTableModel::setRecords(const QPg::RecordList &records)
     endResetModel();
 }
 
+void RecordTableModel::appendRecords(const QPg::RecordList &records)
+{
+    if (records.isEmpty())
+        return;
+    if (m_records.isEmpty()) {
+        setRecords(records);
+        return;
+    }
+    const int first = int(m_records.size());
+    beginInsertRows({}, first, first + int(records.size()) - 1);
+    m_records.append(records);
+    endInsertRows();
+}
+
 void RecordTableModel::clear()
 {
     setRecords({});

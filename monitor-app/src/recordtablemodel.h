@@ -17,6 +17,8 @@ public:
     ~RecordTableModel() override;
 
     void setRecords(const QPg::RecordList &records);
+    // Appends a chunk of a streamed result (rows inserted, no reset: the view keeps its place).
+    void appendRecords(const QPg::RecordList &records);
     void clear();
     const QPg::RecordList &records() const { return m_records; }
 
