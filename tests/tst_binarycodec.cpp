@@ -11,6 +11,7 @@
 
 #include <QPg/timestamp.h>
 
+#include "samevalue.h"
 #include "testserver.h"
 
 #include <QtCore/QJsonArray>
@@ -29,45 +30,13 @@
 using namespace Qt::Literals::StringLiterals;
 using namespace QPg::Private;
 
+using QPgTest::sameValue;
+
 namespace {
 
 const QVariant sqlNull = QVariant::fromValue(nullptr);
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
-
-// QVariant equality that also holds for NaN, keeps the sign of zero apart, walks nested lists and
-// compares the time zone flag of timestamps.
-bool sameValue(const QVariant &a, const QVariant &b)
-{
-    if (a.metaType() != b.metaType())
-        return false;
-    if (a.metaType() == QMetaType::fromType<std::nullptr_t>())
-        return true;
-    if (a.metaType() == QMetaType::fromType<double>()) {
-        const double x = a.toDouble();
-        const double y = b.toDouble();
-        if (std::isnan(x) || std::isnan(y))
-            return std::isnan(x) && std::isnan(y);
-        return x == y && std::signbit(x) == std::signbit(y);
-    }
-    if (a.metaType() == QMetaType::fromType<QVariantList>()) {
-        const QVariantList x = a.toList();
-        const QVariantList y = b.toList();
-        if (x.size() != y.size())
-            return false;
-        for (qsizetype i = 0; i < x.size(); ++i) {
-            if (!sameValue(x.at(i), y.at(i)))
-                return false;
-        }
-        return true;
-    }
-    if (a.metaType() == QMetaType::fromType<QPg::Timestamp>()) {
-        const auto x = a.value<QPg::Timestamp>();
-        const auto y = b.value<QPg::Timestamp>();
-        return x == y && x.hasTimeZone() == y.hasTimeZone();
-    }
-    return a == b;
-}
 
 QString show(const QVariant &value)
 {

@@ -2,6 +2,7 @@
 #include "binarycodec_p.h"
 
 #include "floordiv_p.h"
+#include "pgtext_p.h"
 
 #include "metatypes_p.h"
 #include "pgtypes_p.h"
@@ -72,14 +73,6 @@ constexpr quint8 JsonbVersion = 1;
 
 static_assert(EpochShiftMicros == Q_INT64_C(946684800000000));
 
-void appendPadded(QString &out, qint64 value, int width)
-{
-    const QString digits = QString::number(value);
-    for (qsizetype i = digits.size(); i < width; ++i)
-        out += u'0';
-    out += digits;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
@@ -141,25 +134,6 @@ T fixedValue(quint32 typeOid, const char *data, int length)
 {
     expectLength(typeOid, length, int(sizeof(T)));
     return qFromBigEndian<T>(data);
-}
-
-// HH:MM:SS[.ffffff] as PostgreSQL prints a time of day (trailing zeros of the fraction dropped).
-void appendTimeOfDay(QString &out, qint64 micros)
-{
-    const qint64 seconds = micros / MicrosPerSecond;
-    const qint64 fraction = micros % MicrosPerSecond;
-    appendPadded(out, seconds / 3600, 2);
-    out += u':';
-    appendPadded(out, seconds / 60 % 60, 2);
-    out += u':';
-    appendPadded(out, seconds % 60, 2);
-    if (fraction != 0) {
-        QString digits;
-        appendPadded(digits, fraction, 6);
-        while (digits.endsWith(u'0'))
-            digits.chop(1);
-        out += u'.' + digits;
-    }
 }
 
 QString numericText(const char *data, int length)
@@ -665,19 +639,6 @@ bool isNullValue(const QVariant &value)
         return value.toJsonDocument().isNull();
     default:
         return false;
-    }
-}
-
-bool isSequence(const QVariant &value)
-{
-    switch (value.metaType().id()) {
-    case QMetaType::QString:
-    case QMetaType::QByteArray:
-    case QMetaType::QVariantMap:
-    case QMetaType::QVariantHash:
-        return false;
-    default:
-        return value.canView<QSequentialIterable>();
     }
 }
 
@@ -1708,17 +1669,16 @@ bool decodeBinary(quint32 typeOid, const char *data, int length, QVariant *out, 
 
 bool encodeBinary(quint32 typeOid, const QVariant &value, QByteArray *out, QString *error)
 {
-    out->clear();
     if (isNullValue(value)) {
         *out = QByteArray(); // null: the caller sends SQL NULL
         return true;
     }
+    // Encoded in place, so a caller encoding many values reuses one buffer.
+    out->resize(0);
     try {
-        QByteArray encoded;
-        encodeValue(typeOid, value, encoded, 0);
-        if (encoded.isNull())
-            encoded = QByteArray("", 0); // empty, not NULL
-        *out = std::move(encoded);
+        encodeValue(typeOid, value, *out, 0);
+        if (out->isNull())
+            *out = QByteArray("", 0); // empty, not NULL
         return true;
     } catch (const EncodeError &e) {
         out->clear();

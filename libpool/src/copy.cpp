@@ -210,6 +210,7 @@ public:
 
     bool next(QByteArray *chunk, QString *error, const std::function<void()> &) override
     {
+        chunk->reserve(CopyChunkSize + 64 * 1024);
         if (!m_headerSent) {
             // Signature, flags, header extension length.
             chunk->append("PGCOPY\n\377\r\n\0", 11);
@@ -231,7 +232,7 @@ public:
                     appendBigEndian<qint32>(*chunk, -1);
                     continue;
                 }
-                value.clear();
+                value.resize(0); // keeps the buffer for the next value
                 QString why;
                 if (!Private::encodeBinary(m_types[c], v, &value, &why)) {
                     *error = QStringLiteral("record %1, column %2: %3").arg(m_next).arg(c + 1).arg(why);
@@ -362,7 +363,8 @@ bool ConnectionPrivate::sendCopyData(Operation &op)
             return true;
         }
         op.copyBytes += op.copyInPending.size();
-        op.copyRows += op.copyInPending.count('\n');
+        if (!op.copyInBinary)
+            op.copyRows += op.copyInPending.count('\n'); // text and CSV: a row a line, near enough
         op.copyInPending.clear();
         reportCopyProgress(op);
         // PQputCopyData only queued the data: flush it before taking more, or memory grows.
@@ -521,6 +523,7 @@ void prepareRecordCopy(Operation &op, const QString &table, const CopyOptions &o
         sql += QStringLiteral(" WHERE ") + options.where;
     op.sql = sql;
     op.sqlUtf8 = sql.toUtf8();
+    op.copyInBinary = binary;
     if (binary)
         op.copyInSource = std::make_unique<BinaryRecordSource>(records, std::move(types));
     else

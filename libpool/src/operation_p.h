@@ -117,6 +117,7 @@ struct Operation
     QByteArray copyInPending; // a chunk libpq has not taken yet
     bool copyInWaiting = false; // copyInSource will call back
     bool copyInEnded = false;
+    bool copyInBinary = false; // rows are counted from the final tag, not from newlines
     qint64 copyBytes = 0;
     qint64 copyRows = 0;
     std::function<bool()> isCanceled;

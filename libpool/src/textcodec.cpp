@@ -2,6 +2,7 @@
 #include "textcodec_p.h"
 
 #include "metatypes_p.h"
+#include "pgtext_p.h"
 #include "pgtypes_p.h"
 
 #include <QPg/errors.h>
@@ -243,19 +244,6 @@ TextValue encodeArray(const QVariant &value, int depth)
     result.isArray = true;
     result.hasElementType = typed;
     return result;
-}
-
-bool isSequence(const QVariant &value)
-{
-    switch (value.metaType().id()) {
-    case QMetaType::QString:
-    case QMetaType::QByteArray:
-    case QMetaType::QVariantMap:
-    case QMetaType::QVariantHash:
-        return false;
-    default:
-        return value.canView<QSequentialIterable>();
-    }
 }
 
 // The value in text form; QByteArray becomes bytea's hex text (encodeParameter sends it binary).

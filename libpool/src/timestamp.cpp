@@ -5,11 +5,14 @@
 #include <QtCore/qnumeric.h>
 
 #include "floordiv_p.h"
+#include "pgtext_p.h"
 
 namespace QPg {
 
 namespace {
 
+using Private::appendPadded;
+using Private::appendTimeOfDay;
 using Private::floorDiv;
 using Private::floorMod;
 
@@ -69,14 +72,6 @@ private:
     QStringView m_text;
     qsizetype m_pos = 0;
 };
-
-void appendPadded(QString &out, qint64 value, int width)
-{
-    const QString digits = QString::number(value);
-    for (qsizetype i = digits.size(); i < width; ++i)
-        out += u'0';
-    out += digits;
-}
 
 } // namespace
 
@@ -227,8 +222,6 @@ QString Timestamp::toPostgresText() const
     const qint64 days = floorDiv(m_micros, MicrosPerDay);
     const qint64 timeOfDay = floorMod(m_micros, MicrosPerDay);
     const QDate date = QDate::fromJulianDay(days + UnixEpochJulianDay);
-    const qint64 seconds = timeOfDay / MicrosPerSecond;
-    const qint64 fraction = timeOfDay % MicrosPerSecond;
 
     QString out;
     out.reserve(40);
@@ -239,18 +232,7 @@ QString Timestamp::toPostgresText() const
     out += u'-';
     appendPadded(out, date.day(), 2);
     out += u' ';
-    appendPadded(out, seconds / 3600, 2);
-    out += u':';
-    appendPadded(out, seconds / 60 % 60, 2);
-    out += u':';
-    appendPadded(out, seconds % 60, 2);
-    if (fraction != 0) {
-        QString digits;
-        appendPadded(digits, fraction, 6);
-        while (digits.endsWith(u'0'))
-            digits.chop(1);
-        out += u'.' + digits;
-    }
+    appendTimeOfDay(out, timeOfDay);
     if (m_withTimeZone)
         out += u"+00";
     if (year < 0)
