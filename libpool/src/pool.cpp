@@ -103,6 +103,7 @@ PoolPrivate::PoolPrivate(Pool *q, const PoolOptions &options)
 {
     Private::registerMetaTypes();
     closeTimer->setSingleShot(true);
+    closeTimer->setTimerType(Qt::PreciseTimer); // a coarse timer may fire 5 % early
     backoffTimer->setSingleShot(true);
     QObject::connect(closeTimer, &QTimer::timeout, q, [this, q] {
         qCWarning(Private::lcPool) << "close timeout: terminating" << acquiredCount() << "acquired connections";
