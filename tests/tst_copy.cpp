@@ -7,6 +7,7 @@
 #include "testserver.h"
 
 #include <QtCore/QBuffer>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
@@ -72,6 +73,7 @@ private Q_SLOTS:
     void copyInFromAsyncSource();
     void malformedCsvIsRejectedWithLineAndTableUnchanged();
     void failingSourceLeavesTableUnchanged();
+    void cancelledCopyStopsOnServer();
     void copyRecordsToTable();
     void copyMillionRecords();
     void copyProgressIsSignalled();
@@ -273,6 +275,31 @@ void tst_Copy::failingSourceLeavesTableUnchanged()
     QVERIFY(error);
     QVERIFY(error->message().contains(u"disk on fire"));
     QCOMPARE(await(m_con->fetchValue(u"SELECT count(*) FROM items"_s)).toLongLong(), 0LL);
+}
+
+void tst_Copy::cancelledCopyStopsOnServer()
+{
+    // Every row sleeps in a trigger, so the data is all sent long before the server is done.
+    await(m_con->execute(u"CREATE FUNCTION pg_temp.slow() RETURNS trigger LANGUAGE plpgsql AS"
+                         u" $$ BEGIN PERFORM pg_sleep(10); RETURN NEW; END $$;"
+                         u"CREATE TRIGGER slow BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION pg_temp.slow()"_s));
+    QBuffer input;
+    input.setData("1\tone\t1\t1\n2\ttwo\t2\t2\n");
+    input.open(QIODevice::ReadOnly);
+    QFuture<qint64> copy = m_con->copyToTable(u"items"_s, &input);
+    auto admin = std::make_unique<QPg::Connection>(dsn());
+    await(admin->open());
+    QTRY_COMPARE(await(admin->fetchValue(u"SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND state = 'active'"_s,
+                                         m_con->backendPid())).toLongLong(), 1LL);
+    QElapsedTimer elapsed;
+    elapsed.start();
+    copy.cancel();
+    QVERIFY(waitFor(copy));
+    QVERIFY(copy.isCanceled());
+    // The server stopped: the next command runs well before the 20 s the COPY would take.
+    QCOMPARE(await(m_con->fetchValue(u"SELECT count(*) FROM items"_s)).toLongLong(), 0LL);
+    QVERIFY2(elapsed.elapsed() < 8000, qPrintable(QString::number(elapsed.elapsed())));
+    await(m_con->execute(u"DROP TRIGGER slow ON items"_s));
 }
 
 void tst_Copy::copyRecordsToTable()

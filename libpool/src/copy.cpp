@@ -7,6 +7,7 @@
 #include "sqlquote_p.h"
 
 #include <QtCore/QFile>
+#include <QtCore/QFutureWatcher>
 #include <QtCore/QIODevice>
 #include <QtCore/QtEndian>
 
@@ -420,6 +421,19 @@ template<typename T, typename Convert>
 static QFuture<T> queueCopy(ConnectionPrivate *d, std::unique_ptr<Operation> op, Convert convert)
 {
     QFuture<T> future = Private::bindPromise<T>(*op, std::move(convert));
+    // Cancelling the future while the server works on the COPY (all data sent, or rows still
+    // coming) asks the server to stop, so the table is left as it was and the connection frees up.
+    auto *watcher = new QFutureWatcher<T>(d->q);
+    Operation *copy = op.get();
+    QObject::connect(watcher, &QFutureWatcherBase::canceled, d->q, [d, copy] {
+        if (d->running && !d->queue.empty() && d->queue.front().get() == copy && !copy->cancelSent
+            && copy->isCanceled && copy->isCanceled()) {
+            copy->cancelSent = true;
+            d->requestCancel();
+        }
+    });
+    QObject::connect(watcher, &QFutureWatcherBase::finished, watcher, &QObject::deleteLater);
+    watcher->setFuture(future);
     d->enqueueOperation(std::move(op));
     return future;
 }
