@@ -77,13 +77,8 @@ PoolLease::~PoolLease()
     const quint64 id = entryId;
     QPointer<Pool> target = pool;
     auto giveBack = [target, id] {
-        if (!target)
-            return;
-        PoolLease stand;
-        stand.pool = target;
-        stand.entryId = id;
-        target->d->release(stand);
-        stand.released = true;
+        if (target)
+            target->d->releaseEntry(id);
     };
     if (QThread::currentThread() == target->thread())
         giveBack();
@@ -570,7 +565,12 @@ QFuture<void> PoolPrivate::release(PoolLease &lease)
     if (lease.released)
         return QtFuture::makeReadyFuture();
     lease.released = true;
-    PoolEntry *e = entry(lease.entryId);
+    return releaseEntry(lease.entryId);
+}
+
+QFuture<void> PoolPrivate::releaseEntry(quint64 id)
+{
+    PoolEntry *e = entry(id);
     if (!e || e->state != ConnectionInfo::State::Acquired)
         return QtFuture::makeReadyFuture(); // already discarded (broken, terminated)
     if (e->leakReported)
@@ -620,7 +620,6 @@ QFuture<void> PoolPrivate::release(PoolLease &lease)
 
     e->state = ConnectionInfo::State::Resetting;
     emitCounts();
-    const quint64 id = e->id;
     auto promise = std::make_shared<QPromise<void>>();
     promise->start();
     QFuture<void> future = promise->future();

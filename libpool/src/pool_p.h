@@ -100,6 +100,8 @@ public:
 
     // Return.
     QFuture<void> release(PoolLease &lease);
+    // The return of entry id, whoever held it (a lease released, or its last copy destroyed).
+    QFuture<void> releaseEntry(quint64 id);
     void returnToIdle(PoolEntry *entry);
     void closeEntry(PoolEntry *entry, CloseReason reason, bool graceful);
     void onConnectionLost(quint64 id);
