@@ -496,6 +496,17 @@ void ConnectionPrivate::sendNext()
     if (running || state == Connection::State::Connecting || !conn || queue.empty() || cancelsInFlight > 0)
         return;
     Operation &op = *queue.front();
+    if (op.sqlAtSend) {
+        op.sql = std::exchange(op.sqlAtSend, nullptr)();
+        if (op.sql.isEmpty()) {
+            std::unique_ptr<Operation> skipped = std::move(queue.front());
+            queue.pop_front();
+            skipped->complete(Outcome());
+            sendNext();
+            return;
+        }
+        op.sqlUtf8 = op.sql.toUtf8();
+    }
     bool sent = false;
     if (!op.preludeSql.isEmpty() && !op.inPrelude)
         sent = sendPrelude(op);
@@ -916,6 +927,23 @@ bool ConnectionPrivate::enqueueWithCallbacks(const QString &sql, const QVariantL
         fail(*error);
         return false;
     }
+    op->complete = std::move(complete);
+    op->fail = std::move(fail);
+    enqueueOperation(std::move(op));
+    return true;
+}
+
+bool ConnectionPrivate::enqueueScriptAtSend(std::function<QString()> makeSql, const QueryOptions &queryOptions,
+                                            std::function<void(Outcome &&)> complete,
+                                            std::function<void(const QException &)> fail)
+{
+    std::optional<InterfaceError> error;
+    std::unique_ptr<Operation> op = makeOperation(QString(), {}, queryOptions, /*allowScript*/ true, &error);
+    if (!op) {
+        fail(*error);
+        return false;
+    }
+    op->sqlAtSend = std::move(makeSql);
     op->complete = std::move(complete);
     op->fail = std::move(fail);
     enqueueOperation(std::move(op));

@@ -51,6 +51,10 @@ public:
     bool enqueueWithCallbacks(const QString &sql, const QVariantList &args, const QueryOptions &options,
                               bool allowScript, std::function<void(Private::Outcome &&)> complete,
                               std::function<void(const QException &)> fail);
+    // Queues a simple-protocol script whose text makeSql builds when it is about to be sent.
+    bool enqueueScriptAtSend(std::function<QString()> makeSql, const QueryOptions &options,
+                             std::function<void(Private::Outcome &&)> complete,
+                             std::function<void(const QException &)> fail);
     std::unique_ptr<Private::Operation> makeOperation(const QString &sql, const QVariantList &args,
                                                       const QueryOptions &options, bool allowScript,
                                                       std::optional<InterfaceError> *error);
@@ -141,6 +145,11 @@ public:
     int nextSavepoint = 0;
     int nextCursor = 0;
     int transactionDepth = 0;
+    // Bumped by the pool when a checkout ends. Transactions and cursors remember the epoch they were
+    // made in and fail with ConnectionReleasedError once it has moved on.
+    quint64 leaseEpoch = 0;
+    // A command may have created temporary objects (CREATE TEMP ...): the reset adds DISCARD TEMP.
+    bool tempObjectsCreated = false;
 };
 
 } // namespace QPg

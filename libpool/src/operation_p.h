@@ -90,6 +90,10 @@ struct Operation
         CopyIn,  // COPY ... FROM STDIN from copyInSource
     };
     Kind kind = Kind::Query;
+    // Script only: builds the SQL when the operation reaches the front of the queue, from the
+    // session state every earlier command left (the pool's reset decides on ROLLBACK this way).
+    // An empty text completes the operation without a round trip.
+    std::function<QString()> sqlAtSend;
 
     // Query: the arguments, kept to encode them for a prepared statement's resolved types and for
     // the one retry after a stale cached plan.
