@@ -889,6 +889,12 @@ std::unique_ptr<Operation> ConnectionPrivate::makeOperation(const QString &sql, 
     // Session state a command tag cannot reveal.
     if (sql.contains(u"pg_advisory", Qt::CaseInsensitive) || sql.contains(u"set_config", Qt::CaseInsensitive))
         sessionChanged = true;
+    // CREATE TEMP ..., or anything in pg_temp: the reset drops temporary objects (DISCARD TEMP).
+    // A false positive only adds DISCARD TEMP to a reset that runs anyway.
+    if (sql.contains(u"temp", Qt::CaseInsensitive) && sql.contains(u"create", Qt::CaseInsensitive)) {
+        tempObjectsCreated = true;
+        sessionChanged = true;
+    }
     return op;
 }
 

@@ -9,6 +9,8 @@
 #include <QtCore/QPromise>
 #include <QtCore/QThread>
 
+#include <QPg/errors.h>
+
 #include <functional>
 #include <memory>
 
@@ -60,6 +62,43 @@ bool hasFailed(const QFuture<T> &finished)
         return true;
     }
     return finished.isCanceled();
+}
+
+// A future that has already failed with error (any exception, its type kept).
+template<typename T>
+QFuture<T> failedFuture(const std::exception_ptr &error)
+{
+    QPromise<T> promise;
+    promise.start();
+    promise.setException(error);
+    promise.finish();
+    return promise.future();
+}
+
+// The error a finished future failed with; null when it succeeded. A cancelled future counts as
+// failed with an InterfaceError.
+template<typename T>
+std::exception_ptr errorOf(const QFuture<T> &finished)
+{
+    try {
+        QFuture<T>(finished).waitForFinished(); // rethrows a stored error
+    } catch (...) {
+        return std::current_exception();
+    }
+    if (finished.isCanceled())
+        return std::make_exception_ptr(InterfaceError(QStringLiteral("the operation was cancelled")));
+    return nullptr;
+}
+
+// Calls a user function that returns a future; a throw becomes a failed future.
+template<typename T, typename Function, typename... Args>
+QFuture<T> callUser(const Function &function, Args &&...args)
+{
+    try {
+        return function(std::forward<Args>(args)...);
+    } catch (...) {
+        return failedFuture<T>(std::current_exception());
+    }
 }
 
 // Runs call in context's thread and hands its future back to the calling thread: the pool and its

@@ -34,6 +34,17 @@ QString transactionStatusName(Connection::TransactionStatus status)
     return QStringLiteral("unknown");
 }
 
+// An exception_ptr holding a copy of error, of its exact type (raise() is overridden per class).
+std::exception_ptr exceptionPtr(const QException &error)
+{
+    try {
+        error.raise();
+    } catch (...) {
+        return std::current_exception();
+    }
+    return nullptr;
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -67,23 +78,50 @@ double WaitHistogram::percentileMs(double fraction) const
 }
 
 // ---------------------------------------------------------------------------------------------
-// PoolLease
+// PoolAnchor and PoolLease
+
+bool PoolAnchor::run(std::function<void(PoolPrivate *)> call)
+{
+    QMutexLocker lock(&m_mutex);
+    if (!m_pool)
+        return false;
+    Pool *pool = m_pool;
+    if (QThread::currentThread() == pool->thread()) {
+        // Only this thread can destroy the pool, so it stays alive without the lock.
+        lock.unlock();
+        call(pool->d.get());
+        return true;
+    }
+    // Posted under the lock: the pool cannot be destroyed in between, and a posted call dies with it.
+    QMetaObject::invokeMethod(pool, [pool, call = std::move(call)] { call(pool->d.get()); }, Qt::QueuedConnection);
+    return true;
+}
+
+bool PoolAnchor::isPool(const Pool *pool)
+{
+    QMutexLocker lock(&m_mutex);
+    return m_pool == pool;
+}
+
+bool PoolAnchor::isAlive()
+{
+    QMutexLocker lock(&m_mutex);
+    return m_pool != nullptr;
+}
+
+void PoolAnchor::detach()
+{
+    QMutexLocker lock(&m_mutex);
+    m_pool = nullptr;
+}
 
 PoolLease::~PoolLease()
 {
-    if (released || !pool)
+    if (released.load() || !anchor)
         return;
     // The last handle went away without release(): give the connection back.
     const quint64 id = entryId;
-    QPointer<Pool> target = pool;
-    auto giveBack = [target, id] {
-        if (target)
-            target->d->releaseEntry(id);
-    };
-    if (QThread::currentThread() == target->thread())
-        giveBack();
-    else
-        QMetaObject::invokeMethod(target.data(), giveBack, Qt::QueuedConnection);
+    anchor->run([id](PoolPrivate *d) { d->releaseEntry(id); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -91,18 +129,21 @@ PoolLease::~PoolLease()
 
 PoolPrivate::PoolPrivate(Pool *q, const PoolOptions &options)
     : q(q)
+    , anchor(std::make_shared<PoolAnchor>(q))
     , options(options)
     , closeTimer(new QTimer(q))
     , housekeepingTimer(new QTimer(q))
     , backoffTimer(new QTimer(q))
 {
     Private::registerMetaTypes();
+    publishedMin = options.minSize;
+    publishedMax = options.maxSize;
     closeTimer->setSingleShot(true);
     closeTimer->setTimerType(Qt::PreciseTimer); // a coarse timer may fire 5 % early
     backoffTimer->setSingleShot(true);
-    QObject::connect(closeTimer, &QTimer::timeout, q, [this, q] {
+    QObject::connect(closeTimer, &QTimer::timeout, q, [this] {
         qCWarning(Private::lcPool) << "close timeout: terminating" << acquiredCount() << "acquired connections";
-        q->terminate();
+        terminate();
     });
     QObject::connect(housekeepingTimer, &QTimer::timeout, q, [this] { housekeep(); });
     QObject::connect(backoffTimer, &QTimer::timeout, q, [this] { maintain(); });
@@ -110,7 +151,7 @@ PoolPrivate::PoolPrivate(Pool *q, const PoolOptions &options)
 
 QFuture<void> PoolPrivate::open()
 {
-    switch (state) {
+    switch (state.load()) {
     case State::Open: return QtFuture::makeReadyFuture();
     case State::Opening: return openFuture;
     case State::Closing:
@@ -129,128 +170,173 @@ QFuture<void> PoolPrivate::open()
     openPromise->start();
     openFuture = openPromise->future();
 
-    auto finishOpen = [this](const QException *error) {
-        if (state != State::Opening)
-            return;
-        if (error) {
-            // Leave nothing behind: close what was opened and allow another open().
-            for (const auto &e : std::as_const(entries)) {
-                e->connection->terminate();
-                e->connection->deleteLater();
-            }
-            entries.clear();
-            idle.clear();
-            state = State::New;
-            failWaiters(*error);
-            openPromise->setException(*error);
-        } else {
-            state = State::Open;
-            updateHousekeepingInterval();
-            maintain();
-        }
-        openPromise->finish();
-        openPromise.reset();
-        emitCounts();
-    };
-
     if (options.minSize == 0) {
         finishOpen(nullptr);
         return openFuture;
     }
     // The first connection alone, so a bad DSN or password fails at once; then the rest together.
-    openConnection([this, finishOpen](const QException *error) {
+    openConnection([this](const std::exception_ptr &error) {
         if (error || options.minSize == 1) {
             finishOpen(error);
             return;
         }
         auto remaining = std::make_shared<int>(options.minSize - 1);
-        auto firstError = std::make_shared<std::unique_ptr<QException>>();
+        auto firstError = std::make_shared<std::exception_ptr>();
         for (int i = 1; i < options.minSize; ++i) {
-            openConnection([remaining, firstError, finishOpen](const QException *error) {
+            openConnection([this, remaining, firstError](const std::exception_ptr &error) {
                 if (error && !*firstError)
-                    firstError->reset(error->clone());
+                    *firstError = error;
                 if (--*remaining == 0)
-                    finishOpen(firstError->get());
+                    finishOpen(*firstError);
             });
         }
     });
     return openFuture;
 }
 
-void PoolPrivate::openConnection(std::function<void(const QException *error)> done)
+void PoolPrivate::finishOpen(const std::exception_ptr &error)
 {
-    ++connecting;
-    const int openedGeneration = generation;
-    QFuture<Connection *> opening;
-    if (options.connect) {
-        opening = options.connect(options.connectOptions);
-    } else {
-        Connection *connection = options.connectionFactory ? options.connectionFactory(options.connectOptions)
-                                                           : new Connection(options.connectOptions);
-        connection->setParent(q);
-        auto promise = std::make_shared<QPromise<Connection *>>();
-        promise->start();
-        opening = promise->future();
-        Private::whenFinished<void>(connection->open(), q, [connection, promise](const QFuture<void> &f) {
-            try {
-                QFuture<void>(f).waitForFinished();
-                promise->addResult(connection);
-            } catch (const QException &e) {
-                connection->deleteLater();
-                promise->setException(e);
-            }
-            promise->finish();
-        });
-    }
-
-    auto afterInit = [this, done, openedGeneration](Connection *connection, const QException *error) {
-        --connecting;
-        if (error) {
-            if (connection) {
-                connection->terminate();
-                connection->deleteLater();
-            }
-            connectFailed(*error);
-            done(error);
-            return;
+    if (state != State::Opening)
+        return; // closed or terminated meanwhile: the open promise has been failed already
+    if (error) {
+        // Leave nothing behind, with the usual signals and counters, and allow another open().
+        const QList<quint64> ids = entries.keys();
+        for (quint64 id : ids) {
+            if (PoolEntry *e = entry(id))
+                closeEntry(e, CloseReason::SetupFailed, false);
         }
-        if (state == State::Closing || state == State::Closed) {
+        state = State::New;
+        failWaiters(error);
+        openPromise->setException(error);
+    } else {
+        state = State::Open;
+        updateHousekeepingInterval();
+        maintain();
+    }
+    openPromise->finish();
+    openPromise.reset();
+    emitCounts();
+}
+
+void PoolPrivate::openConnection(ConnectDone done)
+{
+    auto attempt = std::make_shared<ConnectAttempt>();
+    attempt->id = nextAttemptId++;
+    attempt->generation = generation;
+    attempt->done = std::move(done);
+    attempts.insert(attempt->id, attempt);
+    lastConnectAttempt.start();
+    QFuture<Connection *> opening;
+    try {
+        opening = startConnect(*attempt);
+    } catch (...) {
+        opening = Private::failedFuture<Connection *>(std::current_exception());
+    }
+    Private::whenFinished<Connection *>(opening, q, [this, attempt](const QFuture<Connection *> &opened) {
+        onConnected(attempt, opened);
+    });
+}
+
+// The connection of an attempt: options.connect's, or one the pool makes and opens.
+QFuture<Connection *> PoolPrivate::startConnect(ConnectAttempt &attempt)
+{
+    if (options.connect)
+        return options.connect(options.connectOptions);
+    Connection *connection = options.connectionFactory ? options.connectionFactory(options.connectOptions)
+                                                       : new Connection(options.connectOptions);
+    if (!connection)
+        throw InterfaceError(QStringLiteral("the pool's connection factory returned no connection"));
+    connection->setParent(q);
+    attempt.connection = connection;
+    auto promise = std::make_shared<QPromise<Connection *>>();
+    promise->start();
+    QFuture<Connection *> opening = promise->future();
+    Private::whenFinished<void>(connection->open(), connection, [connection, promise](const QFuture<void> &f) {
+        if (std::exception_ptr error = Private::errorOf(f))
+            promise->setException(error);
+        else
+            promise->addResult(connection);
+        promise->finish();
+    });
+    return opening;
+}
+
+void PoolPrivate::onConnected(const std::shared_ptr<ConnectAttempt> &attempt, const QFuture<Connection *> &opened)
+{
+    Connection *connection = nullptr;
+    std::exception_ptr error = Private::errorOf(opened);
+    if (!error) {
+        connection = opened.result();
+        if (!connection)
+            error = std::make_exception_ptr(
+                InterfaceError(QStringLiteral("the pool's connect function returned no connection")));
+    }
+    if (!connection && attempt->connection) {
+        attempt->connection->deleteLater(); // made by the pool, failed to open
+        attempt->connection = nullptr;
+    }
+    if (attempt->abandoned || error) {
+        finishAttempt(attempt, connection, error);
+        return;
+    }
+    connection->setParent(q);
+    attempt->connection = connection;
+    if (!options.init) {
+        finishAttempt(attempt, connection, nullptr);
+        return;
+    }
+    const QFuture<void> init = Private::callUser<void>(options.init, connection);
+    Private::whenFinished<void>(init, q, [this, attempt, connection](const QFuture<void> &f) {
+        finishAttempt(attempt, connection, Private::errorOf(f));
+    });
+}
+
+void PoolPrivate::finishAttempt(const std::shared_ptr<ConnectAttempt> &attempt, Connection *connection,
+                                const std::exception_ptr &error)
+{
+    if (attempt->abandoned) {
+        // terminate() gave up on it; only the connection is left to clean up.
+        if (connection) {
             connection->terminate();
             connection->deleteLater();
-            const PoolClosedError closed(QStringLiteral("pool is closed"));
-            done(&closed);
-            return;
         }
-        consecutiveConnectFailures = 0;
-        adopt(connection, openedGeneration);
-        done(nullptr);
-    };
-
-    Private::whenFinished<Connection *>(opening, q, [this, afterInit](const QFuture<Connection *> &f) {
-        Connection *connection = nullptr;
-        try {
-            connection = f.result();
-            if (!connection)
-                throw InterfaceError(QStringLiteral("the pool's connect function returned no connection"));
-        } catch (const QException &e) {
-            afterInit(nullptr, &e);
-            return;
+        return;
+    }
+    attempts.remove(attempt->id);
+    if (error) {
+        if (connection) {
+            connection->terminate();
+            connection->deleteLater();
         }
-        connection->setParent(q);
-        if (!options.init) {
-            afterInit(connection, nullptr);
-            return;
-        }
-        Private::whenFinished<void>(options.init(connection), q, [afterInit, connection](const QFuture<void> &init) {
-            try {
-                QFuture<void>(init).waitForFinished();
-            } catch (const QException &e) {
-                afterInit(connection, &e);
-                return;
-            }
-            afterInit(connection, nullptr);
+        connectFailed(error);
+        attempt->done(error);
+        maybeFinishClose();
+        emitCounts();
+        return;
+    }
+    if (state == State::Closing || state == State::Closed) {
+        Private::whenFinished<void>(connection->close(), connection, [connection](const QFuture<void> &) {
+            connection->deleteLater();
         });
-    });
+        attempt->done(std::make_exception_ptr(PoolClosedError(QStringLiteral("pool is closed"))));
+        maybeFinishClose();
+        emitCounts();
+        return;
+    }
+    consecutiveConnectFailures = 0;
+    adopt(connection, attempt->generation);
+    attempt->done(nullptr);
+}
+
+// terminate(): connects under way are dropped; their connections are closed as they come back.
+void PoolPrivate::abandonAttempts()
+{
+    const auto all = std::exchange(attempts, {});
+    for (const auto &attempt : all) {
+        attempt->abandoned = true;
+        if (attempt->connection)
+            attempt->connection->terminate(); // fails its open() or its init hook's queries
+    }
 }
 
 void PoolPrivate::adopt(Connection *connection, int openedGeneration)
@@ -260,6 +346,7 @@ void PoolPrivate::adopt(Connection *connection, int openedGeneration)
     e->connection = connection;
     e->generation = openedGeneration;
     e->age.start();
+    e->stateSince.start();
     if (options.maxLifetime > 0ms) {
         // Jitter spreads replacements so connections opened together do not all expire together.
         const double jitter = options.maxLifetimeJitter * QRandomGenerator::global()->generateDouble();
@@ -267,9 +354,12 @@ void PoolPrivate::adopt(Connection *connection, int openedGeneration)
     }
     // What init() set up is the connection's baseline, not a change to reset on the first release.
     connection->d->sessionChanged = false;
+    connection->d->tempObjectsCreated = false;
     // A stale plan on one connection means the schema changed for all of them.
-    connection->d->onStatementCacheInvalidated = [this, connection] {
-        for (const auto &other : std::as_const(entries)) {
+    connection->d->onStatementCacheInvalidated = [guard = QPointer<Pool>(q), connection] {
+        if (!guard)
+            return;
+        for (const auto &other : std::as_const(guard->d->entries)) {
             if (other->connection != connection) {
                 other->connection->d->statementCache.clear(/*serverDropped*/ false);
                 other->connection->d->tableColumns.clear();
@@ -280,8 +370,10 @@ void PoolPrivate::adopt(Connection *connection, int openedGeneration)
     ++counters.connectionsOpened;
     const quint64 id = e->id;
     QObject::connect(connection, &Connection::connectionLost, q, [this, id] { onConnectionLost(id); });
+    // Closed by someone else (its holder called terminate() or close()): the slot is free at once.
+    QObject::connect(connection, &Connection::closed, q, [this, id] { onConnectionLost(id); });
     Q_EMIT q->connectionOpened(id, connection->backendPid());
-    returnToIdle(e.get());
+    returnToIdle(e.get()); // an expired generation is closed there, and replaced
 }
 
 // Keeps minSize connections open, and opens more (up to maxSize) while callers wait.
@@ -289,32 +381,60 @@ void PoolPrivate::maintain()
 {
     if (state != State::Open || backoffTimer->isActive())
         return;
+    const int size = int(entries.size());
     const int waiting = liveWaiterCount();
-    const int want = std::min(options.maxSize, std::max(options.minSize, int(entries.size()) + waiting));
+    const int want = std::min(options.maxSize, std::max(options.minSize, size + waiting));
     const int parallel = waiting > 0 ? options.maxSize : std::max(1, options.maxConcurrentConnects);
-    while (int(entries.size()) + connecting < want && connecting < parallel)
-        openConnection([](const QException *) {});
+    while (size + connectingCount() < want && connectingCount() < parallel)
+        openConnection([](const std::exception_ptr &) {});
 }
 
-void PoolPrivate::connectFailed(const QException &error)
+// maintain() a loop turn later: callers in the middle of their bookkeeping are not re-entered.
+void PoolPrivate::scheduleMaintain()
+{
+    if (maintainScheduled || state != State::Open)
+        return;
+    maintainScheduled = true;
+    QMetaObject::invokeMethod(q, [this] {
+        maintainScheduled = false;
+        maintain();
+    }, Qt::QueuedConnection);
+}
+
+void PoolPrivate::connectFailed(const std::exception_ptr &error)
 {
     ++counters.connectFailures;
-    lastConnectError = QString::fromUtf8(error.what());
+    lastConnectFailure = error;
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception &e) {
+        lastConnectError = QString::fromUtf8(e.what());
+    } catch (...) {
+        lastConnectError = QStringLiteral("unknown error");
+    }
     ++consecutiveConnectFailures;
     qCInfo(Private::lcPool) << "connect failed:" << lastConnectError;
     Q_EMIT q->connectFailed(lastConnectError);
     if (state != State::Open)
         return;
-    // Nothing open and nothing on the way: the server is down, so waiters fail now instead of
-    // timing out one by one.
-    if (entries.isEmpty() && connecting == 0)
-        failWaiters(ConnectionError(QStringLiteral("cannot connect to the server: ") + lastConnectError));
+    // Nothing open and nothing on the way: the server is down, so waiters fail now, with the error
+    // itself (an init hook's own error keeps its type), instead of timing out one by one.
+    if (entries.isEmpty() && connectingCount() == 0)
+        failWaiters(error);
     const qint64 base = options.reconnectBackoffInitial.count();
     const qint64 cap = options.reconnectBackoffMax.count();
     const int exponent = std::min(consecutiveConnectFailures - 1, 20);
     const qint64 delay = std::min(cap, base << exponent);
     const double jitter = 0.5 + 0.5 * QRandomGenerator::global()->generateDouble();
     backoffTimer->start(std::max<qint64>(1, qint64(double(delay) * jitter)));
+}
+
+// While the server is down acquires fail fast, but one may try to connect again every 250 ms, so
+// the pool recovers as soon as the server does instead of when the backoff runs out.
+bool PoolPrivate::mayRetryConnectNow() const
+{
+    constexpr qint64 retryIntervalMs = 250;
+    return !lastConnectAttempt.isValid() || lastConnectAttempt.elapsed() >= retryIntervalMs;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,16 +461,18 @@ QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOpti
         return future;
     }
     if (options.maxWaiting > 0 && liveWaiterCount() >= options.maxWaiting) {
-        waiter->promise.setException(PoolExhaustedError(
-            QStringLiteral("%1 callers are already waiting for a connection").arg(options.maxWaiting)));
-        waiter->promise.finish();
+        failWaiter(waiter, std::make_exception_ptr(PoolExhaustedError(
+                               QStringLiteral("%1 callers are already waiting for a connection").arg(options.maxWaiting))));
         return future;
     }
-    if (state == State::Open && entries.isEmpty() && connecting == 0 && backoffTimer->isActive()) {
-        waiter->promise.setException(
-            ConnectionError(QStringLiteral("cannot connect to the server: ") + lastConnectError));
-        waiter->promise.finish();
-        return future;
+    if (state == State::Open && entries.isEmpty() && connectingCount() == 0 && backoffTimer->isActive()) {
+        if (!mayRetryConnectNow()) {
+            failWaiter(waiter, lastConnectFailure ? lastConnectFailure
+                                                  : std::make_exception_ptr(ConnectionError(
+                                                        QStringLiteral("cannot connect to the server"))));
+            return future;
+        }
+        backoffTimer->stop(); // this caller waits for one more attempt
     }
     const std::chrono::milliseconds timeout = acquireOptions.timeout.value_or(options.acquireTimeout);
     if (timeout > 0ms) {
@@ -364,40 +486,102 @@ QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOpti
         });
         waiter->timer->start(timeout);
     }
-    waiters.push_back(waiter);
+    enqueueWaiter(waiter, /*front*/ false);
     maintain();
     emitCounts();
     return future;
+}
+
+void PoolPrivate::enqueueWaiter(const std::shared_ptr<PoolWaiter> &waiter, bool front)
+{
+    Q_ASSERT(!waiter->queued);
+    waiter->position = waiters.insert(front ? waiters.begin() : waiters.end(), waiter);
+    waiter->queued = true;
+    ++queuedWaiters;
+}
+
+// The waiter leaves the queue and its timer stops; its promise is left as it is.
+void PoolPrivate::finishWaiter(const std::shared_ptr<PoolWaiter> &waiter)
+{
+    waiter->done = true;
+    if (waiter->queued) {
+        waiters.erase(waiter->position);
+        waiter->queued = false;
+        --queuedWaiters;
+    }
+    if (waiter->timer) {
+        waiter->timer->stop();
+        waiter->timer->deleteLater();
+        waiter->timer = nullptr;
+    }
+}
+
+void PoolPrivate::failWaiter(const std::shared_ptr<PoolWaiter> &waiter, const std::exception_ptr &error)
+{
+    const bool wasLive = waiter->live();
+    finishWaiter(waiter);
+    if (wasLive) {
+        waiter->promise.setException(error);
+        waiter->promise.finish();
+    }
 }
 
 std::shared_ptr<PoolWaiter> PoolPrivate::nextLiveWaiter()
 {
     while (!waiters.empty()) {
         std::shared_ptr<PoolWaiter> w = waiters.front();
-        waiters.pop_front();
-        if (w->live())
+        const bool live = w->live();
+        if (live) {
+            waiters.pop_front();
+            w->queued = false;
+            --queuedWaiters;
             return w;
-        if (w->timer) {
-            w->timer->deleteLater();
-            w->timer = nullptr;
         }
+        finishWaiter(w); // cancelled by its caller
     }
     return nullptr;
 }
 
-// A connection became free: the oldest waiter gets it, otherwise it goes on the idle stack.
+// Cancelled acquires are not announced; the housekeeping tick drops them.
+void PoolPrivate::sweepCancelledWaiters()
+{
+    for (auto it = waiters.begin(); it != waiters.end();) {
+        std::shared_ptr<PoolWaiter> w = *it++;
+        if (!w->live())
+            finishWaiter(w);
+    }
+}
+
+// A waiter whose connection failed validation or died during setup goes back to the front.
+void PoolPrivate::requeue(const std::shared_ptr<PoolWaiter> &waiter)
+{
+    if (!waiter->live())
+        return;
+    if (state == State::Closing || state == State::Closed) {
+        failWaiter(waiter, std::make_exception_ptr(PoolClosedError(QStringLiteral("pool is closed"))));
+        return;
+    }
+    enqueueWaiter(waiter, /*front*/ true);
+    maintain();
+}
+
+// A connection became free: the oldest waiter gets it, otherwise it goes on the idle stack, unless
+// it is due for retirement (pool closing or smaller, expired, worn out).
 void PoolPrivate::dispatch(PoolEntry *e)
 {
     if (state == State::Closing || state == State::Closed) {
         closeEntry(e, CloseReason::PoolClosed, true);
         return;
     }
+    if (std::optional<CloseReason> reason = retireReason(e)) {
+        closeEntry(e, *reason, true);
+        return;
+    }
     if (std::shared_ptr<PoolWaiter> w = nextLiveWaiter()) {
         checkout(e, w);
         return;
     }
-    e->state = ConnectionInfo::State::Idle;
-    e->stateSince.start();
+    setEntryState(e, ConnectionInfo::State::Idle);
     idle.append(e);
     emitCounts();
 }
@@ -405,91 +589,80 @@ void PoolPrivate::dispatch(PoolEntry *e)
 void PoolPrivate::checkout(PoolEntry *e, const std::shared_ptr<PoolWaiter> &waiter)
 {
     const qint64 idleFor = e->state == ConnectionInfo::State::Idle ? e->stateSince.elapsed() : 0;
-    e->state = ConnectionInfo::State::Acquired;
-    e->stateSince.start();
+    setEntryState(e, ConnectionInfo::State::Acquired);
     e->holder = waiter->tag;
     e->leakReported = false;
     const quint64 id = e->id;
 
-    auto runSetup = [this, id, waiter] {
-        PoolEntry *e = entry(id);
-        if (!e)
-            return;
-        if (!options.setup) {
-            deliver(e, waiter);
-            return;
-        }
-        Private::whenFinished<void>(options.setup(e->connection), q, [this, id, waiter](const QFuture<void> &f) {
-            PoolEntry *e = entry(id);
-            try {
-                QFuture<void>(f).waitForFinished();
-            } catch (const QException &error) {
-                if (e)
-                    closeEntry(e, CloseReason::SetupFailed, true);
-                if (waiter->live()) {
-                    waiter->done = true;
-                    waiter->promise.setException(error);
-                    waiter->promise.finish();
-                }
-                maintain();
-                emitCounts();
-                return;
-            }
-            if (e) {
-                deliver(e, waiter);
-            } else if (waiter->live()) {
-                // The connection died during setup: the waiter goes back to the front.
-                waiters.push_front(waiter);
-                maintain();
-            }
-        });
-    };
-
     if (options.validateIdleAfter > 0ms && idleFor > options.validateIdleAfter.count()) {
-        // An empty query is the cheapest round trip that proves the session is alive.
-        Private::whenFinished<QString>(e->connection->execute(QString()), q,
-                                       [this, id, waiter, runSetup](const QFuture<QString> &f) {
+        // An empty query is the cheapest round trip that proves the session is alive; it is bounded
+        // like a reset, so a silent network cannot hold the caller forever.
+        QueryOptions ping;
+        ping.timeout = options.resetTimeout;
+        Private::whenFinished<QString>(e->connection->execute(QString(), {}, ping), q,
+                                       [this, id, waiter](const QFuture<QString> &f) {
             PoolEntry *e = entry(id);
-            bool ok = e != nullptr;
-            try {
-                f.result();
-            } catch (const QException &) {
-                ok = false;
+            if (!e || e->state != ConnectionInfo::State::Acquired) {
+                requeue(waiter); // closed meanwhile (terminate, connection lost)
+                return;
             }
-            if (!ok) {
-                if (e)
-                    closeEntry(e, CloseReason::ValidationFailed, false);
-                if (waiter->live()) {
-                    waiters.push_front(waiter);
-                    maintain();
-                }
+            if (Private::hasFailed(f)) {
+                closeEntry(e, CloseReason::ValidationFailed, false);
+                requeue(waiter);
                 emitCounts();
                 return;
             }
-            runSetup();
+            runSetup(id, waiter);
         });
         emitCounts();
         return;
     }
-    runSetup();
+    runSetup(id, waiter);
     emitCounts();
 }
 
-void PoolPrivate::deliver(PoolEntry *e, const std::shared_ptr<PoolWaiter> &waiter)
+void PoolPrivate::runSetup(quint64 id, const std::shared_ptr<PoolWaiter> &waiter)
 {
-    if (!waiter->live()) {
-        // Timed out or cancelled meanwhile: the connection is clean, give it to the next one.
-        dispatch(e);
+    PoolEntry *e = entry(id);
+    if (!e)
+        return;
+    if (!options.setup) {
+        deliver(e, waiter, /*setupRan*/ false);
         return;
     }
-    waiter->done = true;
-    if (waiter->timer) {
-        waiter->timer->stop();
-        waiter->timer->deleteLater();
-        waiter->timer = nullptr;
+    const QFuture<void> setup = Private::callUser<void>(options.setup, e->connection);
+    Private::whenFinished<void>(setup, q, [this, id, waiter](const QFuture<void> &f) {
+        PoolEntry *e = entry(id);
+        const bool ours = e && e->state == ConnectionInfo::State::Acquired && !e->lease.lock();
+        if (std::exception_ptr error = Private::errorOf(f)) {
+            if (ours)
+                closeEntry(e, CloseReason::SetupFailed, true);
+            failWaiter(waiter, error);
+            scheduleMaintain();
+            emitCounts();
+            return;
+        }
+        if (ours)
+            deliver(e, waiter, /*setupRan*/ true);
+        else
+            requeue(waiter); // the connection died during setup
+    });
+}
+
+void PoolPrivate::deliver(PoolEntry *e, const std::shared_ptr<PoolWaiter> &waiter, bool setupRan)
+{
+    if (!waiter->live()) {
+        // Timed out or cancelled meanwhile. What setup did to the session must not reach the next
+        // holder: the connection goes back through the reset, as if released.
+        finishWaiter(waiter);
+        if (setupRan)
+            e->connection->d->sessionChanged = true;
+        releaseEntry(e->id);
+        return;
     }
+    finishWaiter(waiter);
     auto lease = std::make_shared<PoolLease>();
-    lease->pool = q;
+    lease->anchor = anchor;
     lease->connection = e->connection;
     lease->entryId = e->id;
     e->lease = lease;
@@ -506,9 +679,14 @@ void PoolPrivate::onWaiterTimeout(const std::shared_ptr<PoolWaiter> &waiter)
 {
     if (waiter->done)
         return;
-    waiter->done = true;
+    if (waiter->promise.isCanceled()) {
+        finishWaiter(waiter); // cancelled by its caller: not a timeout
+        emitCounts();
+        return;
+    }
     ++counters.acquireTimeouts;
     const qint64 waited = waiter->waited.elapsed();
+    finishWaiter(waiter);
     waiter->promise.setException(AcquireTimeoutError(
         QStringLiteral("no connection became available within %1 ms (pool size %2, max %3, %4 waiting)")
             .arg(waited)
@@ -516,45 +694,19 @@ void PoolPrivate::onWaiterTimeout(const std::shared_ptr<PoolWaiter> &waiter)
             .arg(options.maxSize)
             .arg(liveWaiterCount())));
     waiter->promise.finish();
-    if (waiter->timer) {
-        waiter->timer->deleteLater();
-        waiter->timer = nullptr;
-    }
     Q_EMIT q->acquireTimedOut(waiter->tag);
     emitCounts();
 }
 
 void PoolPrivate::failWaiters(const QException &error)
 {
-    std::deque<std::shared_ptr<PoolWaiter>> all = std::move(waiters);
-    waiters.clear();
-    for (const auto &w : all) {
-        if (w->timer) {
-            w->timer->deleteLater();
-            w->timer = nullptr;
-        }
-        if (!w->live())
-            continue;
-        w->done = true;
-        w->promise.setException(error);
-        w->promise.finish();
-    }
+    failWaiters(exceptionPtr(error));
 }
 
-int PoolPrivate::liveWaiterCount() const
+void PoolPrivate::failWaiters(const std::exception_ptr &error)
 {
-    int count = 0;
-    for (const auto &w : waiters)
-        count += w->live() ? 1 : 0;
-    return count;
-}
-
-int PoolPrivate::acquiredCount() const
-{
-    int count = 0;
-    for (const auto &e : entries)
-        count += e->state == ConnectionInfo::State::Acquired ? 1 : 0;
-    return count;
+    while (!waiters.empty())
+        failWaiter(waiters.front(), error);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,10 +714,34 @@ int PoolPrivate::acquiredCount() const
 
 QFuture<void> PoolPrivate::release(PoolLease &lease)
 {
-    if (lease.released)
+    if (lease.released.exchange(true))
         return QtFuture::makeReadyFuture();
-    lease.released = true;
     return releaseEntry(lease.entryId);
+}
+
+// Everything a checkout made stops working: the handle, and transactions and cursors made through
+// its connection (they compare the epoch).
+void PoolPrivate::endLease(PoolEntry *e)
+{
+    if (auto lease = e->lease.lock())
+        lease->released = true;
+    e->lease.reset();
+    ConnectionPrivate *cd = e->connection->d.get();
+    ++cd->leaseEpoch;
+    cd->transactionDepth = 0;
+}
+
+std::optional<CloseReason> PoolPrivate::retireReason(const PoolEntry *e) const
+{
+    if (e->connection->queryCount() >= options.maxQueries)
+        return CloseReason::MaxQueries;
+    if (e->generation != generation)
+        return CloseReason::Expired;
+    if (e->lifetimeMs > 0 && e->age.elapsed() >= e->lifetimeMs)
+        return CloseReason::MaxLifetime;
+    if (int(entries.size()) > options.maxSize)
+        return CloseReason::Resized;
+    return std::nullopt;
 }
 
 QFuture<void> PoolPrivate::releaseEntry(quint64 id)
@@ -576,6 +752,7 @@ QFuture<void> PoolPrivate::releaseEntry(quint64 id)
     if (e->leakReported)
         Q_EMIT q->leakReturned(e->id, e->holder, e->stateSince.elapsed());
     e->holder.clear();
+    endLease(e);
     Connection *connection = e->connection;
 
     if (state == State::Closing || state == State::Closed) {
@@ -586,99 +763,135 @@ QFuture<void> PoolPrivate::releaseEntry(quint64 id)
         closeEntry(e, CloseReason::Broken, false);
         return QtFuture::makeReadyFuture();
     }
-    if (connection->queryCount() >= options.maxQueries) {
-        closeEntry(e, CloseReason::MaxQueries, true);
+    if (std::optional<CloseReason> reason = retireReason(e)) {
+        closeEntry(e, *reason, true);
         return QtFuture::makeReadyFuture();
     }
-    if (e->generation != generation) {
-        closeEntry(e, CloseReason::Expired, true);
-        return QtFuture::makeReadyFuture();
-    }
-    if (e->lifetimeMs > 0 && e->age.elapsed() >= e->lifetimeMs) {
-        closeEntry(e, CloseReason::MaxLifetime, true);
-        return QtFuture::makeReadyFuture();
-    }
-
-    // The reset, in one round trip when anything is needed at all.
     ConnectionPrivate *cd = connection->d.get();
-    QStringList statements;
-    if (connection->isBusy() || connection->transactionStatus() != Connection::TransactionStatus::Idle)
-        statements.append(QStringLiteral("ROLLBACK"));
-    switch (options.resetPolicy) {
-    case ResetPolicy::Smart:
-        if (cd->sessionChanged)
-            statements.append(asyncpgResetQuery);
-        break;
-    case ResetPolicy::Always: statements.append(asyncpgResetQuery); break;
-    case ResetPolicy::DiscardAll: statements.append(QStringLiteral("DISCARD ALL")); break;
-    case ResetPolicy::RollbackOnly: break;
-    }
-    if (statements.isEmpty() && !options.reset) {
+    // No listener of this holder survives the release, whatever the policy.
+    const bool hadListeners = !cd->listeners.isEmpty();
+    cd->listeners.clear();
+    // Decided now only when nothing is queued; otherwise the reset decides when its turn comes.
+    const bool clean = !connection->isBusy()
+        && connection->transactionStatus() == Connection::TransactionStatus::Idle && !hadListeners
+        && (options.resetPolicy == ResetPolicy::RollbackOnly
+            || (options.resetPolicy == ResetPolicy::Smart && !cd->sessionChanged && !cd->tempObjectsCreated));
+    if (clean && !options.reset) {
         returnToIdle(e);
         return QtFuture::makeReadyFuture();
     }
+    startReset(e, hadListeners);
+    return e->resetDone ? e->resetDone->future() : QtFuture::makeReadyFuture();
+}
 
-    e->state = ConnectionInfo::State::Resetting;
+namespace {
+
+// What undoes a holder's session changes. RESET ALL leaves the role and the session authorization
+// alone, so they are reset explicitly, first, so that the rest runs as the pool's own user.
+QString sessionResetSql(const ConnectionPrivate *cd)
+{
+    QString sql = QStringLiteral("SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; ") + asyncpgResetQuery;
+    if (cd->tempObjectsCreated)
+        sql += QStringLiteral("; DISCARD TEMP");
+    return sql;
+}
+
+} // namespace
+
+// The reset of a released connection: ROLLBACK if a transaction is open when its turn comes, the
+// reset policy's statements, then the reset hook; all under one deadline. On failure the
+// connection is closed.
+void PoolPrivate::startReset(PoolEntry *e, bool hadListeners)
+{
+    setEntryState(e, ConnectionInfo::State::Resetting);
     emitCounts();
-    auto promise = std::make_shared<QPromise<void>>();
-    promise->start();
-    QFuture<void> future = promise->future();
-    // One deadline for the rollback, the reset query and the reset hook.
-    auto deadline = std::make_shared<QTimer>();
-    deadline->setSingleShot(true);
-    auto finished = std::make_shared<bool>(false);
-    auto finish = [this, id, promise, finished, deadline](const QException *error) {
-        if (*finished)
-            return;
-        *finished = true;
-        deadline->stop();
-        PoolEntry *e = entry(id);
-        if (e) {
-            if (error) {
-                qCInfo(Private::lcPool) << "reset failed:" << error->what();
-                closeEntry(e, CloseReason::ResetFailed, false);
-                maintain();
-            } else {
-                e->connection->d->sessionChanged = false;
-                returnToIdle(e);
-            }
-        }
-        promise->finish();
-    };
-    QObject::connect(deadline.get(), &QTimer::timeout, q, [finish] {
-        const TimeoutError timeout(QStringLiteral("resetting the connection timed out"));
-        finish(&timeout);
-    });
-    deadline->start(options.resetTimeout);
-
-    auto runHook = [this, id, finish] {
-        PoolEntry *e = entry(id);
-        if (!e || !options.reset) {
-            finish(nullptr);
-            return;
-        }
-        Private::whenFinished<void>(options.reset(e->connection), q, [finish](const QFuture<void> &f) {
-            try {
-                QFuture<void>(f).waitForFinished();
-            } catch (const QException &error) {
-                finish(&error);
-                return;
-            }
-            finish(nullptr);
-        });
-    };
-    if (statements.isEmpty()) {
-        runHook();
-        return future;
+    const quint64 id = e->id;
+    const quint64 token = ++e->resetToken;
+    e->resetDone = std::make_shared<QPromise<void>>();
+    e->resetDone->start();
+    if (!e->resetDeadline) {
+        e->resetDeadline = new QTimer(q);
+        e->resetDeadline->setSingleShot(true);
     }
-    if (options.resetPolicy != ResetPolicy::RollbackOnly)
-        cd->listeners.clear(); // the reset query UNLISTENs
+    QObject::disconnect(e->resetDeadline, nullptr, q, nullptr);
+    QObject::connect(e->resetDeadline, &QTimer::timeout, q, [this, id, token] {
+        finishReset(id, token, std::make_exception_ptr(TimeoutError(QStringLiteral("resetting the connection timed out"))));
+    });
+    e->resetDeadline->start(options.resetTimeout);
+
+    ConnectionPrivate *cd = e->connection->d.get();
+    const ResetPolicy policy = options.resetPolicy;
+    // Built when the script reaches the front of the queue, after everything the holder queued:
+    // the transaction status and the session-change flags are exact then.
+    auto resetSql = [cd, policy, hadListeners]() -> QString {
+        QStringList statements;
+        const bool inTransaction = cd->q->transactionStatus() != Connection::TransactionStatus::Idle;
+        if (inTransaction)
+            statements.append(QStringLiteral("ROLLBACK"));
+        switch (policy) {
+        case ResetPolicy::Smart:
+            if (cd->sessionChanged || cd->tempObjectsCreated || hadListeners)
+                statements.append(sessionResetSql(cd));
+            break;
+        case ResetPolicy::Always: statements.append(sessionResetSql(cd)); break;
+        case ResetPolicy::DiscardAll: break; // its own script: DISCARD ALL refuses a transaction block
+        case ResetPolicy::RollbackOnly:
+            if (hadListeners)
+                statements.append(QStringLiteral("UNLISTEN *"));
+            break;
+        }
+        return statements.join(QStringLiteral("; "));
+    };
+    QPointer<Pool> guard = q;
+    auto fail = [guard, id, token](const QException &error) {
+        if (guard)
+            guard->d->finishReset(id, token, exceptionPtr(error));
+    };
+    auto runHook = [guard, id, token](Outcome &&) {
+        if (!guard)
+            return;
+        PoolPrivate *d = guard->d.get();
+        PoolEntry *e = d->entry(id);
+        if (!e || e->resetToken != token)
+            return;
+        if (!d->options.reset) {
+            d->finishReset(id, token, nullptr);
+            return;
+        }
+        Private::whenFinished<void>(Private::callUser<void>(d->options.reset, e->connection), d->q,
+                                    [d, id, token](const QFuture<void> &f) { d->finishReset(id, token, Private::errorOf(f)); });
+    };
     QueryOptions resetOptions;
     resetOptions.timeout = options.resetTimeout;
-    cd->enqueueWithCallbacks(statements.join(QStringLiteral("; ")), {}, resetOptions, /*allowScript*/ true,
-                             [runHook](Outcome &&) { runHook(); },
-                             [finish](const QException &error) { finish(&error); });
-    return future;
+    if (policy == ResetPolicy::DiscardAll) {
+        cd->enqueueScriptAtSend(resetSql, resetOptions, [](Outcome &&) {}, fail);
+        cd->enqueueScriptAtSend([] { return QStringLiteral("DISCARD ALL"); }, resetOptions, runHook, fail);
+    } else {
+        cd->enqueueScriptAtSend(resetSql, resetOptions, runHook, fail);
+    }
+}
+
+void PoolPrivate::finishReset(quint64 id, quint64 token, const std::exception_ptr &error)
+{
+    PoolEntry *e = entry(id);
+    if (!e || e->resetToken != token || e->state != ConnectionInfo::State::Resetting)
+        return;
+    e->resetDeadline->stop();
+    std::shared_ptr<QPromise<void>> done = std::exchange(e->resetDone, nullptr);
+    if (error) {
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception &ex) {
+            qCInfo(Private::lcPool) << "reset failed:" << ex.what();
+        } catch (...) {
+        }
+        closeEntry(e, CloseReason::ResetFailed, false);
+    } else {
+        e->connection->d->sessionChanged = false;
+        e->connection->d->tempObjectsCreated = false;
+        returnToIdle(e);
+    }
+    done->finish();
 }
 
 void PoolPrivate::returnToIdle(PoolEntry *e)
@@ -687,41 +900,117 @@ void PoolPrivate::returnToIdle(PoolEntry *e)
     maybeFinishClose();
 }
 
+void PoolPrivate::setEntryState(PoolEntry *e, ConnectionInfo::State newState)
+{
+    if (e->state == newState)
+        return;
+    acquired += (newState == ConnectionInfo::State::Acquired) - (e->state == ConnectionInfo::State::Acquired);
+    e->state = newState;
+    e->stateSince.start();
+}
+
 void PoolPrivate::closeEntry(PoolEntry *e, CloseReason reason, bool graceful)
 {
     std::shared_ptr<PoolEntry> keep = entries.take(e->id);
     if (!keep)
         return;
-    idle.removeOne(e);
-    if (auto lease = e->lease.lock())
-        lease->released = true; // further use of the handle fails cleanly
+    if (e->state == ConnectionInfo::State::Idle)
+        idle.removeOne(e);
+    setEntryState(e, ConnectionInfo::State::Closing);
+    endLease(e);
+    delete e->resetDeadline;
+    e->resetDeadline = nullptr;
+    if (e->resetDone)
+        std::exchange(e->resetDone, nullptr)->finish();
     Connection *connection = e->connection;
     queriesOfClosedConnections += connection->queryCount();
     ++counters.connectionsClosed;
     ++counters.closedByReason[int(reason)];
     QObject::disconnect(connection, nullptr, q, nullptr);
+    connection->d->onStatementCacheInvalidated = nullptr;
     const int pid = connection->backendPid();
     qCDebug(Private::lcPool) << "closing connection" << e->id << closeReasonName(reason);
     if (graceful && connection->state() == Connection::State::Ready) {
-        Private::whenFinished<void>(connection->close(), q, [connection](const QFuture<void> &) {
+        Private::whenFinished<void>(connection->close(), connection, [connection](const QFuture<void> &) {
             connection->deleteLater();
         });
     } else {
+        // Whatever the session was running would go on without its client: cancel it first (the
+        // request runs on a worker thread and outlives the connection).
+        connection->cancel();
         connection->terminate();
         connection->deleteLater();
     }
     Q_EMIT q->connectionClosed(e->id, pid, reason);
     emitCounts();
     maybeFinishClose();
+    scheduleMaintain(); // a waiter at maxSize should not wait for the next housekeeping tick
 }
 
 void PoolPrivate::onConnectionLost(quint64 id)
 {
-    PoolEntry *e = entry(id);
-    if (!e)
+    if (PoolEntry *e = entry(id))
+        closeEntry(e, CloseReason::Broken, false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shutdown
+
+void PoolPrivate::startClose(std::chrono::milliseconds timeout)
+{
+    if (openPromise) {
+        openPromise->setException(PoolClosedError(QStringLiteral("pool was closed while opening")));
+        openPromise->finish();
+        openPromise.reset();
+    }
+    state = State::Closing;
+    Q_EMIT q->closing();
+    housekeepingTimer->stop();
+    backoffTimer->stop();
+    failWaiters(PoolClosedError(QStringLiteral("pool is closing")));
+    for (quint64 id : idleIds()) {
+        if (PoolEntry *e = entry(id))
+            closeEntry(e, CloseReason::PoolClosed, true);
+    }
+    if (timeout > 0ms)
+        closeTimer->start(timeout);
+}
+
+void PoolPrivate::terminate()
+{
+    if (state == State::Closed)
         return;
-    closeEntry(e, CloseReason::Broken, false);
-    maintain();
+    const bool wasClosing = state == State::Closing;
+    state = State::Closing;
+    if (!wasClosing)
+        Q_EMIT q->closing();
+    if (openPromise) {
+        openPromise->setException(PoolClosedError(QStringLiteral("pool was terminated while opening")));
+        openPromise->finish();
+        openPromise.reset();
+    }
+    failWaiters(PoolClosedError(QStringLiteral("pool is closed")));
+    abandonAttempts();
+    const QList<quint64> ids = entries.keys();
+    for (quint64 id : ids) {
+        if (PoolEntry *e = entry(id))
+            closeEntry(e, CloseReason::PoolClosed, false);
+    }
+    maybeFinishClose();
+}
+
+void PoolPrivate::maybeFinishClose()
+{
+    if (state != State::Closing || !entries.isEmpty() || connectingCount() > 0)
+        return;
+    state = State::Closed;
+    closeTimer->stop();
+    housekeepingTimer->stop();
+    backoffTimer->stop();
+    for (const auto &promise : std::exchange(closePromises, {}))
+        promise->finish();
+    emitCounts();
+    Q_EMIT q->closed();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -738,12 +1027,24 @@ void PoolPrivate::updateHousekeepingInterval()
     housekeepingTimer->start(int(std::clamp<qint64>(shortest, 20, 1000)));
 }
 
+QList<quint64> PoolPrivate::idleIds() const
+{
+    QList<quint64> ids;
+    ids.reserve(idle.size());
+    for (const PoolEntry *e : idle)
+        ids.append(e->id);
+    return ids;
+}
+
 void PoolPrivate::housekeep()
 {
     if (state != State::Open)
         return;
-    const QList<PoolEntry *> idleNow = idle;
-    for (PoolEntry *e : idleNow) {
+    // By id: closing one connection may change what the others are.
+    for (quint64 id : idleIds()) {
+        PoolEntry *e = entry(id);
+        if (!e || e->state != ConnectionInfo::State::Idle)
+            continue;
         if (e->lifetimeMs > 0 && e->age.elapsed() >= e->lifetimeMs) {
             closeEntry(e, CloseReason::MaxLifetime, true);
         } else if (options.maxInactiveConnectionLifetime > 0ms
@@ -764,30 +1065,21 @@ void PoolPrivate::housekeep()
             }
         }
     }
+    sweepCancelledWaiters();
     maintain();
-}
-
-void PoolPrivate::maybeFinishClose()
-{
-    if (state != State::Closing || !entries.isEmpty() || connecting > 0)
-        return;
-    state = State::Closed;
-    closeTimer->stop();
-    housekeepingTimer->stop();
-    backoffTimer->stop();
-    for (const auto &promise : closePromises)
-        promise->finish();
-    closePromises.clear();
     emitCounts();
-    Q_EMIT q->closed();
 }
 
+// O(1): called on every change of a count.
 void PoolPrivate::emitCounts()
 {
     const int size = int(entries.size());
     const int idleCount = int(idle.size());
     const int active = acquiredCount();
     const int waiting = liveWaiterCount();
+    publishedSize.store(size, std::memory_order_relaxed);
+    publishedIdle.store(idleCount, std::memory_order_relaxed);
+    publishedWaiting.store(waiting, std::memory_order_relaxed);
     const std::array<int, 4> now{size, idleCount, active, waiting};
     if (now == lastCounts)
         return;
@@ -795,8 +1087,98 @@ void PoolPrivate::emitCounts()
     Q_EMIT q->countsChanged(size, idleCount, active, waiting);
 }
 
+void PoolPrivate::setSizes(int minSize, int maxSize)
+{
+    {
+        QMutexLocker lock(&optionsMutex);
+        options.minSize = minSize;
+        options.maxSize = maxSize;
+    }
+    publishedMin = minSize;
+    publishedMax = maxSize;
+    // Idle connections above the new maximum go now; acquired ones when they come back.
+    for (quint64 id : idleIds()) {
+        if (int(entries.size()) <= maxSize)
+            break;
+        if (PoolEntry *e = entry(id))
+            closeEntry(e, CloseReason::Resized, true);
+    }
+    maintain();
+    emitCounts();
+}
+
+PoolStats PoolPrivate::stats() const
+{
+    PoolStats s = counters;
+    s.size = int(entries.size());
+    s.idle = int(idle.size());
+    s.active = acquiredCount();
+    s.waiting = liveWaiterCount();
+    s.connecting = connectingCount();
+    s.minSize = options.minSize;
+    s.maxSize = options.maxSize;
+    s.queries = quint64(queriesOfClosedConnections);
+    for (const auto &e : std::as_const(entries))
+        s.queries += quint64(e->connection->queryCount());
+    s.acquireWaitTotalMs = waitHistogram.totalMs();
+    s.acquireWaitP50Ms = waitHistogram.percentileMs(0.50);
+    s.acquireWaitP99Ms = waitHistogram.percentileMs(0.99);
+    s.acquireWaitMaxMs = waitHistogram.maxMs();
+    return s;
+}
+
+QList<ConnectionInfo> PoolPrivate::connectionInfo() const
+{
+    QList<ConnectionInfo> list;
+    for (const auto &e : std::as_const(entries)) {
+        ConnectionInfo info;
+        info.id = e->id;
+        info.backendPid = e->connection->backendPid();
+        info.state = e->state;
+        info.ageMs = e->age.elapsed();
+        info.idleMs = e->state == ConnectionInfo::State::Idle ? e->stateSince.elapsed() : 0;
+        info.heldMs = e->state == ConnectionInfo::State::Acquired ? e->stateSince.elapsed() : 0;
+        info.queries = e->connection->queryCount();
+        info.generation = e->generation;
+        info.transactionStatus = transactionStatusName(e->connection->transactionStatus());
+        info.currentQuery = e->connection->currentQuery();
+        info.currentQueryMs = info.currentQuery.isEmpty() ? 0 : e->connection->d->runningSince.elapsed();
+        info.holder = e->holder;
+        list.append(info);
+    }
+    std::sort(list.begin(), list.end(), [](const ConnectionInfo &a, const ConnectionInfo &b) { return a.id < b.id; });
+    return list;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pool
+
+namespace {
+
+// Runs call in pool's thread and waits for it: for the few methods that return a value computed
+// from the pool's state. Direct when already there, or when that thread has finished. (A pool's
+// thread must not wait for the caller's thread meanwhile: that would deadlock, as with any
+// blocking queued call.)
+template<typename R, typename Call>
+R callInPoolThread(Pool *pool, Call call)
+{
+    QThread *thread = pool->thread();
+    if (QThread::currentThread() == thread || !thread->isRunning())
+        return call();
+    R result;
+    QMetaObject::invokeMethod(pool, [&] { result = call(); }, Qt::BlockingQueuedConnection);
+    return result;
+}
+
+// Runs call in pool's thread: now when already there, otherwise queued.
+template<typename Call>
+void postToPoolThread(Pool *pool, Call call)
+{
+    QMetaObject::invokeMethod(pool, std::move(call),
+                              QThread::currentThread() == pool->thread() ? Qt::DirectConnection : Qt::QueuedConnection);
+}
+
+} // namespace
 
 Pool::Pool(const PoolOptions &options, QObject *parent)
     : QObject(parent)
@@ -806,8 +1188,9 @@ Pool::Pool(const PoolOptions &options, QObject *parent)
 
 Pool::~Pool()
 {
+    d->anchor->detach(); // leases in other threads no longer reach this pool
     QSignalBlocker blocker(this);
-    terminate();
+    d->terminate();
 }
 
 QFuture<void> Pool::open()
@@ -829,34 +1212,51 @@ QFuture<PooledConnection> Pool::acquire(const AcquireOptions &options)
 
 QFuture<void> Pool::release(const PooledConnection &connection)
 {
-    if (!connection.m_lease || connection.m_lease->pool != this)
+    if (!connection.m_lease || !connection.m_lease->anchor || !connection.m_lease->anchor->isPool(this))
         return Private::failedFuture<void>(InterfaceError(
             QStringLiteral("Pool::release() received a connection that is not a member of this pool")));
     return connection.release();
 }
+
+namespace {
+
+// What a one-shot helper reports when its connection went away between the acquire and the call
+// (terminate(), the connection lost, a close timeout).
+std::exception_ptr connectionGoneError(const PoolPrivate *d)
+{
+    if (d->state == PoolPrivate::State::Closing || d->state == PoolPrivate::State::Closed)
+        return std::make_exception_ptr(PoolClosedError(QStringLiteral("pool is closed")));
+    return std::make_exception_ptr(
+        ConnectionLostError(QStringLiteral("the pooled connection was closed before the query could run")));
+}
+
+} // namespace
 
 // acquire → run → release, releasing before the result is handed to the caller.
 template<typename T, typename Convert>
 QFuture<T> PoolPrivate::runOnce(const QString &sql, const QVariantList &args, const QueryOptions &options,
                                 const AcquireOptions &acquireOptions, bool allowScript, Convert convert)
 {
-    PoolPrivate *d = this;
     auto promise = std::make_shared<QPromise<T>>();
     promise->start();
     QFuture<T> future = promise->future();
-    auto run = [=](const QFuture<PooledConnection> &acquired) {
-        PooledConnection handle;
-        try {
-            handle = acquired.result();
-        } catch (const QException &e) {
-            promise->setException(e);
+    auto run = [=, this](const QFuture<PooledConnection> &acquired) {
+        if (std::exception_ptr error = Private::errorOf(acquired)) {
+            promise->setException(error);
             promise->finish();
             return;
         }
+        PooledConnection handle = acquired.result();
         std::shared_ptr<PoolLease> lease = handle.m_lease;
         Connection *connection = handle.connection();
+        if (!connection) {
+            promise->setException(connectionGoneError(this));
+            promise->finish();
+            return;
+        }
+        // The callbacks live in the connection's queue; they reach the pool through its anchor.
         auto complete = [=](Outcome &&outcome) {
-            d->release(*lease);
+            lease->anchor->run([lease](PoolPrivate *d) { d->release(*lease); });
             try {
                 if constexpr (std::is_void_v<T>)
                     convert(std::move(outcome));
@@ -868,8 +1268,10 @@ QFuture<T> PoolPrivate::runOnce(const QString &sql, const QVariantList &args, co
             promise->finish();
         };
         auto fail = [=](const QException &e) {
-            ++d->counters.queryErrors;
-            d->release(*lease);
+            lease->anchor->run([lease](PoolPrivate *d) {
+                ++d->counters.queryErrors;
+                d->release(*lease);
+            });
             promise->setException(e);
             promise->finish();
         };
@@ -886,15 +1288,19 @@ QFuture<T> PoolPrivate::runWith(const AcquireOptions &acquireOptions, std::funct
     promise->start();
     QFuture<T> future = promise->future();
     Private::whenFinished<PooledConnection>(acquire(acquireOptions), q, [this, promise, call](const QFuture<PooledConnection> &acquired) {
-        PooledConnection handle;
-        try {
-            handle = acquired.result();
-        } catch (const QException &e) {
-            promise->setException(e);
+        if (std::exception_ptr error = Private::errorOf(acquired)) {
+            promise->setException(error);
             promise->finish();
             return;
         }
-        Private::whenFinished<T>(call(handle.connection()), q, [this, handle, promise](const QFuture<T> &done) {
+        PooledConnection handle = acquired.result();
+        Connection *connection = handle.connection();
+        if (!connection) {
+            promise->setException(connectionGoneError(this));
+            promise->finish();
+            return;
+        }
+        Private::whenFinished<T>(call(connection), q, [this, handle, promise](const QFuture<T> &done) {
             if (Private::hasFailed(done))
                 ++counters.queryErrors;
             handle.release();
@@ -988,7 +1394,8 @@ QFuture<QVariant> Pool::fetchValue(const QString &sql, const QVariantList &args,
 
 QFuture<void> Pool::close()
 {
-    return close(d->options.closeTimeout);
+    const std::chrono::milliseconds timeout = options().closeTimeout;
+    return close(timeout);
 }
 
 QFuture<void> Pool::close(std::chrono::milliseconds timeout)
@@ -1001,23 +1408,8 @@ QFuture<void> Pool::close(std::chrono::milliseconds timeout)
         auto promise = std::make_shared<QPromise<void>>();
         promise->start();
         d->closePromises.push_back(promise);
-        if (d->state != PoolPrivate::State::Closing) {
-            if (d->openPromise) {
-                d->openPromise->setException(PoolClosedError(QStringLiteral("pool was closed while opening")));
-                d->openPromise->finish();
-                d->openPromise.reset();
-            }
-            d->state = PoolPrivate::State::Closing;
-            Q_EMIT closing();
-            d->housekeepingTimer->stop();
-            d->backoffTimer->stop();
-            d->failWaiters(PoolClosedError(QStringLiteral("pool is closing")));
-            const QList<PoolEntry *> idleNow = d->idle;
-            for (PoolEntry *e : idleNow)
-                d->closeEntry(e, CloseReason::PoolClosed, true);
-            if (timeout > 0ms)
-                d->closeTimer->start(timeout);
-        }
+        if (d->state != PoolPrivate::State::Closing)
+            d->startClose(timeout);
         QFuture<void> future = promise->future();
         d->maybeFinishClose();
         return future;
@@ -1026,45 +1418,40 @@ QFuture<void> Pool::close(std::chrono::milliseconds timeout)
 
 void Pool::terminate()
 {
-    if (d->state == PoolPrivate::State::Closed)
+    if (QThread::currentThread() == thread() || !thread()->isRunning()) {
+        d->terminate();
         return;
-    const bool wasClosing = d->state == PoolPrivate::State::Closing;
-    d->state = PoolPrivate::State::Closing;
-    if (!wasClosing)
-        Q_EMIT closing();
-    if (d->openPromise) {
-        d->openPromise->setException(PoolClosedError(QStringLiteral("pool was terminated while opening")));
-        d->openPromise->finish();
-        d->openPromise.reset();
     }
-    d->failWaiters(PoolClosedError(QStringLiteral("pool is closed")));
-    const auto all = d->entries.values();
-    for (const auto &e : all)
-        d->closeEntry(e.get(), CloseReason::PoolClosed, false);
-    d->connecting = 0; // connects still under way are dropped when they finish (state is Closed)
-    d->maybeFinishClose();
+    // "Now" also from another thread: wait until the pool's thread has done it.
+    QMetaObject::invokeMethod(this, [this] { d->terminate(); }, Qt::BlockingQueuedConnection);
 }
 
 bool Pool::isClosing() const
 {
-    return d->state == PoolPrivate::State::Closing || d->state == PoolPrivate::State::Closed;
+    const PoolPrivate::State state = d->state;
+    return state == PoolPrivate::State::Closing || state == PoolPrivate::State::Closed;
 }
 
 void Pool::expireConnections()
 {
-    QMetaObject::invokeMethod(this, [this] {
+    postToPoolThread(this, [this] {
         ++d->generation;
-        const QList<PoolEntry *> idleNow = d->idle;
-        for (PoolEntry *e : idleNow)
-            d->closeEntry(e, CloseReason::Expired, true);
+        for (quint64 id : d->idleIds()) {
+            if (PoolEntry *e = d->entry(id))
+                d->closeEntry(e, CloseReason::Expired, true);
+        }
+        // Connections being opened, reset or held are closed when they come back (their
+        // generation is checked then).
         d->maintain();
-    }, QThread::currentThread() == thread() ? Qt::DirectConnection : Qt::QueuedConnection);
+    });
 }
 
 void Pool::setConnectArgs(const ConnectOptions &options)
 {
-    QMetaObject::invokeMethod(this, [this, options] { d->options.connectOptions = options; },
-                              QThread::currentThread() == thread() ? Qt::DirectConnection : Qt::QueuedConnection);
+    postToPoolThread(this, [this, options] {
+        QMutexLocker lock(&d->optionsMutex);
+        d->options.connectOptions = options;
+    });
 }
 
 void Pool::resize(int minSize, int maxSize)
@@ -1073,86 +1460,49 @@ void Pool::resize(int minSize, int maxSize)
         qCWarning(Private::lcPool) << "resize ignored: invalid sizes" << minSize << maxSize;
         return;
     }
-    QMetaObject::invokeMethod(this, [this, minSize, maxSize] {
-        d->options.minSize = minSize;
-        d->options.maxSize = maxSize;
-        while (int(d->entries.size()) > maxSize && !d->idle.isEmpty())
-            d->closeEntry(d->idle.first(), CloseReason::Resized, true);
-        d->maintain();
-        d->emitCounts();
-    }, QThread::currentThread() == thread() ? Qt::DirectConnection : Qt::QueuedConnection);
+    postToPoolThread(this, [this, minSize, maxSize] { d->setSizes(minSize, maxSize); });
 }
 
 int Pool::size() const
 {
-    return int(d->entries.size());
+    return d->publishedSize.load(std::memory_order_relaxed);
 }
 
 int Pool::minSize() const
 {
-    return d->options.minSize;
+    return d->publishedMin.load(std::memory_order_relaxed);
 }
 
 int Pool::maxSize() const
 {
-    return d->options.maxSize;
+    return d->publishedMax.load(std::memory_order_relaxed);
 }
 
 int Pool::idleSize() const
 {
-    return int(d->idle.size());
+    return d->publishedIdle.load(std::memory_order_relaxed);
 }
 
 int Pool::waitingCount() const
 {
-    return d->liveWaiterCount();
+    return d->publishedWaiting.load(std::memory_order_relaxed);
 }
 
 PoolStats Pool::stats() const
 {
-    PoolStats s = d->counters;
-    s.size = int(d->entries.size());
-    s.idle = int(d->idle.size());
-    s.active = d->acquiredCount();
-    s.waiting = d->liveWaiterCount();
-    s.connecting = d->connecting;
-    s.minSize = d->options.minSize;
-    s.maxSize = d->options.maxSize;
-    s.queries = quint64(d->queriesOfClosedConnections);
-    for (const auto &e : std::as_const(d->entries))
-        s.queries += quint64(e->connection->queryCount());
-    s.acquireWaitTotalMs = d->waitHistogram.totalMs();
-    s.acquireWaitP50Ms = d->waitHistogram.percentileMs(0.50);
-    s.acquireWaitP99Ms = d->waitHistogram.percentileMs(0.99);
-    s.acquireWaitMaxMs = d->waitHistogram.maxMs();
-    return s;
+    return callInPoolThread<PoolStats>(const_cast<Pool *>(this), [this] { return d->stats(); });
 }
 
 QList<ConnectionInfo> Pool::connectionInfo() const
 {
-    QList<ConnectionInfo> list;
-    for (const auto &e : std::as_const(d->entries)) {
-        ConnectionInfo info;
-        info.id = e->id;
-        info.backendPid = e->connection->backendPid();
-        info.state = e->state;
-        info.ageMs = e->age.elapsed();
-        info.idleMs = e->state == ConnectionInfo::State::Idle ? e->stateSince.elapsed() : 0;
-        info.heldMs = e->state == ConnectionInfo::State::Acquired ? e->stateSince.elapsed() : 0;
-        info.queries = e->connection->queryCount();
-        info.generation = e->generation;
-        info.transactionStatus = transactionStatusName(e->connection->transactionStatus());
-        info.currentQuery = e->connection->currentQuery();
-        info.currentQueryMs = info.currentQuery.isEmpty() ? 0 : e->connection->d->runningSince.elapsed();
-        info.holder = e->holder;
-        list.append(info);
-    }
-    std::sort(list.begin(), list.end(), [](const ConnectionInfo &a, const ConnectionInfo &b) { return a.id < b.id; });
-    return list;
+    return callInPoolThread<QList<ConnectionInfo>>(const_cast<Pool *>(this), [this] { return d->connectionInfo(); });
 }
 
-const PoolOptions &Pool::options() const
+PoolOptions Pool::options() const
 {
+    if (QThread::currentThread() == thread())
+        return d->options;
+    QMutexLocker lock(&d->optionsMutex);
     return d->options;
 }
 

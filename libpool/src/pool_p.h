@@ -5,30 +5,70 @@
 // This file is not part of the QPgPool API. It may change without notice.
 #pragma once
 
+#include "marshal_p.h"
 #include "operation_p.h"
 
 #include <QPg/pool.h>
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
+#include <QtCore/QMutex>
 #include <QtCore/QPointer>
 #include <QtCore/QTimer>
 
 #include <array>
+#include <atomic>
+#include <list>
 #include <deque>
 #include <optional>
 
 namespace QPg {
+
+// How leases and handles reach their pool from any thread: the pool clears it when it is destroyed
+// (in its own thread), so another thread never touches a dead pool.
+class PoolAnchor
+{
+public:
+    explicit PoolAnchor(Pool *pool) : m_pool(pool) { }
+    // Runs call in the pool's thread: now when already there, otherwise queued. False when the
+    // pool is gone (call is dropped).
+    bool run(std::function<void(PoolPrivate *)> call);
+    // Runs call in the pool's thread and returns its future; fails with ConnectionReleasedError
+    // (message what) when the pool is gone.
+    template<typename T>
+    QFuture<T> future(const QString &gone, std::function<QFuture<T>(PoolPrivate *)> call);
+    bool isPool(const Pool *pool);
+    bool isAlive();
+    void detach();
+
+private:
+    QMutex m_mutex;
+    Pool *m_pool;
+};
+
+template<typename T>
+inline QFuture<T> PoolAnchor::future(const QString &gone, std::function<QFuture<T>(PoolPrivate *)> call)
+{
+    QMutexLocker lock(&m_mutex);
+    if (!m_pool)
+        return Private::failedFuture<T>(ConnectionReleasedError(gone));
+    Pool *pool = m_pool;
+    if (QThread::currentThread() == pool->thread()) {
+        lock.unlock();
+        return call(pool->d.get());
+    }
+    return Private::runInThreadOf<T>(pool, [pool, call = std::move(call)] { return call(pool->d.get()); });
+}
 
 // What PooledConnection copies share: the checkout of one pooled connection.
 class PoolLease
 {
 public:
     ~PoolLease();
-    QPointer<Pool> pool;
-    QPointer<Connection> connection;
+    std::shared_ptr<PoolAnchor> anchor;
+    QPointer<Connection> connection; // read in the pool's thread only
     quint64 entryId = 0;
-    bool released = false; // touched only in the pool's thread
+    std::atomic<bool> released{false};
 };
 
 // One pooled connection and its bookkeeping.
@@ -44,7 +84,25 @@ struct PoolEntry
     QString holder;
     bool leakReported = false;
     std::weak_ptr<PoolLease> lease;
+    // The reset under way: its deadline (created on the first reset), a token that tells its
+    // callbacks apart from those of an earlier reset, and what release() returned.
+    QTimer *resetDeadline = nullptr;
+    quint64 resetToken = 0;
+    std::shared_ptr<QPromise<void>> resetDone;
 };
+
+// A connection being opened. terminate() abandons attempts: their outcome is then discarded.
+struct ConnectAttempt
+{
+    quint64 id = 0;
+    int generation = 0;
+    QPointer<Connection> connection; // once the pool has made it
+    bool abandoned = false;
+    std::function<void(const std::exception_ptr &error)> done;
+};
+
+struct PoolWaiter;
+using WaiterList = std::list<std::shared_ptr<PoolWaiter>>;
 
 // An acquire() waiting for a connection.
 struct PoolWaiter
@@ -53,6 +111,8 @@ struct PoolWaiter
     QString tag;
     QElapsedTimer waited;
     QTimer *timer = nullptr;
+    bool queued = false; // in PoolPrivate::waiters, at position
+    WaiterList::iterator position;
     bool done = false;
     bool live() const { return !done && !promise.isCanceled(); }
 };
@@ -79,32 +139,53 @@ class PoolPrivate
 {
 public:
     enum class State { New, Opening, Open, Closing, Closed };
+    using ConnectDone = std::function<void(const std::exception_ptr &error)>;
 
     PoolPrivate(Pool *q, const PoolOptions &options);
 
     // Opening connections.
     QFuture<void> open();
-    void openConnection(std::function<void(const QException *error)> done);
+    void finishOpen(const std::exception_ptr &error);
+    void openConnection(ConnectDone done);
+    QFuture<Connection *> startConnect(ConnectAttempt &attempt);
+    void onConnected(const std::shared_ptr<ConnectAttempt> &attempt, const QFuture<Connection *> &opened);
+    void finishAttempt(const std::shared_ptr<ConnectAttempt> &attempt, Connection *connection,
+                       const std::exception_ptr &error);
+    void abandonAttempts();
     void adopt(Connection *connection, int generation);
     void maintain();
-    void connectFailed(const QException &error);
+    void scheduleMaintain();
+    void connectFailed(const std::exception_ptr &error);
+    bool mayRetryConnectNow() const;
 
     // Checkout.
     QFuture<PooledConnection> acquire(const AcquireOptions &options);
     void dispatch(PoolEntry *entry);
     void checkout(PoolEntry *entry, const std::shared_ptr<PoolWaiter> &waiter);
-    void deliver(PoolEntry *entry, const std::shared_ptr<PoolWaiter> &waiter);
+    void runSetup(quint64 id, const std::shared_ptr<PoolWaiter> &waiter);
+    void deliver(PoolEntry *entry, const std::shared_ptr<PoolWaiter> &waiter, bool setupRan);
+    void requeue(const std::shared_ptr<PoolWaiter> &waiter);
     void onWaiterTimeout(const std::shared_ptr<PoolWaiter> &waiter);
+    void enqueueWaiter(const std::shared_ptr<PoolWaiter> &waiter, bool front);
+    void finishWaiter(const std::shared_ptr<PoolWaiter> &waiter);
+    void failWaiter(const std::shared_ptr<PoolWaiter> &waiter, const std::exception_ptr &error);
     std::shared_ptr<PoolWaiter> nextLiveWaiter();
+    void sweepCancelledWaiters();
     void failWaiters(const QException &error);
+    void failWaiters(const std::exception_ptr &error);
 
     // Return.
     QFuture<void> release(PoolLease &lease);
     // The return of entry id, whoever held it (a lease released, or its last copy destroyed).
     QFuture<void> releaseEntry(quint64 id);
+    void startReset(PoolEntry *entry, bool hadListeners);
+    void finishReset(quint64 id, quint64 token, const std::exception_ptr &error);
+    std::optional<CloseReason> retireReason(const PoolEntry *entry) const;
+    void endLease(PoolEntry *entry);
     void returnToIdle(PoolEntry *entry);
     void closeEntry(PoolEntry *entry, CloseReason reason, bool graceful);
     void onConnectionLost(quint64 id);
+    void setEntryState(PoolEntry *entry, ConnectionInfo::State state);
 
     template<typename T, typename Convert>
     QFuture<T> runOnce(const QString &sql, const QVariantList &args, const QueryOptions &options,
@@ -114,26 +195,42 @@ public:
     template<typename T>
     QFuture<T> runWith(const AcquireOptions &acquireOptions, std::function<QFuture<T>(Connection *)> call);
 
+    // Shutdown.
+    void startClose(std::chrono::milliseconds timeout);
+    void terminate();
+
     // Housekeeping.
     void housekeep();
     void updateHousekeepingInterval();
     void maybeFinishClose();
     void emitCounts();
+    void setSizes(int minSize, int maxSize);
+
+    PoolStats stats() const;
+    QList<ConnectionInfo> connectionInfo() const;
 
     PoolEntry *entry(quint64 id) const { return entries.value(id).get(); }
-    int liveWaiterCount() const;
-    int acquiredCount() const;
+    QList<quint64> idleIds() const;
+    int liveWaiterCount() const { return queuedWaiters; }
+    int acquiredCount() const { return acquired; }
+    int connectingCount() const { return int(attempts.size()); }
 
     Pool *const q;
+    const std::shared_ptr<PoolAnchor> anchor;
     PoolOptions options;
-    State state = State::New;
+    mutable QMutex optionsMutex; // written in the pool's thread; other threads read under it
+    std::atomic<State> state = State::New;
     int generation = 0;
     quint64 nextId = 1;
 
     QHash<quint64, std::shared_ptr<PoolEntry>> entries; // open connections
     QList<PoolEntry *> idle;                             // LIFO: back is the most recently used
-    std::deque<std::shared_ptr<PoolWaiter>> waiters;     // FIFO
-    int connecting = 0;
+    WaiterList waiters;                                  // FIFO
+    int queuedWaiters = 0;
+    int acquired = 0;
+    QHash<quint64, std::shared_ptr<ConnectAttempt>> attempts;
+    quint64 nextAttemptId = 1;
+    bool maintainScheduled = false;
 
     std::optional<QPromise<void>> openPromise;
     QFuture<void> openFuture;
@@ -143,11 +240,15 @@ public:
     QTimer *backoffTimer;
     int consecutiveConnectFailures = 0;
     QString lastConnectError;
+    std::exception_ptr lastConnectFailure;
+    QElapsedTimer lastConnectAttempt;
 
     PoolStats counters; // cumulative counters; gauges are filled in by stats()
     qint64 queriesOfClosedConnections = 0;
     WaitHistogram waitHistogram;
     std::array<int, 4> lastCounts{-1, -1, -1, -1};
+    // The gauges, for size() and friends from any thread.
+    std::atomic<int> publishedSize{0}, publishedIdle{0}, publishedWaiting{0}, publishedMin{0}, publishedMax{0};
 };
 
 } // namespace QPg

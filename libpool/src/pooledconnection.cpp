@@ -21,9 +21,9 @@ template<typename T>
 QFuture<T> onConnection(const std::shared_ptr<PoolLease> &lease, const char *method,
                         std::function<QFuture<T>(Connection *)> call)
 {
-    if (!lease || !lease->pool)
+    if (!lease || lease->released)
         return Private::failedFuture<T>(releasedError(method));
-    return Private::runInThreadOf<T>(lease->pool.data(), [lease, method, call] {
+    return lease->anchor->future<T>(releasedError(method).message(), [lease, method, call](PoolPrivate *) {
         if (lease->released || !lease->connection)
             return Private::failedFuture<T>(releasedError(method));
         return call(lease->connection.data());
@@ -46,7 +46,7 @@ PooledConnection::PooledConnection(std::shared_ptr<PoolLease> lease)
 
 bool PooledConnection::isReleased() const
 {
-    return !m_lease || m_lease->released || !m_lease->connection;
+    return !m_lease || m_lease->released;
 }
 
 Connection *PooledConnection::connection() const
@@ -76,10 +76,10 @@ QFuture<QVariant> PooledConnection::fetchValue(const QString &sql, const QVarian
 
 QFuture<void> PooledConnection::release() const
 {
-    if (!m_lease || !m_lease->pool)
-        return QtFuture::makeReadyFuture();
+    if (!m_lease || m_lease->released || !m_lease->anchor->isAlive())
+        return QtFuture::makeReadyFuture(); // nothing to give back
     std::shared_ptr<PoolLease> lease = m_lease;
-    return Private::runInThreadOf<void>(lease->pool.data(), [lease] { return lease->pool->d->release(*lease); });
+    return lease->anchor->future<void>(QString(), [lease](PoolPrivate *d) { return d->release(*lease); });
 }
 
 } // namespace QPg

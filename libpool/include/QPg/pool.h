@@ -101,7 +101,8 @@ public:
     int waitingCount() const;
     PoolStats stats() const;
     QList<ConnectionInfo> connectionInfo() const;
-    const PoolOptions &options() const;
+    // A copy: safe from any thread.
+    PoolOptions options() const;
 
 Q_SIGNALS:
     void countsChanged(int size, int idle, int active, int waiting);
@@ -117,6 +118,7 @@ Q_SIGNALS:
 private:
     friend class PoolPrivate;
     friend class PoolLease;
+    friend class PoolAnchor;
     friend class PooledConnection;
     std::unique_ptr<PoolPrivate> const d;
 };

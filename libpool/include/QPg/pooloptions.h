@@ -16,17 +16,19 @@ class Connection;
 // What a pool does to a connection coming back from a caller. An open transaction is always rolled
 // back first, whatever the policy.
 enum class ResetPolicy {
-    // Runs asyncpg's reset query only when the session may have changed: a command tagged SET,
-    // RESET, LISTEN, UNLISTEN, DECLARE CURSOR, PREPARE, DEALLOCATE, CREATE TEMP..., or SQL text
-    // naming pg_advisory_lock or set_config. Otherwise no round trip at all. Limits: session state
-    // changed inside a function body (e.g. a PL/pgSQL SET) is not seen.
+    // Resets only when the session may have changed: a command tagged SET (SET ROLE and SET SESSION
+    // AUTHORIZATION included), RESET, LISTEN, UNLISTEN, DECLARE CURSOR, PREPARE, DEALLOCATE, LOCK,
+    // SQL text naming pg_advisory or set_config, or SQL text with CREATE and TEMP. The reset is
+    // SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; asyncpg's query; and DISCARD TEMP after
+    // temporary objects. Otherwise no round trip at all. Limits: session state changed inside a
+    // function body (e.g. a PL/pgSQL SET) is not seen.
     Smart,
-    // asyncpg's reset query on every release:
-    // SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;
+    // Smart's reset on every release: SET SESSION AUTHORIZATION DEFAULT; RESET ROLE;
+    // SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL (+ DISCARD TEMP).
     Always,
     // DISCARD ALL on every release (also drops prepared statements and temporary tables).
     DiscardAll,
-    // Only the rollback of an open transaction.
+    // Only the rollback of an open transaction (and UNLISTEN * when the holder added listeners).
     RollbackOnly,
 };
 
