@@ -203,7 +203,7 @@ void PoolPrivate::finishOpen(const std::exception_ptr &error)
         const QList<quint64> ids = entries.keys();
         for (quint64 id : ids) {
             if (PoolEntry *e = entry(id))
-                closeEntry(e, CloseReason::SetupFailed, false);
+                closeEntry(e, CloseReason::PoolClosed, false);
         }
         state = State::New;
         failWaiters(error);
@@ -455,8 +455,12 @@ QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOpti
     waiter->waited.start();
     QFuture<PooledConnection> future = waiter->promise.future();
 
-    // Fast path: a free connection and nobody ahead in the queue.
+    const std::chrono::milliseconds timeout = acquireOptions.timeout.value_or(options.acquireTimeout);
+    // Fast path: a free connection and nobody ahead in the queue. The timeout still bounds the
+    // validation ping and the setup hook, when there are any.
     if (state == State::Open && !idle.isEmpty() && liveWaiterCount() == 0) {
+        if (timeout > 0ms && (options.setup || options.validateIdleAfter > 0ms))
+            armTimeout(waiter, timeout);
         checkout(idle.takeLast(), waiter);
         return future;
     }
@@ -474,22 +478,25 @@ QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOpti
         }
         backoffTimer->stop(); // this caller waits for one more attempt
     }
-    const std::chrono::milliseconds timeout = acquireOptions.timeout.value_or(options.acquireTimeout);
-    if (timeout > 0ms) {
-        waiter->timer = new QTimer(q);
-        waiter->timer->setSingleShot(true);
-        waiter->timer->setTimerType(Qt::PreciseTimer);
-        std::weak_ptr<PoolWaiter> weak = waiter;
-        QObject::connect(waiter->timer, &QTimer::timeout, q, [this, weak] {
-            if (auto w = weak.lock())
-                onWaiterTimeout(w);
-        });
-        waiter->timer->start(timeout);
-    }
+    if (timeout > 0ms)
+        armTimeout(waiter, timeout);
     enqueueWaiter(waiter, /*front*/ false);
     maintain();
     emitCounts();
     return future;
+}
+
+void PoolPrivate::armTimeout(const std::shared_ptr<PoolWaiter> &waiter, std::chrono::milliseconds timeout)
+{
+    waiter->timer = new QTimer(q);
+    waiter->timer->setSingleShot(true);
+    waiter->timer->setTimerType(Qt::PreciseTimer);
+    std::weak_ptr<PoolWaiter> weak = waiter;
+    QObject::connect(waiter->timer, &QTimer::timeout, q, [this, weak] {
+        if (auto w = weak.lock())
+            onWaiterTimeout(w);
+    });
+    waiter->timer->start(timeout);
 }
 
 void PoolPrivate::enqueueWaiter(const std::shared_ptr<PoolWaiter> &waiter, bool front)
@@ -501,7 +508,7 @@ void PoolPrivate::enqueueWaiter(const std::shared_ptr<PoolWaiter> &waiter, bool 
 }
 
 // The waiter leaves the queue and its timer stops; its promise is left as it is.
-void PoolPrivate::finishWaiter(const std::shared_ptr<PoolWaiter> &waiter)
+void PoolPrivate::finishWaiter(std::shared_ptr<PoolWaiter> waiter)
 {
     waiter->done = true;
     if (waiter->queued) {
@@ -516,7 +523,7 @@ void PoolPrivate::finishWaiter(const std::shared_ptr<PoolWaiter> &waiter)
     }
 }
 
-void PoolPrivate::failWaiter(const std::shared_ptr<PoolWaiter> &waiter, const std::exception_ptr &error)
+void PoolPrivate::failWaiter(std::shared_ptr<PoolWaiter> waiter, const std::exception_ptr &error)
 {
     const bool wasLive = waiter->live();
     finishWaiter(waiter);
@@ -918,8 +925,11 @@ void PoolPrivate::closeEntry(PoolEntry *e, CloseReason reason, bool graceful)
         idle.removeOne(e);
     setEntryState(e, ConnectionInfo::State::Closing);
     endLease(e);
-    delete e->resetDeadline;
-    e->resetDeadline = nullptr;
+    if (e->resetDeadline) {
+        e->resetDeadline->stop();
+        e->resetDeadline->deleteLater(); // this may be running in its timeout()
+        e->resetDeadline = nullptr;
+    }
     if (e->resetDone)
         std::exchange(e->resetDone, nullptr)->finish();
     Connection *connection = e->connection;

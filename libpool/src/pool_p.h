@@ -166,9 +166,11 @@ public:
     void deliver(PoolEntry *entry, const std::shared_ptr<PoolWaiter> &waiter, bool setupRan);
     void requeue(const std::shared_ptr<PoolWaiter> &waiter);
     void onWaiterTimeout(const std::shared_ptr<PoolWaiter> &waiter);
+    void armTimeout(const std::shared_ptr<PoolWaiter> &waiter, std::chrono::milliseconds timeout);
     void enqueueWaiter(const std::shared_ptr<PoolWaiter> &waiter, bool front);
-    void finishWaiter(const std::shared_ptr<PoolWaiter> &waiter);
-    void failWaiter(const std::shared_ptr<PoolWaiter> &waiter, const std::exception_ptr &error);
+    // By value: the argument may be the list element that is erased.
+    void finishWaiter(std::shared_ptr<PoolWaiter> waiter);
+    void failWaiter(std::shared_ptr<PoolWaiter> waiter, const std::exception_ptr &error);
     std::shared_ptr<PoolWaiter> nextLiveWaiter();
     void sweepCancelledWaiters();
     void failWaiters(const QException &error);
