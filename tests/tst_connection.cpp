@@ -3,6 +3,7 @@
 #include <QPg/connection.h>
 
 #include "await.h"
+#include "openconnection.h"
 #include "testserver.h"
 
 #include <QtCore/QCryptographicHash>
@@ -17,18 +18,6 @@ using namespace Qt::Literals::StringLiterals;
 using namespace QPgTest;
 
 namespace {
-
-std::unique_ptr<QPg::Connection> openConnection(const QPg::ConnectOptions &options)
-{
-    auto con = std::make_unique<QPg::Connection>(options);
-    await(con->open());
-    return con;
-}
-
-std::unique_ptr<QPg::Connection> openConnection()
-{
-    return openConnection(QPg::ConnectOptions::fromDsn(dsn()));
-}
 
 // Counts the ticks of a 20 ms timer and the longest gap between two of them.
 class LoopWatch

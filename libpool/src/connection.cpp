@@ -441,12 +441,7 @@ bool ConnectionPrivate::sendBatch(Operation &op)
     }
     if (!PQsendPrepare(conn, "", op.sqlUtf8.constData(), int(types.size()), types.data()))
         return false;
-    for (const auto &row : op.batchRows) {
-        if (row.size() != first.size()) {
-            op.error = std::make_unique<InterfaceError>(
-                QStringLiteral("every row of a batch needs the same number of values"));
-            break;
-        }
+    for (const auto &row : op.batchRows) { // all of the same length: enqueueBatch checked
         const ParameterArrays arrays(row);
         if (!PQsendQueryPrepared(conn, "", arrays.count(), arrays.values.data(), arrays.lengths.data(),
                                  arrays.formats.data(), 0))
@@ -1070,8 +1065,16 @@ QFuture<T> ConnectionPrivate::enqueueBatch(const QString &sql, const QList<QVari
     }
     op->kind = Operation::Kind::Batch;
     op->keepBatchResults = keepResults;
+    // Every row is checked before anything is sent: a bad row found while writing the pipeline
+    // would leave the rows before it committed.
     op->batchRows.reserve(rows.size());
     for (qsizetype r = 0; r < rows.size(); ++r) {
+        if (rows[r].size() != rows.front().size())
+            return Private::failedFuture<T>(InterfaceError(
+                QStringLiteral("row %1 has %2 values, row 0 has %3: every row of a batch needs the same number")
+                    .arg(r)
+                    .arg(rows[r].size())
+                    .arg(rows.front().size())));
         std::vector<Private::EncodedParameter> encoded;
         encoded.reserve(rows[r].size());
         try {

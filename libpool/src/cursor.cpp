@@ -13,6 +13,7 @@ using Private::quoteIdentifier;
 struct CursorData
 {
     QPointer<Connection> connection;
+    quint64 leaseEpoch = 0; // the pooled lease it was made in (see Transaction)
     QString name;
     bool ownsTransaction = false;
     bool atEnd = false;
@@ -20,13 +21,28 @@ struct CursorData
     QFuture<QString> declared; // its error is the query's error
     int prefixLength = 0;      // of "DECLARE ... FOR ", taken off the error position
     QFuture<void> closing = QtFuture::makeReadyFuture();
+
+    // Once the pool has taken the connection back, the cursor is gone with the reset's ROLLBACK
+    // and the session may be the next holder's: nothing more is sent.
+    bool leaseEnded() const { return connection && connection->d->leaseEpoch != leaseEpoch; }
+    ConnectionPrivate *connectionPrivate() const { return connection->d.get(); }
 };
 
 namespace {
 
+ConnectionReleasedError releasedError()
+{
+    return ConnectionReleasedError(QStringLiteral("the cursor's connection went back to the pool"));
+}
+
 // Ends the cursor on the server: CLOSE, and COMMIT when the cursor opened the transaction.
 QFuture<void> finish(CursorData &d)
 {
+    if (!d.closed && d.leaseEnded()) {
+        d.atEnd = true;
+        d.closed = true;
+        d.closing = Private::failedFuture<void>(releasedError());
+    }
     if (!d.closed && (!d.connection || d.connection->state() != Connection::State::Ready))
         return QtFuture::makeReadyFuture();
     d.atEnd = true;
@@ -43,7 +59,7 @@ QFuture<void> finish(CursorData &d)
 void endAfterError(CursorData &d)
 {
     d.atEnd = true;
-    if (d.ownsTransaction && d.connection && !d.closed) {
+    if (d.ownsTransaction && d.connection && !d.closed && !d.leaseEnded()) {
         d.closed = true;
         d.connection->execute(QStringLiteral("ROLLBACK"));
     }
@@ -55,6 +71,7 @@ Cursor Connection::cursor(const QString &sql, const QVariantList &args)
 {
     auto data = std::make_shared<CursorData>();
     data->connection = this;
+    data->leaseEpoch = d->leaseEpoch;
     data->name = quoteIdentifier(QStringLiteral("qpg_cursor_%1").arg(++d->nextCursor));
     // A cursor only lives inside a transaction; open one unless the caller has one already.
     if (transactionStatus() == TransactionStatus::Idle && d->transactionDepth == 0) {
@@ -125,6 +142,10 @@ QFuture<RecordList> Cursor::fetch(int count)
 {
     if (!d || !d->connection)
         return Private::failedFuture<RecordList>(InterfaceError(QStringLiteral("the cursor's connection is gone")));
+    if (d->leaseEnded()) {
+        d->atEnd = true;
+        return Private::failedFuture<RecordList>(releasedError());
+    }
     if (d->atEnd)
         return QtFuture::makeReadyFuture(RecordList());
     if (count <= 0)

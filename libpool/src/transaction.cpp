@@ -24,16 +24,23 @@ QString beginStatement(const TransactionOptions &options)
     return sql;
 }
 
+ConnectionReleasedError releasedError()
+{
+    return ConnectionReleasedError(QStringLiteral("the transaction's connection went back to the pool"));
+}
+
 } // namespace
 
 Transaction::Transaction(Connection *connection, const TransactionOptions &options)
     : m_connection(connection)
+    , m_leaseEpoch(connection->d->leaseEpoch)
     , m_options(options)
 {
 }
 
 Transaction::Transaction(Transaction &&other) noexcept
     : m_connection(std::move(other.m_connection))
+    , m_leaseEpoch(other.m_leaseEpoch)
     , m_options(other.m_options)
     , m_savepoint(std::move(other.m_savepoint))
     , m_state(std::exchange(other.m_state, State::Finished))
@@ -46,6 +53,7 @@ Transaction &Transaction::operator=(Transaction &&other) noexcept
         if (m_state == State::Started)
             finish(false);
         m_connection = std::move(other.m_connection);
+        m_leaseEpoch = other.m_leaseEpoch;
         m_options = other.m_options;
         m_savepoint = std::move(other.m_savepoint);
         m_state = std::exchange(other.m_state, State::Finished);
@@ -55,8 +63,16 @@ Transaction &Transaction::operator=(Transaction &&other) noexcept
 
 Transaction::~Transaction()
 {
-    if (m_state == State::Started && m_connection && m_connection->state() == Connection::State::Ready)
+    if (m_state == State::Started && m_connection && m_connection->state() == Connection::State::Ready
+        && !leaseEnded())
         finish(false);
+}
+
+// The pool ends a lease by moving the connection's epoch on; by then it has rolled back and reset
+// the session, which may already belong to the next holder.
+bool Transaction::leaseEnded() const
+{
+    return m_connection && m_connection->d->leaseEpoch != m_leaseEpoch;
 }
 
 QFuture<void> Transaction::start()
@@ -65,6 +81,8 @@ QFuture<void> Transaction::start()
         return Private::failedFuture<void>(InterfaceError(QStringLiteral("the transaction's connection is gone")));
     if (m_state != State::New)
         return Private::failedFuture<void>(InterfaceError(QStringLiteral("the transaction was already started")));
+    if (leaseEnded())
+        return Private::failedFuture<void>(releasedError());
     ConnectionPrivate *d = m_connection->d.get();
     QString sql;
     if (d->transactionDepth > 0) {
@@ -97,6 +115,8 @@ QFuture<void> Transaction::finish(bool commit)
     m_state = State::Finished;
     if (!m_connection)
         return Private::failedFuture<void>(InterfaceError(QStringLiteral("the transaction's connection is gone")));
+    if (leaseEnded())
+        return Private::failedFuture<void>(releasedError()); // the pool reset the depth too
     --m_connection->d->transactionDepth;
     QString sql;
     if (m_savepoint.isEmpty())

@@ -181,6 +181,7 @@ private:
     friend class PoolPrivate;
     friend class Pool;
     friend class Transaction;
+    friend struct CursorData;
     std::unique_ptr<ConnectionPrivate> const d;
 };
 

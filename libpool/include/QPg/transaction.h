@@ -20,7 +20,9 @@ struct TransactionOptions
 
 // A transaction block (or, nested inside another, a savepoint) on one connection. Movable, not
 // copyable. Leaving scope after start() without commit() or rollback() queues a rollback, which runs
-// before anything queued on the connection afterwards.
+// before anything queued on the connection afterwards. On a pooled connection the transaction ends
+// with the lease: once the connection went back to the pool every method fails with
+// ConnectionReleasedError and nothing more is sent on it.
 class QPGPOOL_EXPORT Transaction
 {
 public:
@@ -42,8 +44,10 @@ private:
     enum class State { New, Started, Finished };
     Transaction(Connection *connection, const TransactionOptions &options);
     QFuture<void> finish(bool commit);
+    bool leaseEnded() const;
 
     QPointer<Connection> m_connection;
+    quint64 m_leaseEpoch = 0; // the pooled lease it was made in; a raw connection keeps 0
     TransactionOptions m_options;
     QString m_savepoint;
     State m_state = State::New;
