@@ -106,6 +106,8 @@ private Q_SLOTS:
     void throwingHooksAndNullFactory();                  // also
     void recoveryAfterOutageIsPrompt();                  // 25
     void oneRollbackWhenTransactionAndHandleEnd();       // 26
+    void continuationDeletesPool();                      // also: re-entrancy
+    void slotsDeletePoolMidDispatch();                   // also: re-entrancy
 };
 
 void tst_PoolRegressions::initTestCase()
@@ -589,6 +591,66 @@ void tst_PoolRegressions::oneRollbackWhenTransactionAndHandleEnd()
     QCOMPARE(next.connection(), raw);
     await(next.fetchValue(u"SELECT 1"_s));
     QCOMPARE(notices.count(), 0);
+}
+
+// A synchronous continuation of a queued acquire deletes the pool while the pool is handing the
+// connection over: the pool must not touch itself afterwards (ASan watches).
+void tst_PoolRegressions::continuationDeletesPool()
+{
+    auto *pool = new QPg::Pool(poolOptions(1, 1));
+    await(pool->open());
+    QPg::PooledConnection holder = await(pool->acquire());
+    bool ran = false;
+    QFuture<void> chained = pool->acquire().then([&](const QPg::PooledConnection &) {
+        ran = true;
+        delete pool;
+    });
+    // Giving the connection back serves the waiter; its continuation runs synchronously.
+    await(holder.release());
+    QVERIFY(waitFor(chained));
+    QVERIFY(ran);
+    QVERIFY(holder.isReleased());
+
+    // Also a continuation of the helper's result, and of a failed acquire.
+    auto *second = new QPg::Pool(poolOptions(1, 1));
+    QFuture<void> helper = second->fetchValue(u"SELECT 1"_s).then([&](const QVariant &) { delete second; });
+    QVERIFY(waitFor(helper));
+    auto *third = new QPg::Pool(poolOptions(1, 1));
+    await(third->open());
+    QPg::PooledConnection held = await(third->acquire());
+    QPg::AcquireOptions quick;
+    quick.timeout = 30ms;
+    QFuture<void> failed = third->acquire(quick).onFailed([&] {
+        delete third;
+        return QPg::PooledConnection();
+    }).then([](const QPg::PooledConnection &) {});
+    QVERIFY(waitFor(failed));
+}
+
+// Slots connected to the pool's signals delete it.
+void tst_PoolRegressions::slotsDeletePoolMidDispatch()
+{
+    {
+        auto *pool = new QPg::Pool(poolOptions(1, 2));
+        await(pool->open());
+        QPg::PooledConnection con = await(pool->acquire());
+        QPointer<QPg::Pool> watch = pool;
+        QObject::connect(pool, &QPg::Pool::connectionClosed, pool, [pool] { delete pool; });
+        con.connection()->terminate(); // the pool notices, closes the entry, signals
+        QTRY_VERIFY(!watch);
+    }
+    {
+        auto *pool = new QPg::Pool(poolOptions(1, 2));
+        await(pool->open());
+        QPointer<QPg::Pool> watch = pool;
+        QPg::PooledConnection con = await(pool->acquire());
+        QObject::connect(pool, &QPg::Pool::countsChanged, pool, [pool](int, int idle) {
+            if (idle == 1)
+                delete pool;
+        });
+        await(con.release());
+        QTRY_VERIFY(!watch);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_PoolRegressions)

@@ -89,11 +89,15 @@ bool PoolAnchor::run(std::function<void(PoolPrivate *)> call)
     if (QThread::currentThread() == pool->thread()) {
         // Only this thread can destroy the pool, so it stays alive without the lock.
         lock.unlock();
+        PoolPrivate::DispatchScope scope(pool->d.get());
         call(pool->d.get());
         return true;
     }
     // Posted under the lock: the pool cannot be destroyed in between, and a posted call dies with it.
-    QMetaObject::invokeMethod(pool, [pool, call = std::move(call)] { call(pool->d.get()); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(pool, [pool, call = std::move(call)] {
+        PoolPrivate::DispatchScope scope(pool->d.get());
+        call(pool->d.get());
+    }, Qt::QueuedConnection);
     return true;
 }
 
@@ -125,6 +129,56 @@ PoolLease::~PoolLease()
 }
 
 // ---------------------------------------------------------------------------------------------
+// Deferred completions
+
+// Runs what the pool deferred, in order, until nothing is left. The pool counts as busy meanwhile,
+// so what the callbacks do to it is queued here too. A callback may delete the pool: then the loop
+// stops without touching it again.
+void PoolPrivate::runDeferred()
+{
+    QPointer<Pool> alive = q;
+    ++dispatchDepth;
+    for (;;) {
+        if (countsDirty) {
+            countsDirty = false;
+            const std::array<int, 4> c = lastCounts;
+            Q_EMIT q->countsChanged(c[0], c[1], c[2], c[3]);
+        } else if (!finishedWaiters.empty()) {
+            std::shared_ptr<PoolWaiter> waiter = std::move(finishedWaiters.front());
+            finishedWaiters.pop_front();
+            waiter->promise.finish();
+        } else if (!deferred.empty()) {
+            std::function<void()> call = std::move(deferred.front());
+            deferred.pop_front();
+            call();
+        } else {
+            break;
+        }
+        if (!alive)
+            return;
+    }
+    --dispatchDepth;
+}
+
+template<typename T, typename Function>
+QFuture<T> PoolPrivate::inThread(Function function)
+{
+    return Private::runInThreadOf<T>(q, [this, function = std::move(function)] {
+        DispatchScope scope(this);
+        return function();
+    });
+}
+
+template<typename T, typename Callback>
+void PoolPrivate::onFinished(const QFuture<T> &future, Callback callback)
+{
+    Private::whenFinished<T>(future, q, [this, callback = std::move(callback)](const QFuture<T> &f) {
+        DispatchScope scope(this);
+        callback(f);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
 // Opening
 
 PoolPrivate::PoolPrivate(Pool *q, const PoolOptions &options)
@@ -142,11 +196,18 @@ PoolPrivate::PoolPrivate(Pool *q, const PoolOptions &options)
     closeTimer->setTimerType(Qt::PreciseTimer); // a coarse timer may fire 5 % early
     backoffTimer->setSingleShot(true);
     QObject::connect(closeTimer, &QTimer::timeout, q, [this] {
+        DispatchScope scope(this);
         qCWarning(Private::lcPool) << "close timeout: terminating" << acquiredCount() << "acquired connections";
         terminate();
     });
-    QObject::connect(housekeepingTimer, &QTimer::timeout, q, [this] { housekeep(); });
-    QObject::connect(backoffTimer, &QTimer::timeout, q, [this] { maintain(); });
+    QObject::connect(housekeepingTimer, &QTimer::timeout, q, [this] {
+        DispatchScope scope(this);
+        housekeep();
+    });
+    QObject::connect(backoffTimer, &QTimer::timeout, q, [this] {
+        DispatchScope scope(this);
+        maintain();
+    });
 }
 
 QFuture<void> PoolPrivate::open()
@@ -207,15 +268,28 @@ void PoolPrivate::finishOpen(const std::exception_ptr &error)
         }
         state = State::New;
         failWaiters(error);
-        openPromise->setException(error);
+        settleOpen(error);
+        emitCounts();
+        return;
     } else {
         state = State::Open;
         updateHousekeepingInterval();
         maintain();
     }
-    openPromise->finish();
-    openPromise.reset();
+    settleOpen(nullptr);
     emitCounts();
+}
+
+// Finishes the open promise (failed when error is set), deferred like every completion.
+void PoolPrivate::settleOpen(const std::exception_ptr &error)
+{
+    if (!openPromise)
+        return;
+    auto promise = std::make_shared<QPromise<void>>(std::move(*openPromise));
+    openPromise.reset();
+    if (error)
+        promise->setException(error);
+    defer([promise] { promise->finish(); });
 }
 
 void PoolPrivate::openConnection(ConnectDone done)
@@ -232,7 +306,7 @@ void PoolPrivate::openConnection(ConnectDone done)
     } catch (...) {
         opening = Private::failedFuture<Connection *>(std::current_exception());
     }
-    Private::whenFinished<Connection *>(opening, q, [this, attempt](const QFuture<Connection *> &opened) {
+    onFinished<Connection *>(opening, [this, attempt](const QFuture<Connection *> &opened) {
         onConnected(attempt, opened);
     });
 }
@@ -286,7 +360,7 @@ void PoolPrivate::onConnected(const std::shared_ptr<ConnectAttempt> &attempt, co
         return;
     }
     const QFuture<void> init = Private::callUser<void>(options.init, connection);
-    Private::whenFinished<void>(init, q, [this, attempt, connection](const QFuture<void> &f) {
+    onFinished<void>(init, [this, attempt, connection](const QFuture<void> &f) {
         finishAttempt(attempt, connection, Private::errorOf(f));
     });
 }
@@ -369,10 +443,16 @@ void PoolPrivate::adopt(Connection *connection, int openedGeneration)
     entries.insert(e->id, e);
     ++counters.connectionsOpened;
     const quint64 id = e->id;
-    QObject::connect(connection, &Connection::connectionLost, q, [this, id] { onConnectionLost(id); });
+    QObject::connect(connection, &Connection::connectionLost, q, [this, id] {
+        DispatchScope scope(this);
+        onConnectionLost(id);
+    });
     // Closed by someone else (its holder called terminate() or close()): the slot is free at once.
-    QObject::connect(connection, &Connection::closed, q, [this, id] { onConnectionLost(id); });
-    Q_EMIT q->connectionOpened(id, connection->backendPid());
+    QObject::connect(connection, &Connection::closed, q, [this, id] {
+        DispatchScope scope(this);
+        onConnectionLost(id);
+    });
+    defer([this, id, pid = connection->backendPid()] { Q_EMIT q->connectionOpened(id, pid); });
     returnToIdle(e.get()); // an expired generation is closed there, and replaced
 }
 
@@ -396,6 +476,7 @@ void PoolPrivate::scheduleMaintain()
         return;
     maintainScheduled = true;
     QMetaObject::invokeMethod(q, [this] {
+        DispatchScope scope(this);
         maintainScheduled = false;
         maintain();
     }, Qt::QueuedConnection);
@@ -414,7 +495,7 @@ void PoolPrivate::connectFailed(const std::exception_ptr &error)
     }
     ++consecutiveConnectFailures;
     qCInfo(Private::lcPool) << "connect failed:" << lastConnectError;
-    Q_EMIT q->connectFailed(lastConnectError);
+    defer([this, message = lastConnectError] { Q_EMIT q->connectFailed(message); });
     if (state != State::Open)
         return;
     // Nothing open and nothing on the way: the server is down, so waiters fail now, with the error
@@ -454,7 +535,15 @@ QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOpti
     waiter->tag = acquireOptions.tag;
     waiter->waited.start();
     QFuture<PooledConnection> future = waiter->promise.future();
+    startWaiting(waiter, acquireOptions);
+    // From here on the caller may attach continuations: finishing the promise is deferred.
+    waiter->published = true;
+    return future;
+}
 
+// Serves waiter now, or queues it (or fails it at once).
+void PoolPrivate::startWaiting(const std::shared_ptr<PoolWaiter> &waiter, const AcquireOptions &acquireOptions)
+{
     const std::chrono::milliseconds timeout = acquireOptions.timeout.value_or(options.acquireTimeout);
     // Fast path: a free connection and nobody ahead in the queue. The timeout still bounds the
     // validation ping and the setup hook, when there are any.
@@ -462,19 +551,19 @@ QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOpti
         if (timeout > 0ms && (options.setup || options.validateIdleAfter > 0ms))
             armTimeout(waiter, timeout);
         checkout(idle.takeLast(), waiter);
-        return future;
+        return;
     }
     if (options.maxWaiting > 0 && liveWaiterCount() >= options.maxWaiting) {
         failWaiter(waiter, std::make_exception_ptr(PoolExhaustedError(
                                QStringLiteral("%1 callers are already waiting for a connection").arg(options.maxWaiting))));
-        return future;
+        return;
     }
     if (state == State::Open && entries.isEmpty() && connectingCount() == 0 && backoffTimer->isActive()) {
         if (!mayRetryConnectNow()) {
             failWaiter(waiter, lastConnectFailure ? lastConnectFailure
                                                   : std::make_exception_ptr(ConnectionError(
                                                         QStringLiteral("cannot connect to the server"))));
-            return future;
+            return;
         }
         backoffTimer->stop(); // this caller waits for one more attempt
     }
@@ -483,7 +572,6 @@ QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOpti
     enqueueWaiter(waiter, /*front*/ false);
     maintain();
     emitCounts();
-    return future;
 }
 
 void PoolPrivate::armTimeout(const std::shared_ptr<PoolWaiter> &waiter, std::chrono::milliseconds timeout)
@@ -493,6 +581,7 @@ void PoolPrivate::armTimeout(const std::shared_ptr<PoolWaiter> &waiter, std::chr
     waiter->timer->setTimerType(Qt::PreciseTimer);
     std::weak_ptr<PoolWaiter> weak = waiter;
     QObject::connect(waiter->timer, &QTimer::timeout, q, [this, weak] {
+        DispatchScope scope(this);
         if (auto w = weak.lock())
             onWaiterTimeout(w);
     });
@@ -529,7 +618,7 @@ void PoolPrivate::failWaiter(std::shared_ptr<PoolWaiter> waiter, const std::exce
     finishWaiter(waiter);
     if (wasLive) {
         waiter->promise.setException(error);
-        waiter->promise.finish();
+        finishPromise(std::move(waiter));
     }
 }
 
@@ -606,8 +695,7 @@ void PoolPrivate::checkout(PoolEntry *e, const std::shared_ptr<PoolWaiter> &wait
         // like a reset, so a silent network cannot hold the caller forever.
         QueryOptions ping;
         ping.timeout = options.resetTimeout;
-        Private::whenFinished<QString>(e->connection->execute(QString(), {}, ping), q,
-                                       [this, id, waiter](const QFuture<QString> &f) {
+        onFinished<QString>(e->connection->execute(QString(), {}, ping), [this, id, waiter](const QFuture<QString> &f) {
             PoolEntry *e = entry(id);
             if (!e || e->state != ConnectionInfo::State::Acquired) {
                 requeue(waiter); // closed meanwhile (terminate, connection lost)
@@ -631,14 +719,16 @@ void PoolPrivate::checkout(PoolEntry *e, const std::shared_ptr<PoolWaiter> &wait
 void PoolPrivate::runSetup(quint64 id, const std::shared_ptr<PoolWaiter> &waiter)
 {
     PoolEntry *e = entry(id);
-    if (!e)
+    if (!e) {
+        requeue(waiter);
         return;
+    }
     if (!options.setup) {
         deliver(e, waiter, /*setupRan*/ false);
         return;
     }
     const QFuture<void> setup = Private::callUser<void>(options.setup, e->connection);
-    Private::whenFinished<void>(setup, q, [this, id, waiter](const QFuture<void> &f) {
+    onFinished<void>(setup, [this, id, waiter](const QFuture<void> &f) {
         PoolEntry *e = entry(id);
         const bool ours = e && e->state == ConnectionInfo::State::Acquired && !e->lease.lock();
         if (std::exception_ptr error = Private::errorOf(f)) {
@@ -679,7 +769,7 @@ void PoolPrivate::deliver(PoolEntry *e, const std::shared_ptr<PoolWaiter> &waite
     if (waitedMicros >= 1000)
         ++counters.acquiresWaited;
     waiter->promise.addResult(PooledConnection(std::move(lease)));
-    waiter->promise.finish();
+    finishPromise(waiter);
 }
 
 void PoolPrivate::onWaiterTimeout(const std::shared_ptr<PoolWaiter> &waiter)
@@ -700,8 +790,8 @@ void PoolPrivate::onWaiterTimeout(const std::shared_ptr<PoolWaiter> &waiter)
             .arg(entries.size())
             .arg(options.maxSize)
             .arg(liveWaiterCount())));
-    waiter->promise.finish();
-    Q_EMIT q->acquireTimedOut(waiter->tag);
+    finishPromise(waiter);
+    defer([this, tag = waiter->tag] { Q_EMIT q->acquireTimedOut(tag); });
     emitCounts();
 }
 
@@ -757,7 +847,9 @@ QFuture<void> PoolPrivate::releaseEntry(quint64 id)
     if (!e || e->state != ConnectionInfo::State::Acquired)
         return QtFuture::makeReadyFuture(); // already discarded (broken, terminated)
     if (e->leakReported)
-        Q_EMIT q->leakReturned(e->id, e->holder, e->stateSince.elapsed());
+        defer([this, id = e->id, holder = e->holder, held = e->stateSince.elapsed()] {
+            Q_EMIT q->leakReturned(id, holder, held);
+        });
     e->holder.clear();
     endLease(e);
     Connection *connection = e->connection;
@@ -822,6 +914,7 @@ void PoolPrivate::startReset(PoolEntry *e, bool hadListeners)
     }
     QObject::disconnect(e->resetDeadline, nullptr, q, nullptr);
     QObject::connect(e->resetDeadline, &QTimer::timeout, q, [this, id, token] {
+        DispatchScope scope(this);
         finishReset(id, token, std::make_exception_ptr(TimeoutError(QStringLiteral("resetting the connection timed out"))));
     });
     e->resetDeadline->start(options.resetTimeout);
@@ -851,13 +944,16 @@ void PoolPrivate::startReset(PoolEntry *e, bool hadListeners)
     };
     QPointer<Pool> guard = q;
     auto fail = [guard, id, token](const QException &error) {
-        if (guard)
-            guard->d->finishReset(id, token, exceptionPtr(error));
+        if (!guard)
+            return;
+        DispatchScope scope(guard->d.get());
+        guard->d->finishReset(id, token, exceptionPtr(error));
     };
     auto runHook = [guard, id, token](Outcome &&) {
         if (!guard)
             return;
         PoolPrivate *d = guard->d.get();
+        DispatchScope scope(d);
         PoolEntry *e = d->entry(id);
         if (!e || e->resetToken != token)
             return;
@@ -865,8 +961,8 @@ void PoolPrivate::startReset(PoolEntry *e, bool hadListeners)
             d->finishReset(id, token, nullptr);
             return;
         }
-        Private::whenFinished<void>(Private::callUser<void>(d->options.reset, e->connection), d->q,
-                                    [d, id, token](const QFuture<void> &f) { d->finishReset(id, token, Private::errorOf(f)); });
+        d->onFinished<void>(Private::callUser<void>(d->options.reset, e->connection),
+                            [d, id, token](const QFuture<void> &f) { d->finishReset(id, token, Private::errorOf(f)); });
     };
     QueryOptions resetOptions;
     resetOptions.timeout = options.resetTimeout;
@@ -898,7 +994,7 @@ void PoolPrivate::finishReset(quint64 id, quint64 token, const std::exception_pt
         e->connection->d->tempObjectsCreated = false;
         returnToIdle(e);
     }
-    done->finish();
+    defer([done] { done->finish(); });
 }
 
 void PoolPrivate::returnToIdle(PoolEntry *e)
@@ -931,7 +1027,7 @@ void PoolPrivate::closeEntry(PoolEntry *e, CloseReason reason, bool graceful)
         e->resetDeadline = nullptr;
     }
     if (e->resetDone)
-        std::exchange(e->resetDone, nullptr)->finish();
+        defer([done = std::exchange(e->resetDone, nullptr)] { done->finish(); });
     Connection *connection = e->connection;
     queriesOfClosedConnections += connection->queryCount();
     ++counters.connectionsClosed;
@@ -951,7 +1047,7 @@ void PoolPrivate::closeEntry(PoolEntry *e, CloseReason reason, bool graceful)
         connection->terminate();
         connection->deleteLater();
     }
-    Q_EMIT q->connectionClosed(e->id, pid, reason);
+    defer([this, id = e->id, pid, reason] { Q_EMIT q->connectionClosed(id, pid, reason); });
     emitCounts();
     maybeFinishClose();
     scheduleMaintain(); // a waiter at maxSize should not wait for the next housekeeping tick
@@ -968,13 +1064,9 @@ void PoolPrivate::onConnectionLost(quint64 id)
 
 void PoolPrivate::startClose(std::chrono::milliseconds timeout)
 {
-    if (openPromise) {
-        openPromise->setException(PoolClosedError(QStringLiteral("pool was closed while opening")));
-        openPromise->finish();
-        openPromise.reset();
-    }
+    settleOpen(exceptionPtr(PoolClosedError(QStringLiteral("pool was closed while opening"))));
     state = State::Closing;
-    Q_EMIT q->closing();
+    defer([this] { Q_EMIT q->closing(); });
     housekeepingTimer->stop();
     backoffTimer->stop();
     failWaiters(PoolClosedError(QStringLiteral("pool is closing")));
@@ -993,12 +1085,8 @@ void PoolPrivate::terminate()
     const bool wasClosing = state == State::Closing;
     state = State::Closing;
     if (!wasClosing)
-        Q_EMIT q->closing();
-    if (openPromise) {
-        openPromise->setException(PoolClosedError(QStringLiteral("pool was terminated while opening")));
-        openPromise->finish();
-        openPromise.reset();
-    }
+        defer([this] { Q_EMIT q->closing(); });
+    settleOpen(exceptionPtr(PoolClosedError(QStringLiteral("pool was terminated while opening"))));
     failWaiters(PoolClosedError(QStringLiteral("pool is closed")));
     abandonAttempts();
     const QList<quint64> ids = entries.keys();
@@ -1017,10 +1105,10 @@ void PoolPrivate::maybeFinishClose()
     closeTimer->stop();
     housekeepingTimer->stop();
     backoffTimer->stop();
-    for (const auto &promise : std::exchange(closePromises, {}))
-        promise->finish();
     emitCounts();
-    Q_EMIT q->closed();
+    defer([this] { Q_EMIT q->closed(); });
+    for (const auto &promise : std::exchange(closePromises, {}))
+        defer([promise] { promise->finish(); });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1071,7 +1159,9 @@ void PoolPrivate::housekeep()
                 qCWarning(Private::lcPool).noquote() << "connection" << e->id << "held for"
                                                      << e->stateSince.elapsed() << "ms by"
                                                      << (e->holder.isEmpty() ? QStringLiteral("(untagged)") : e->holder);
-                Q_EMIT q->leakDetected(e->id, e->holder, e->stateSince.elapsed());
+                defer([this, id = e->id, holder = e->holder, held = e->stateSince.elapsed()] {
+                    Q_EMIT q->leakDetected(id, holder, held);
+                });
             }
         }
     }
@@ -1094,7 +1184,7 @@ void PoolPrivate::emitCounts()
     if (now == lastCounts)
         return;
     lastCounts = now;
-    Q_EMIT q->countsChanged(size, idleCount, active, waiting);
+    countsDirty = true; // emitted when the outermost DispatchScope ends
 }
 
 void PoolPrivate::setSizes(int minSize, int maxSize)
@@ -1200,12 +1290,18 @@ Pool::~Pool()
 {
     d->anchor->detach(); // leases in other threads no longer reach this pool
     QSignalBlocker blocker(this);
+    ++d->dispatchDepth; // a continuation must not delete the pool twice
     d->terminate();
+    // What terminate() failed is finished now, while the pool still exists (its signals blocked).
+    for (const auto &waiter : std::exchange(d->finishedWaiters, {}))
+        waiter->promise.finish();
+    for (const auto &call : std::exchange(d->deferred, {}))
+        call();
 }
 
 QFuture<void> Pool::open()
 {
-    return Private::runInThreadOf<void>(this, [this] { return d->open(); });
+    return d->inThread<void>([this] { return d->open(); });
 }
 
 bool Pool::isOpen() const
@@ -1215,9 +1311,7 @@ bool Pool::isOpen() const
 
 QFuture<PooledConnection> Pool::acquire(const AcquireOptions &options)
 {
-    if (QThread::currentThread() == thread())
-        return d->acquire(options);
-    return Private::runInThreadOf<PooledConnection>(this, [this, options] { return d->acquire(options); });
+    return d->inThread<PooledConnection>([this, options] { return d->acquire(options); });
 }
 
 QFuture<void> Pool::release(const PooledConnection &connection)
@@ -1287,7 +1381,7 @@ QFuture<T> PoolPrivate::runOnce(const QString &sql, const QVariantList &args, co
         };
         connection->d->enqueueWithCallbacks(sql, args, options, allowScript, complete, fail);
     };
-    Private::whenFinished<PooledConnection>(acquire(acquireOptions), q, run);
+    onFinished<PooledConnection>(acquire(acquireOptions), run);
     return future;
 }
 
@@ -1297,7 +1391,7 @@ QFuture<T> PoolPrivate::runWith(const AcquireOptions &acquireOptions, std::funct
     auto promise = std::make_shared<QPromise<T>>();
     promise->start();
     QFuture<T> future = promise->future();
-    Private::whenFinished<PooledConnection>(acquire(acquireOptions), q, [this, promise, call](const QFuture<PooledConnection> &acquired) {
+    onFinished<PooledConnection>(acquire(acquireOptions), [this, promise, call](const QFuture<PooledConnection> &acquired) {
         if (std::exception_ptr error = Private::errorOf(acquired)) {
             promise->setException(error);
             promise->finish();
@@ -1310,7 +1404,7 @@ QFuture<T> PoolPrivate::runWith(const AcquireOptions &acquireOptions, std::funct
             promise->finish();
             return;
         }
-        Private::whenFinished<T>(call(connection), q, [this, handle, promise](const QFuture<T> &done) {
+        onFinished<T>(call(connection), [this, handle, promise](const QFuture<T> &done) {
             if (Private::hasFailed(done))
                 ++counters.queryErrors;
             handle.release();
@@ -1323,7 +1417,7 @@ QFuture<T> PoolPrivate::runWith(const AcquireOptions &acquireOptions, std::funct
 QFuture<void> Pool::executeMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options,
                                 const AcquireOptions &acquireOptions)
 {
-    return Private::runInThreadOf<void>(this, [=, this] {
+    return d->inThread<void>([=, this] {
         return d->runWith<void>(acquireOptions, [=](Connection *c) { return c->executeMany(sql, rows, options); });
     });
 }
@@ -1331,7 +1425,7 @@ QFuture<void> Pool::executeMany(const QString &sql, const QList<QVariantList> &r
 QFuture<RecordList> Pool::fetchMany(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options,
                                     const AcquireOptions &acquireOptions)
 {
-    return Private::runInThreadOf<RecordList>(this, [=, this] {
+    return d->inThread<RecordList>([=, this] {
         return d->runWith<RecordList>(acquireOptions, [=](Connection *c) { return c->fetchMany(sql, rows, options); });
     });
 }
@@ -1339,7 +1433,7 @@ QFuture<RecordList> Pool::fetchMany(const QString &sql, const QList<QVariantList
 QFuture<qint64> Pool::copyFromTable(const QString &table, const CopyOutput &output, const CopyOptions &options,
                                     const AcquireOptions &acquireOptions)
 {
-    return Private::runInThreadOf<qint64>(this, [=, this] {
+    return d->inThread<qint64>([=, this] {
         return d->runWith<qint64>(acquireOptions, [=](Connection *c) { return c->copyFromTable(table, output, options); });
     });
 }
@@ -1347,7 +1441,7 @@ QFuture<qint64> Pool::copyFromTable(const QString &table, const CopyOutput &outp
 QFuture<qint64> Pool::copyFromQuery(const QString &query, const CopyOutput &output, const CopyOptions &options,
                                     const AcquireOptions &acquireOptions)
 {
-    return Private::runInThreadOf<qint64>(this, [=, this] {
+    return d->inThread<qint64>([=, this] {
         return d->runWith<qint64>(acquireOptions, [=](Connection *c) { return c->copyFromQuery(query, output, options); });
     });
 }
@@ -1355,7 +1449,7 @@ QFuture<qint64> Pool::copyFromQuery(const QString &query, const CopyOutput &outp
 QFuture<qint64> Pool::copyToTable(const QString &table, const CopyInput &input, const CopyOptions &options,
                                   const AcquireOptions &acquireOptions)
 {
-    return Private::runInThreadOf<qint64>(this, [=, this] {
+    return d->inThread<qint64>([=, this] {
         return d->runWith<qint64>(acquireOptions, [=](Connection *c) { return c->copyToTable(table, input, options); });
     });
 }
@@ -1363,7 +1457,7 @@ QFuture<qint64> Pool::copyToTable(const QString &table, const CopyInput &input, 
 QFuture<qint64> Pool::copyRecordsToTable(const QString &table, const QList<QVariantList> &records,
                                          const CopyOptions &options, const AcquireOptions &acquireOptions)
 {
-    return Private::runInThreadOf<qint64>(this, [=, this] {
+    return d->inThread<qint64>([=, this] {
         return d->runWith<qint64>(acquireOptions, [=](Connection *c) { return c->copyRecordsToTable(table, records, options); });
     });
 }
@@ -1371,7 +1465,7 @@ QFuture<qint64> Pool::copyRecordsToTable(const QString &table, const QList<QVari
 QFuture<QString> Pool::execute(const QString &sql, const QVariantList &args, const QueryOptions &options,
                                const AcquireOptions &acquireOptions)
 {
-    return Private::runInThreadOf<QString>(this, [=, this] {
+    return d->inThread<QString>([=, this] {
         return d->runOnce<QString>(sql, args, options, acquireOptions, true, &Private::Convert::commandTag);
     });
 }
@@ -1379,7 +1473,7 @@ QFuture<QString> Pool::execute(const QString &sql, const QVariantList &args, con
 QFuture<RecordList> Pool::fetch(const QString &sql, const QVariantList &args, const QueryOptions &options,
                                 const AcquireOptions &acquireOptions)
 {
-    return Private::runInThreadOf<RecordList>(this, [=, this] {
+    return d->inThread<RecordList>([=, this] {
         return d->runOnce<RecordList>(sql, args, options, acquireOptions, false, &Private::Convert::records);
     });
 }
@@ -1387,7 +1481,7 @@ QFuture<RecordList> Pool::fetch(const QString &sql, const QVariantList &args, co
 QFuture<Record> Pool::fetchRow(const QString &sql, const QVariantList &args, const QueryOptions &options,
                                const AcquireOptions &acquireOptions)
 {
-    return Private::runInThreadOf<Record>(this, [=, this] {
+    return d->inThread<Record>([=, this] {
         return d->runOnce<Record>(sql, args, options, acquireOptions, false, &Private::Convert::firstRow);
     });
 }
@@ -1396,7 +1490,7 @@ QFuture<QVariant> Pool::fetchValue(const QString &sql, const QVariantList &args,
                                    const AcquireOptions &acquireOptions)
 {
     const int column = options.column;
-    return Private::runInThreadOf<QVariant>(this, [=, this] {
+    return d->inThread<QVariant>([=, this] {
         return d->runOnce<QVariant>(sql, args, options, acquireOptions, false,
                                  [column](Outcome &&o) { return Private::Convert::value(std::move(o), column); });
     });
@@ -1410,7 +1504,7 @@ QFuture<void> Pool::close()
 
 QFuture<void> Pool::close(std::chrono::milliseconds timeout)
 {
-    return Private::runInThreadOf<void>(this, [this, timeout] {
+    return d->inThread<void>([this, timeout] {
         if (d->state == PoolPrivate::State::Closed || d->state == PoolPrivate::State::New) {
             d->state = PoolPrivate::State::Closed;
             return QtFuture::makeReadyFuture();
@@ -1428,12 +1522,14 @@ QFuture<void> Pool::close(std::chrono::milliseconds timeout)
 
 void Pool::terminate()
 {
-    if (QThread::currentThread() == thread() || !thread()->isRunning()) {
+    auto terminateNow = [this] {
+        PoolPrivate::DispatchScope scope(d.get());
         d->terminate();
-        return;
-    }
-    // "Now" also from another thread: wait until the pool's thread has done it.
-    QMetaObject::invokeMethod(this, [this] { d->terminate(); }, Qt::BlockingQueuedConnection);
+    };
+    if (QThread::currentThread() == thread() || !thread()->isRunning())
+        terminateNow();
+    else // "now" also from another thread: wait until the pool's thread has done it
+        QMetaObject::invokeMethod(this, terminateNow, Qt::BlockingQueuedConnection);
 }
 
 bool Pool::isClosing() const
@@ -1445,6 +1541,7 @@ bool Pool::isClosing() const
 void Pool::expireConnections()
 {
     postToPoolThread(this, [this] {
+        PoolPrivate::DispatchScope scope(d.get());
         ++d->generation;
         for (quint64 id : d->idleIds()) {
             if (PoolEntry *e = d->entry(id))
@@ -1470,7 +1567,10 @@ void Pool::resize(int minSize, int maxSize)
         qCWarning(Private::lcPool) << "resize ignored: invalid sizes" << minSize << maxSize;
         return;
     }
-    postToPoolThread(this, [this, minSize, maxSize] { d->setSizes(minSize, maxSize); });
+    postToPoolThread(this, [this, minSize, maxSize] {
+        PoolPrivate::DispatchScope scope(d.get());
+        d->setSizes(minSize, maxSize);
+    });
 }
 
 int Pool::size() const

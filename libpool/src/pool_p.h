@@ -46,20 +46,6 @@ private:
     Pool *m_pool;
 };
 
-template<typename T>
-inline QFuture<T> PoolAnchor::future(const QString &gone, std::function<QFuture<T>(PoolPrivate *)> call)
-{
-    QMutexLocker lock(&m_mutex);
-    if (!m_pool)
-        return Private::failedFuture<T>(ConnectionReleasedError(gone));
-    Pool *pool = m_pool;
-    if (QThread::currentThread() == pool->thread()) {
-        lock.unlock();
-        return call(pool->d.get());
-    }
-    return Private::runInThreadOf<T>(pool, [pool, call = std::move(call)] { return call(pool->d.get()); });
-}
-
 // What PooledConnection copies share: the checkout of one pooled connection.
 class PoolLease
 {
@@ -114,6 +100,7 @@ struct PoolWaiter
     bool queued = false; // in PoolPrivate::waiters, at position
     WaiterList::iterator position;
     bool done = false;
+    bool published = false; // acquire() has returned the future
     bool live() const { return !done && !promise.isCanceled(); }
 };
 
@@ -139,6 +126,45 @@ class PoolPrivate
 {
 public:
     enum class State { New, Opening, Open, Closing, Closed };
+
+    // Held by every entry into the pool (public call, timer, callback). What can run user code —
+    // finishing a promise (a synchronous continuation), emitting a signal — is deferred until the
+    // outermost scope ends, so user code that calls back into the pool, or deletes it, never finds
+    // it in the middle of its own bookkeeping.
+    class DispatchScope
+    {
+    public:
+        explicit DispatchScope(PoolPrivate *d) : m_d(d) { ++d->dispatchDepth; }
+        ~DispatchScope()
+        {
+            if (--m_d->dispatchDepth == 0 && m_d->hasDeferred())
+                m_d->runDeferred(); // may delete the pool: nothing may follow
+        }
+        DispatchScope(const DispatchScope &) = delete;
+        DispatchScope &operator=(const DispatchScope &) = delete;
+
+    private:
+        PoolPrivate *m_d;
+    };
+    void defer(std::function<void()> call) { deferred.push_back(std::move(call)); }
+    // Before acquire() has returned its future nobody can have attached a continuation: the promise
+    // is finished at once (the fast path: no second event-loop turn). Afterwards it is deferred.
+    void finishPromise(std::shared_ptr<PoolWaiter> waiter)
+    {
+        if (waiter->published)
+            finishedWaiters.push_back(std::move(waiter));
+        else
+            waiter->promise.finish();
+    }
+    bool hasDeferred() const { return countsDirty || !finishedWaiters.empty() || !deferred.empty(); }
+    void runDeferred();
+    // whenFinished() in the pool's thread, inside a DispatchScope.
+    template<typename T, typename Callback>
+    void onFinished(const QFuture<T> &future, Callback callback);
+    void settleOpen(const std::exception_ptr &error);
+    // Runs function in the pool's thread inside a DispatchScope; hands its future to the caller.
+    template<typename T, typename Function>
+    QFuture<T> inThread(Function function);
     using ConnectDone = std::function<void(const std::exception_ptr &error)>;
 
     PoolPrivate(Pool *q, const PoolOptions &options);
@@ -160,6 +186,7 @@ public:
 
     // Checkout.
     QFuture<PooledConnection> acquire(const AcquireOptions &options);
+    void startWaiting(const std::shared_ptr<PoolWaiter> &waiter, const AcquireOptions &options);
     void dispatch(PoolEntry *entry);
     void checkout(PoolEntry *entry, const std::shared_ptr<PoolWaiter> &waiter);
     void runSetup(quint64 id, const std::shared_ptr<PoolWaiter> &waiter);
@@ -249,8 +276,30 @@ public:
     qint64 queriesOfClosedConnections = 0;
     WaitHistogram waitHistogram;
     std::array<int, 4> lastCounts{-1, -1, -1, -1};
+    bool countsDirty = false; // countsChanged is due
+    int dispatchDepth = 0;
+    std::deque<std::shared_ptr<PoolWaiter>> finishedWaiters; // results set, finish() deferred
+    std::deque<std::function<void()>> deferred;               // signals and other promises
     // The gauges, for size() and friends from any thread.
     std::atomic<int> publishedSize{0}, publishedIdle{0}, publishedWaiting{0}, publishedMin{0}, publishedMax{0};
 };
+
+template<typename T>
+inline QFuture<T> PoolAnchor::future(const QString &gone, std::function<QFuture<T>(PoolPrivate *)> call)
+{
+    QMutexLocker lock(&m_mutex);
+    if (!m_pool)
+        return Private::failedFuture<T>(ConnectionReleasedError(gone));
+    Pool *pool = m_pool;
+    if (QThread::currentThread() == pool->thread()) {
+        lock.unlock(); // only this thread can destroy the pool
+        PoolPrivate::DispatchScope scope(pool->d.get());
+        return call(pool->d.get());
+    }
+    return Private::runInThreadOf<T>(pool, [pool, call = std::move(call)] {
+        PoolPrivate::DispatchScope scope(pool->d.get());
+        return call(pool->d.get());
+    });
+}
 
 } // namespace QPg
