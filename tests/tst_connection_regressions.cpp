@@ -21,6 +21,17 @@ using namespace QPgTest;
 
 namespace {
 
+// One connection, so the next holder gets the session the previous one released.
+std::unique_ptr<QPg::Pool> openSingleConnectionPool()
+{
+    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(dsn());
+    options.minSize = 1;
+    options.maxSize = 1;
+    auto pool = std::make_unique<QPg::Pool>(options);
+    await(pool->open());
+    return pool;
+}
+
 } // namespace
 
 class tst_ConnectionRegressions : public QObject
@@ -51,11 +62,8 @@ private Q_SLOTS:
     void transactionAndCursorAfterReleaseSendNothing()
     {
         try {
-            QPg::PoolOptions options = QPg::PoolOptions::fromDsn(dsn());
-            options.minSize = 1;
-            options.maxSize = 1;
-            QPg::Pool pool(options);
-            await(pool.open());
+            const std::unique_ptr<QPg::Pool> owner = openSingleConnectionPool();
+            QPg::Pool &pool = *owner;
             await(pool.execute(u"DROP TABLE IF EXISTS reg_release; CREATE TABLE reg_release (v text)"_s));
 
             QPg::PooledConnection first = await(pool.acquire());
@@ -98,11 +106,8 @@ private Q_SLOTS:
     void streamAfterReleaseFails()
     {
         try {
-            QPg::PoolOptions options = QPg::PoolOptions::fromDsn(dsn());
-            options.minSize = 1;
-            options.maxSize = 1;
-            QPg::Pool pool(options);
-            await(pool.open());
+            const std::unique_ptr<QPg::Pool> owner = openSingleConnectionPool();
+            QPg::Pool &pool = *owner;
             QPg::PooledConnection first = await(pool.acquire());
             QPg::Connection *raw = first.connection();
             QFuture<void> released;
@@ -122,6 +127,52 @@ private Q_SLOTS:
         } catch (const std::exception &e) {
             QFAIL(e.what()); // keeps a failure here from aborting the other tests
         }
+    }
+
+    // Issue 9 #5: cursor() decided on BEGIN from the instantaneous status, which reads Active
+    // whenever a command is queued: an unawaited query made it skip BEGIN (DECLARE: 25P01).
+    void cursorAfterUnawaitedQueryOpensItsTransaction()
+    {
+        auto con = openConnection();
+        QFuture<QString> before = con->execute(u"SELECT 1"_s);
+        QPg::Cursor cursor = con->cursor(u"SELECT generate_series(1, 5)"_s);
+        QCOMPARE(await(cursor.fetch(10)).size(), 5);
+        await(cursor.close());
+        await(before);
+        QCOMPARE(con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
+
+        // The same through stream().
+        QFuture<QString> again = con->execute(u"SELECT 2"_s);
+        QCOMPARE(await(con->stream(u"SELECT generate_series(1, 7)"_s, {}, [](const QPg::RecordList &) { return true; }, 3)),
+                 7LL);
+        await(again);
+        QCOMPARE(con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
+    }
+
+    // An unawaited BEGIN: the cursor runs inside the caller's transaction and must not COMMIT it.
+    void cursorAfterUnawaitedBeginKeepsCallersTransaction()
+    {
+        auto con = openConnection();
+        QFuture<QString> begin = con->execute(u"BEGIN"_s);
+        QPg::Cursor cursor = con->cursor(u"SELECT generate_series(1, 5)"_s);
+        QCOMPARE(await(cursor.fetch(10)).size(), 5);
+        await(cursor.close());
+        await(begin);
+        QCOMPARE(con->transactionStatus(), QPg::Connection::TransactionStatus::InTransaction);
+        await(con->execute(u"ROLLBACK"_s));
+    }
+
+    // An unawaited COMMIT: the transaction is gone by the time DECLARE runs, so the cursor needs one.
+    void cursorAfterUnawaitedCommitOpensItsTransaction()
+    {
+        auto con = openConnection();
+        await(con->execute(u"BEGIN"_s));
+        QFuture<QString> commit = con->execute(u"COMMIT"_s);
+        QPg::Cursor cursor = con->cursor(u"SELECT generate_series(1, 5)"_s);
+        QCOMPARE(await(cursor.fetch(10)).size(), 5);
+        await(cursor.close());
+        await(commit);
+        QCOMPARE(con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
     }
 };
 
