@@ -32,6 +32,41 @@ std::unique_ptr<QPg::Pool> openSingleConnectionPool()
     return pool;
 }
 
+// A sequential device that delivers data only when the test pushes it, like a slow pipe.
+class TrickleDevice : public QIODevice
+{
+    Q_OBJECT
+public:
+    TrickleDevice() { open(QIODevice::ReadOnly); }
+    bool isSequential() const override { return true; }
+    qint64 bytesAvailable() const override { return m_data.size() + QIODevice::bytesAvailable(); }
+    bool atEnd() const override { return m_finished && bytesAvailable() == 0; }
+    void push(const QByteArray &data)
+    {
+        m_data += data;
+        Q_EMIT readyRead();
+    }
+    int waiters() const
+    {
+        return receivers(SIGNAL(readyRead())) + receivers(SIGNAL(readChannelFinished()));
+    }
+    bool drained() const { return m_data.isEmpty(); }
+
+protected:
+    qint64 readData(char *data, qint64 maxSize) override
+    {
+        const qint64 n = std::min<qint64>(maxSize, m_data.size());
+        memcpy(data, m_data.constData(), size_t(n));
+        m_data.remove(0, n);
+        return n;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+
+private:
+    QByteArray m_data;
+    bool m_finished = false;
+};
+
 } // namespace
 
 class tst_ConnectionRegressions : public QObject
@@ -173,6 +208,47 @@ private Q_SLOTS:
         await(cursor.close());
         await(commit);
         QCOMPARE(con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
+    }
+
+    // Issue 9 #3: COPY from a sequential device connected readyRead with raw pointers to the
+    // connection and the operation, one more connection per wait, never disconnected.
+    void copyFromSlowDeviceEndsCleanlyOnTerminate()
+    {
+        auto con = openConnection();
+        await(con->execute(u"DROP TABLE IF EXISTS reg_copy_slow; CREATE TABLE reg_copy_slow (v int)"_s));
+        TrickleDevice device;
+        device.push("1\n");
+        QFuture<qint64> copy = con->copyToTable(u"reg_copy_slow"_s, QPg::CopyInput(&device));
+        QTRY_VERIFY(device.drained() && device.waiters() > 0);
+        for (int i = 2; i < 6; ++i) {
+            device.push(QByteArray::number(i) + '\n');
+            QTRY_VERIFY(device.drained());
+        }
+        QCOMPARE(device.waiters(), 2); // readyRead and readChannelFinished, once each
+        con->terminate();
+        QVERIFY(awaitError<QPg::ConnectionLostError>(copy));
+        QCOMPARE(device.waiters(), 0);
+        device.push("7\n"); // nothing listens any more
+        QVERIFY(!device.drained());
+        auto check = openConnection();
+        QCOMPARE(await(check->fetchValue(u"SELECT count(*) FROM reg_copy_slow"_s)).toLongLong(), 0LL);
+        await(check->execute(u"DROP TABLE reg_copy_slow"_s));
+    }
+
+    // The connection is deleted while the COPY waits for the device: a later readyRead must not
+    // reach the freed connection (ASan).
+    void copyFromSlowDeviceSurvivesConnectionDeletion()
+    {
+        auto con = openConnection();
+        await(con->execute(u"CREATE TEMP TABLE reg_copy_gone (v int)"_s));
+        TrickleDevice device;
+        device.push("1\n");
+        QFuture<qint64> copy = con->copyToTable(u"reg_copy_gone"_s, QPg::CopyInput(&device));
+        QTRY_VERIFY(device.drained() && device.waiters() > 0);
+        con.reset();
+        QVERIFY(awaitError<QPg::ConnectionLostError>(copy));
+        device.push("2\n");
+        QCOMPARE(device.waiters(), 0);
     }
 };
 
