@@ -250,6 +250,17 @@ private Q_SLOTS:
         device.push("2\n");
         QCOMPARE(device.waiters(), 0);
     }
+
+    // Issue 9 #18: the column lookup of copyRecordsToTable included generated columns, which
+    // COPY cannot be given.
+    void copyRecordsSkipsGeneratedColumns()
+    {
+        auto con = openConnection();
+        await(con->execute(u"CREATE TEMP TABLE reg_generated (a int, doubled int GENERATED ALWAYS AS (a * 2) STORED, b text)"_s));
+        QCOMPARE(await(con->copyRecordsToTable(u"reg_generated"_s, {QVariantList{1, u"x"_s}, QVariantList{2, u"y"_s}})), 2LL);
+        QCOMPARE(await(con->fetchValue(u"SELECT sum(doubled) FROM reg_generated"_s)).toLongLong(), 6LL);
+        QCOMPARE(await(con->fetchValue(u"SELECT string_agg(b, ',' ORDER BY a) FROM reg_generated"_s)).toString(), u"x,y"_s);
+    }
 };
 
 QTEST_MAIN(tst_ConnectionRegressions)

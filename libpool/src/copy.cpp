@@ -596,7 +596,9 @@ QFuture<qint64> Connection::copyRecordsToTable(const QString &table, const QList
     }
     op->preludeSql = "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END"
                      " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
-                     " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+                     " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+                     " AND a.attgenerated = ''" // COPY cannot be given generated columns
+                     " ORDER BY a.attnum";
     op->preludeParameters.push_back(Private::encodeParameter(qualified));
     ConnectionPrivate *connection = d.get();
     op->onPrelude = [connection, qualified, records, options, table](const PGresult *result, Operation &op) {
