@@ -26,6 +26,7 @@
 #include <QtCore/QFutureWatcher>
 #include <QtCore/QPointer>
 #include <QtCore/QRandomGenerator>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QSet>
 #include <QtCore/QThread>
 #include <QtTest/QTest>
@@ -695,6 +696,12 @@ void ChaosRun::syncWithPool()
 bool ChaosRun::run()
 {
     qInfo().noquote() << u"chaos: mode %1 seed %2"_s.arg(modeName(m_mode)).arg(m_seed);
+    QElapsedTimer elapsed;
+    elapsed.start();
+    auto done = qScopeGuard([&] {
+        qInfo().noquote() << u"chaos: mode %1 seed %2 %3 in %4 ms"_s.arg(modeName(m_mode)).arg(m_seed)
+                                 .arg(m_failed ? u"FAILED"_s : u"passed"_s).arg(elapsed.elapsed());
+    });
     if (!createPool())
         return false;
     for (m_step = 1; m_step <= m_stepCount && !m_failed; ++m_step) {
