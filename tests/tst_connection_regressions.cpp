@@ -67,6 +67,13 @@ private:
     bool m_finished = false;
 };
 
+// Every message Qt logs while the handler is installed.
+QStringList g_logged;
+void captureMessage(QtMsgType, const QMessageLogContext &context, const QString &message)
+{
+    g_logged.append(QString::fromUtf8(context.category ? context.category : "") + u' ' + message);
+}
+
 } // namespace
 
 class tst_ConnectionRegressions : public QObject
@@ -260,6 +267,42 @@ private Q_SLOTS:
         QCOMPARE(await(con->copyRecordsToTable(u"reg_generated"_s, {QVariantList{1, u"x"_s}, QVariantList{2, u"y"_s}})), 2LL);
         QCOMPARE(await(con->fetchValue(u"SELECT sum(doubled) FROM reg_generated"_s)).toLongLong(), 6LL);
         QCOMPARE(await(con->fetchValue(u"SELECT string_agg(b, ',' ORDER BY a) FROM reg_generated"_s)).toString(), u"x,y"_s);
+    }
+
+    // Issue 9 #27: libpq's parse errors quote the text they choke on, password included, and that
+    // text reached open()'s error, the pool's errors and the qpgpool.* log.
+    void connectionStringErrorsHideThePassword()
+    {
+        const QStringList dsns = {
+            u"postgresql://someone:pw%ZZs3cr3t@127.0.0.1/qpgtest"_s,
+            u"postgresql://someone:pws3cr3t@[::1/qpgtest"_s,
+            u"postgresql://someone@127.0.0.1/qpgtest?password=pw%ZZs3cr3t"_s,
+            u"host=127.0.0.1 password=pw s3cr3t dbname=qpgtest"_s,
+        };
+        g_logged.clear();
+        QLoggingCategory::setFilterRules(u"qpgpool.*=true"_s);
+        const QtMessageHandler previous = qInstallMessageHandler(captureMessage);
+        QStringList errors;
+        for (const QString &text : dsns) {
+            QPg::Connection con(text);
+            const auto error = awaitError<QPg::InterfaceError>(con.open());
+            QVERIFY2(error, qPrintable(text));
+            errors.append(error->message());
+            QPg::PoolOptions options = QPg::PoolOptions::fromDsn(text);
+            options.minSize = 1;
+            QPg::Pool pool(options);
+            const auto poolError = awaitError<QPg::Error>(pool.open());
+            QVERIFY(poolError);
+            errors.append(poolError->message());
+        }
+        qInstallMessageHandler(previous);
+        QLoggingCategory::setFilterRules(QString());
+        for (const QString &error : std::as_const(errors)) {
+            QVERIFY2(!error.contains(u"s3cr3t"), qPrintable(error));
+            QVERIFY2(error.startsWith(u"invalid connection string"), qPrintable(error));
+        }
+        for (const QString &line : std::as_const(g_logged))
+            QVERIFY2(!line.contains(u"s3cr3t"), qPrintable(line));
     }
 };
 

@@ -128,7 +128,7 @@ void ConnectionPrivate::startConnect()
     }
     // A bad parameter fails here, with no socket: no notifier would ever fire.
     if (PQstatus(conn) == CONNECTION_BAD) {
-        connectFailed(*Private::connectError(QString::fromUtf8(PQerrorMessage(conn))));
+        connectFailed(*Private::connectError(params->redact(QString::fromUtf8(PQerrorMessage(conn)))));
         return;
     }
     PQsetNoticeReceiver(conn, &ConnectionPrivate::noticeReceiver, this);
@@ -158,7 +158,7 @@ void ConnectionPrivate::pollConnect()
     case PGRES_POLLING_WRITING:
         updateSocket();
         if (socket < 0) {
-            connectFailed(*Private::connectError(QString::fromUtf8(PQerrorMessage(conn))));
+            connectFailed(*Private::connectError(params->redact(QString::fromUtf8(PQerrorMessage(conn)))));
             return;
         }
         readNotifier->setEnabled(status == PGRES_POLLING_READING);
@@ -169,7 +169,7 @@ void ConnectionPrivate::pollConnect()
         break;
     case PGRES_POLLING_FAILED:
     default:
-        connectFailed(*Private::connectError(QString::fromUtf8(PQerrorMessage(conn))));
+        connectFailed(*Private::connectError(params->redact(QString::fromUtf8(PQerrorMessage(conn)))));
         break;
     }
     emitPendingNotices();
