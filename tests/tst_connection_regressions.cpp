@@ -304,6 +304,21 @@ private Q_SLOTS:
         for (const QString &line : std::as_const(g_logged))
             QVERIFY2(!line.contains(u"s3cr3t"), qPrintable(line));
     }
+
+    // Startup options are split on any whitespace, but only spaces were escaped: a tab or newline
+    // in a server setting's value started another "-c" option.
+    void serverSettingsCannotInjectOptions()
+    {
+        QPg::ConnectOptions options = QPg::ConnectOptions::fromDsn(dsn());
+        const QString value = u"a\t-c\tsearch_path=evil\n-c\vwork_mem=77kB\r\f x\\y"_s;
+        options.serverSettings.insert(u"qpg.regression"_s, value);
+        options.serverSettings.insert(u"application_name"_s, u"app\t-c\tsearch_path=evil"_s);
+        auto con = openConnection(options);
+        QCOMPARE(await(con->fetchValue(u"SELECT current_setting('qpg.regression')"_s)).toString(), value);
+        QVERIFY(!await(con->fetchValue(u"SHOW search_path"_s)).toString().contains(u"evil"));
+        QVERIFY(await(con->fetchValue(u"SHOW work_mem"_s)).toString() != u"77kB");
+        QVERIFY(await(con->fetchValue(u"SHOW application_name"_s)).toString().startsWith(u"app"));
+    }
 };
 
 QTEST_MAIN(tst_ConnectionRegressions)

@@ -12,12 +12,14 @@ namespace QPg::Private {
 
 namespace {
 
-// Backslash-escapes spaces and backslashes, as the libpq "options" keyword requires.
+// Backslash-escapes whitespace and backslashes for the libpq "options" keyword. The server splits
+// it on every isspace() character, not only spaces: an unescaped tab or newline in a value would
+// start another "-c" option.
 QByteArray escapeOptionValue(const QString &value)
 {
     QByteArray out;
     for (char c : value.toUtf8()) {
-        if (c == ' ' || c == '\\')
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '\\')
             out += '\\';
         out += c;
     }
