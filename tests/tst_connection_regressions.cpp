@@ -319,6 +319,23 @@ private Q_SLOTS:
         QVERIFY(await(con->fetchValue(u"SHOW work_mem"_s)).toString() != u"77kB");
         QVERIFY(await(con->fetchValue(u"SHOW application_name"_s)).toString().startsWith(u"app"));
     }
+
+    // Issue 9 #15: a failed LISTEN left the channel registered, so addListener never issued
+    // LISTEN again.
+    void failedListenCanBeRetried()
+    {
+        auto con = openConnection();
+        await(con->execute(u"BEGIN"_s));
+        QVERIFY(awaitError<QPg::ServerError>(con->execute(u"SELECT 1/0"_s)));
+        QVERIFY(awaitError<QPg::InFailedSqlTransactionError>(
+            con->addListener(u"reg_chan"_s, [](const QPg::Notification &) {})));
+        QVERIFY(!con->listenedChannels().contains(u"reg_chan"_s));
+        await(con->execute(u"ROLLBACK"_s));
+        QStringList payloads;
+        await(con->addListener(u"reg_chan"_s, [&payloads](const QPg::Notification &n) { payloads.append(n.payload); }));
+        await(con->execute(u"NOTIFY reg_chan, 'hello'"_s));
+        QTRY_COMPARE(payloads, QStringList{u"hello"_s});
+    }
 };
 
 QTEST_MAIN(tst_ConnectionRegressions)

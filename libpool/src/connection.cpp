@@ -1129,7 +1129,21 @@ QFuture<void> Connection::addListener(const QString &channel, std::function<void
     d->listeners[channel].append(std::move(callback));
     if (!first)
         return QtFuture::makeReadyFuture();
-    return d->enqueue<void>(QStringLiteral("LISTEN ") + quoteIdentifier(channel), {}, {}, [](Outcome &&) {});
+    auto promise = std::make_shared<QPromise<void>>();
+    promise->start();
+    QPointer<Connection> self(this);
+    d->enqueueWithCallbacks(
+        QStringLiteral("LISTEN ") + quoteIdentifier(channel), {}, {}, /*allowScript*/ true,
+        [promise](Outcome &&) { promise->finish(); },
+        [promise, self, channel](const QException &error) {
+            // The server does not listen: forget the channel, or the next addListener would not
+            // issue LISTEN again.
+            if (self)
+                self->d->listeners.remove(channel);
+            promise->setException(error);
+            promise->finish();
+        });
+    return promise->future();
 }
 
 QFuture<void> Connection::removeListener(const QString &channel)
