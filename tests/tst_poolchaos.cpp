@@ -1541,18 +1541,9 @@ void ChaosRun::finish()
     while (!m_model.held.empty())
         retireHeld(m_model.held.size() - 1);
 
-    // Waiters without timeout are served now that everything is free; each gives its connection back.
-    QElapsedTimer draining;
-    draining.start();
+    // Waiters are served now that everything is free, oldest first; each gives its connection back
+    // at once so the next one can have it.
     for (;;) {
-        bool pending = false;
-        for (AcquireRecord &r : m_model.acquires) {
-            if (r.harvested || r.cancelled)
-                continue;
-            pending = true;
-            CHAOS_CHECK(waitFor(r.future, 10000 + g_config.slackMs),
-                        u"acquire #%1 never finished although every connection was released %2"_s.arg(r.id).arg(poolSummary()));
-        }
         harvestAcquires();
         if (m_failed)
             return;
@@ -1560,9 +1551,12 @@ void ChaosRun::finish()
             h.con.release();
         while (!m_model.held.empty())
             retireHeld(m_model.held.size() - 1);
-        if (!pending)
+        auto oldest = std::find_if(m_model.acquires.begin(), m_model.acquires.end(),
+                                   [](const AcquireRecord &r) { return !r.harvested && !r.cancelled; });
+        if (oldest == m_model.acquires.end())
             break;
-        CHAOS_CHECK(draining.elapsed() < 30000, u"waiters keep arriving while draining"_s);
+        CHAOS_CHECK(waitFor(oldest->future, 10000 + g_config.slackMs),
+                    u"acquire #%1 never finished although every connection was released %2"_s.arg(oldest->id).arg(poolSummary()));
     }
     for (InFlight &q : m_model.inflight)
         CHAOS_CHECK(waitFor(q.future, int(std::max<qint64>(0, q.boundMs - q.since.elapsed()))),
