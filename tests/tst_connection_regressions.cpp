@@ -21,6 +21,59 @@ using namespace QPgTest;
 
 namespace {
 
+// One connection, so the next holder gets the session the previous one released.
+std::unique_ptr<QPg::Pool> openSingleConnectionPool()
+{
+    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(dsn());
+    options.minSize = 1;
+    options.maxSize = 1;
+    auto pool = std::make_unique<QPg::Pool>(options);
+    await(pool->open());
+    return pool;
+}
+
+// A sequential device that delivers data only when the test pushes it, like a slow pipe.
+class TrickleDevice : public QIODevice
+{
+    Q_OBJECT
+public:
+    TrickleDevice() { open(QIODevice::ReadOnly); }
+    bool isSequential() const override { return true; }
+    qint64 bytesAvailable() const override { return m_data.size() + QIODevice::bytesAvailable(); }
+    bool atEnd() const override { return m_finished && bytesAvailable() == 0; }
+    void push(const QByteArray &data)
+    {
+        m_data += data;
+        Q_EMIT readyRead();
+    }
+    int waiters() const
+    {
+        return receivers(SIGNAL(readyRead())) + receivers(SIGNAL(readChannelFinished()));
+    }
+    bool drained() const { return m_data.isEmpty(); }
+
+protected:
+    qint64 readData(char *data, qint64 maxSize) override
+    {
+        const qint64 n = std::min<qint64>(maxSize, m_data.size());
+        memcpy(data, m_data.constData(), size_t(n));
+        m_data.remove(0, n);
+        return n;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+
+private:
+    QByteArray m_data;
+    bool m_finished = false;
+};
+
+// Every message Qt logs while the handler is installed.
+QStringList g_logged;
+void captureMessage(QtMsgType, const QMessageLogContext &context, const QString &message)
+{
+    g_logged.append(QString::fromUtf8(context.category ? context.category : "") + u' ' + message);
+}
+
 } // namespace
 
 class tst_ConnectionRegressions : public QObject
@@ -51,11 +104,8 @@ private Q_SLOTS:
     void transactionAndCursorAfterReleaseSendNothing()
     {
         try {
-            QPg::PoolOptions options = QPg::PoolOptions::fromDsn(dsn());
-            options.minSize = 1;
-            options.maxSize = 1;
-            QPg::Pool pool(options);
-            await(pool.open());
+            const std::unique_ptr<QPg::Pool> owner = openSingleConnectionPool();
+            QPg::Pool &pool = *owner;
             await(pool.execute(u"DROP TABLE IF EXISTS reg_release; CREATE TABLE reg_release (v text)"_s));
 
             QPg::PooledConnection first = await(pool.acquire());
@@ -98,11 +148,8 @@ private Q_SLOTS:
     void streamAfterReleaseFails()
     {
         try {
-            QPg::PoolOptions options = QPg::PoolOptions::fromDsn(dsn());
-            options.minSize = 1;
-            options.maxSize = 1;
-            QPg::Pool pool(options);
-            await(pool.open());
+            const std::unique_ptr<QPg::Pool> owner = openSingleConnectionPool();
+            QPg::Pool &pool = *owner;
             QPg::PooledConnection first = await(pool.acquire());
             QPg::Connection *raw = first.connection();
             QFuture<void> released;
@@ -122,6 +169,172 @@ private Q_SLOTS:
         } catch (const std::exception &e) {
             QFAIL(e.what()); // keeps a failure here from aborting the other tests
         }
+    }
+
+    // Issue 9 #5: cursor() decided on BEGIN from the instantaneous status, which reads Active
+    // whenever a command is queued: an unawaited query made it skip BEGIN (DECLARE: 25P01).
+    void cursorAfterUnawaitedQueryOpensItsTransaction()
+    {
+        auto con = openConnection();
+        QFuture<QString> before = con->execute(u"SELECT 1"_s);
+        QPg::Cursor cursor = con->cursor(u"SELECT generate_series(1, 5)"_s);
+        QCOMPARE(await(cursor.fetch(10)).size(), 5);
+        await(cursor.close());
+        await(before);
+        QCOMPARE(con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
+
+        // The same through stream().
+        QFuture<QString> again = con->execute(u"SELECT 2"_s);
+        QCOMPARE(await(con->stream(u"SELECT generate_series(1, 7)"_s, {}, [](const QPg::RecordList &) { return true; }, 3)),
+                 7LL);
+        await(again);
+        QCOMPARE(con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
+    }
+
+    // An unawaited BEGIN: the cursor runs inside the caller's transaction and must not COMMIT it.
+    void cursorAfterUnawaitedBeginKeepsCallersTransaction()
+    {
+        auto con = openConnection();
+        QFuture<QString> begin = con->execute(u"BEGIN"_s);
+        QPg::Cursor cursor = con->cursor(u"SELECT generate_series(1, 5)"_s);
+        QCOMPARE(await(cursor.fetch(10)).size(), 5);
+        await(cursor.close());
+        await(begin);
+        QCOMPARE(con->transactionStatus(), QPg::Connection::TransactionStatus::InTransaction);
+        await(con->execute(u"ROLLBACK"_s));
+    }
+
+    // An unawaited COMMIT: the transaction is gone by the time DECLARE runs, so the cursor needs one.
+    void cursorAfterUnawaitedCommitOpensItsTransaction()
+    {
+        auto con = openConnection();
+        await(con->execute(u"BEGIN"_s));
+        QFuture<QString> commit = con->execute(u"COMMIT"_s);
+        QPg::Cursor cursor = con->cursor(u"SELECT generate_series(1, 5)"_s);
+        QCOMPARE(await(cursor.fetch(10)).size(), 5);
+        await(cursor.close());
+        await(commit);
+        QCOMPARE(con->transactionStatus(), QPg::Connection::TransactionStatus::Idle);
+    }
+
+    // Issue 9 #3: COPY from a sequential device connected readyRead with raw pointers to the
+    // connection and the operation, one more connection per wait, never disconnected.
+    void copyFromSlowDeviceEndsCleanlyOnTerminate()
+    {
+        auto con = openConnection();
+        await(con->execute(u"DROP TABLE IF EXISTS reg_copy_slow; CREATE TABLE reg_copy_slow (v int)"_s));
+        TrickleDevice device;
+        device.push("1\n");
+        QFuture<qint64> copy = con->copyToTable(u"reg_copy_slow"_s, QPg::CopyInput(&device));
+        QTRY_VERIFY(device.drained() && device.waiters() > 0);
+        for (int i = 2; i < 6; ++i) {
+            device.push(QByteArray::number(i) + '\n');
+            QTRY_VERIFY(device.drained());
+        }
+        QCOMPARE(device.waiters(), 2); // readyRead and readChannelFinished, once each
+        con->terminate();
+        QVERIFY(awaitError<QPg::ConnectionLostError>(copy));
+        QCOMPARE(device.waiters(), 0);
+        device.push("7\n"); // nothing listens any more
+        QVERIFY(!device.drained());
+        auto check = openConnection();
+        QCOMPARE(await(check->fetchValue(u"SELECT count(*) FROM reg_copy_slow"_s)).toLongLong(), 0LL);
+        await(check->execute(u"DROP TABLE reg_copy_slow"_s));
+    }
+
+    // The connection is deleted while the COPY waits for the device: a later readyRead must not
+    // reach the freed connection (ASan).
+    void copyFromSlowDeviceSurvivesConnectionDeletion()
+    {
+        auto con = openConnection();
+        await(con->execute(u"CREATE TEMP TABLE reg_copy_gone (v int)"_s));
+        TrickleDevice device;
+        device.push("1\n");
+        QFuture<qint64> copy = con->copyToTable(u"reg_copy_gone"_s, QPg::CopyInput(&device));
+        QTRY_VERIFY(device.drained() && device.waiters() > 0);
+        con.reset();
+        QVERIFY(awaitError<QPg::ConnectionLostError>(copy));
+        device.push("2\n");
+        QCOMPARE(device.waiters(), 0);
+    }
+
+    // Issue 9 #18: the column lookup of copyRecordsToTable included generated columns, which
+    // COPY cannot be given.
+    void copyRecordsSkipsGeneratedColumns()
+    {
+        auto con = openConnection();
+        await(con->execute(u"CREATE TEMP TABLE reg_generated (a int, doubled int GENERATED ALWAYS AS (a * 2) STORED, b text)"_s));
+        QCOMPARE(await(con->copyRecordsToTable(u"reg_generated"_s, {QVariantList{1, u"x"_s}, QVariantList{2, u"y"_s}})), 2LL);
+        QCOMPARE(await(con->fetchValue(u"SELECT sum(doubled) FROM reg_generated"_s)).toLongLong(), 6LL);
+        QCOMPARE(await(con->fetchValue(u"SELECT string_agg(b, ',' ORDER BY a) FROM reg_generated"_s)).toString(), u"x,y"_s);
+    }
+
+    // Issue 9 #27: libpq's parse errors quote the text they choke on, password included, and that
+    // text reached open()'s error, the pool's errors and the qpgpool.* log.
+    void connectionStringErrorsHideThePassword()
+    {
+        const QStringList dsns = {
+            u"postgresql://someone:pw%ZZs3cr3t@127.0.0.1/qpgtest"_s,
+            u"postgresql://someone:pws3cr3t@[::1/qpgtest"_s,
+            u"postgresql://someone@127.0.0.1/qpgtest?password=pw%ZZs3cr3t"_s,
+            u"host=127.0.0.1 password=pw s3cr3t dbname=qpgtest"_s,
+        };
+        g_logged.clear();
+        QLoggingCategory::setFilterRules(u"qpgpool.*=true"_s);
+        const QtMessageHandler previous = qInstallMessageHandler(captureMessage);
+        QStringList errors;
+        for (const QString &text : dsns) {
+            QPg::Connection con(text);
+            const auto error = awaitError<QPg::InterfaceError>(con.open());
+            QVERIFY2(error, qPrintable(text));
+            errors.append(error->message());
+            QPg::PoolOptions options = QPg::PoolOptions::fromDsn(text);
+            options.minSize = 1;
+            QPg::Pool pool(options);
+            const auto poolError = awaitError<QPg::Error>(pool.open());
+            QVERIFY(poolError);
+            errors.append(poolError->message());
+        }
+        qInstallMessageHandler(previous);
+        QLoggingCategory::setFilterRules(QString());
+        for (const QString &error : std::as_const(errors)) {
+            QVERIFY2(!error.contains(u"s3cr3t"), qPrintable(error));
+            QVERIFY2(error.startsWith(u"invalid connection string"), qPrintable(error));
+        }
+        for (const QString &line : std::as_const(g_logged))
+            QVERIFY2(!line.contains(u"s3cr3t"), qPrintable(line));
+    }
+
+    // Startup options are split on any whitespace, but only spaces were escaped: a tab or newline
+    // in a server setting's value started another "-c" option.
+    void serverSettingsCannotInjectOptions()
+    {
+        QPg::ConnectOptions options = QPg::ConnectOptions::fromDsn(dsn());
+        const QString value = u"a\t-c\tsearch_path=evil\n-c\vwork_mem=77kB\r\f x\\y"_s;
+        options.serverSettings.insert(u"qpg.regression"_s, value);
+        options.serverSettings.insert(u"application_name"_s, u"app\t-c\tsearch_path=evil"_s);
+        auto con = openConnection(options);
+        QCOMPARE(await(con->fetchValue(u"SELECT current_setting('qpg.regression')"_s)).toString(), value);
+        QVERIFY(!await(con->fetchValue(u"SHOW search_path"_s)).toString().contains(u"evil"));
+        QVERIFY(await(con->fetchValue(u"SHOW work_mem"_s)).toString() != u"77kB");
+        QVERIFY(await(con->fetchValue(u"SHOW application_name"_s)).toString().startsWith(u"app"));
+    }
+
+    // Issue 9 #15: a failed LISTEN left the channel registered, so addListener never issued
+    // LISTEN again.
+    void failedListenCanBeRetried()
+    {
+        auto con = openConnection();
+        await(con->execute(u"BEGIN"_s));
+        QVERIFY(awaitError<QPg::ServerError>(con->execute(u"SELECT 1/0"_s)));
+        QVERIFY(awaitError<QPg::InFailedSqlTransactionError>(
+            con->addListener(u"reg_chan"_s, [](const QPg::Notification &) {})));
+        QVERIFY(!con->listenedChannels().contains(u"reg_chan"_s));
+        await(con->execute(u"ROLLBACK"_s));
+        QStringList payloads;
+        await(con->addListener(u"reg_chan"_s, [&payloads](const QPg::Notification &n) { payloads.append(n.payload); }));
+        await(con->execute(u"NOTIFY reg_chan, 'hello'"_s));
+        QTRY_COMPARE(payloads, QStringList{u"hello"_s});
     }
 };
 

@@ -128,7 +128,7 @@ void ConnectionPrivate::startConnect()
     }
     // A bad parameter fails here, with no socket: no notifier would ever fire.
     if (PQstatus(conn) == CONNECTION_BAD) {
-        connectFailed(*Private::connectError(QString::fromUtf8(PQerrorMessage(conn))));
+        connectFailed(*Private::connectError(params->redact(QString::fromUtf8(PQerrorMessage(conn)))));
         return;
     }
     PQsetNoticeReceiver(conn, &ConnectionPrivate::noticeReceiver, this);
@@ -158,7 +158,7 @@ void ConnectionPrivate::pollConnect()
     case PGRES_POLLING_WRITING:
         updateSocket();
         if (socket < 0) {
-            connectFailed(*Private::connectError(QString::fromUtf8(PQerrorMessage(conn))));
+            connectFailed(*Private::connectError(params->redact(QString::fromUtf8(PQerrorMessage(conn)))));
             return;
         }
         readNotifier->setEnabled(status == PGRES_POLLING_READING);
@@ -169,7 +169,7 @@ void ConnectionPrivate::pollConnect()
         break;
     case PGRES_POLLING_FAILED:
     default:
-        connectFailed(*Private::connectError(QString::fromUtf8(PQerrorMessage(conn))));
+        connectFailed(*Private::connectError(params->redact(QString::fromUtf8(PQerrorMessage(conn)))));
         break;
     }
     emitPendingNotices();
@@ -1129,7 +1129,21 @@ QFuture<void> Connection::addListener(const QString &channel, std::function<void
     d->listeners[channel].append(std::move(callback));
     if (!first)
         return QtFuture::makeReadyFuture();
-    return d->enqueue<void>(QStringLiteral("LISTEN ") + quoteIdentifier(channel), {}, {}, [](Outcome &&) {});
+    auto promise = std::make_shared<QPromise<void>>();
+    promise->start();
+    QPointer<Connection> self(this);
+    d->enqueueWithCallbacks(
+        QStringLiteral("LISTEN ") + quoteIdentifier(channel), {}, {}, /*allowScript*/ true,
+        [promise](Outcome &&) { promise->finish(); },
+        [promise, self, channel](const QException &error) {
+            // The server does not listen: forget the channel, or the next addListener would not
+            // issue LISTEN again.
+            if (self)
+                self->d->listeners.remove(channel);
+            promise->setException(error);
+            promise->finish();
+        });
+    return promise->future();
 }
 
 QFuture<void> Connection::removeListener(const QString &channel)

@@ -2,6 +2,8 @@
 #include "connectparams_p.h"
 
 #include <QtCore/QHash>
+#include <QtCore/QRegularExpression>
+#include <QtCore/QUrl>
 #include <QtNetwork/QHostAddress>
 
 #include <libpq-fe.h>
@@ -10,16 +12,59 @@ namespace QPg::Private {
 
 namespace {
 
-// Backslash-escapes spaces and backslashes, as the libpq "options" keyword requires.
+// Backslash-escapes whitespace and backslashes for the libpq "options" keyword. The server splits
+// it on every isspace() character, not only spaces: an unescaped tab or newline in a value would
+// start another "-c" option.
 QByteArray escapeOptionValue(const QString &value)
 {
     QByteArray out;
     for (char c : value.toUtf8()) {
-        if (c == ' ' || c == '\\')
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '\\')
             out += '\\';
         out += c;
     }
     return out;
+}
+
+const QString Mask = QStringLiteral("********");
+
+// The passwords a connection string may carry, as written and percent-decoded: the URI's
+// user:password@ part, and password=... in key/value form or in the URI's query. Found without
+// libpq, for the strings it cannot parse.
+QStringList passwordsIn(const QString &dsn)
+{
+    QStringList found;
+    static const QRegularExpression userInfo(QStringLiteral(R"(^\s*postgres(?:ql)?://([^@/]*)@)"));
+    if (const auto m = userInfo.match(dsn); m.hasMatch()) {
+        const QString info = m.captured(1);
+        if (const qsizetype colon = info.indexOf(u':'); colon >= 0)
+            found.append(info.mid(colon + 1));
+    }
+    static const QRegularExpression keyword(QStringLiteral(R"((?:^|[\s?&])password\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]*))"));
+    for (auto it = keyword.globalMatch(dsn); it.hasNext();) {
+        QString value = it.next().captured(1);
+        if (value.startsWith(u'\''))
+            value = value.mid(1).chopped(value.endsWith(u'\'') && value.size() > 1 ? 1 : 0);
+        found.append(value);
+    }
+    QStringList all;
+    for (const QString &secret : std::as_const(found)) {
+        if (secret.isEmpty())
+            continue;
+        all.append(secret);
+        all.append(QUrl::fromPercentEncoding(secret.toUtf8()));
+    }
+    // Longest first, so a decoded form inside the written one is not masked by halves.
+    std::sort(all.begin(), all.end(), [](const QString &a, const QString &b) { return a.size() > b.size(); });
+    all.removeDuplicates();
+    return all;
+}
+
+QString masked(QString message, const QStringList &secrets)
+{
+    for (const QString &secret : secrets)
+        message.replace(secret, Mask);
+    return message;
 }
 
 bool needsResolution(const QString &host)
@@ -47,6 +92,14 @@ ConnectParams::ConnectParams(const ConnectOptions &options)
         if (!parsed) {
             QString message = error ? QString::fromUtf8(error).trimmed() : QStringLiteral("out of memory");
             PQfreemem(error);
+            // libpq quotes the token it choked on, or the whole URI; when the string holds a
+            // password, a quoted piece may be part of it even where the password was not found.
+            const QStringList secrets = passwordsIn(options.dsn);
+            message = masked(message, secrets);
+            if (!secrets.isEmpty()) {
+                static const QRegularExpression quoted(QStringLiteral(R"("[^"]*")"));
+                message.replace(quoted, u'"' + Mask + u'"');
+            }
             throw InterfaceError(QStringLiteral("invalid connection string: ") + message);
         }
         for (PQconninfoOption *o = parsed; o->keyword; ++o) {
@@ -95,7 +148,14 @@ ConnectParams::ConnectParams(const ConnectOptions &options)
     }
     set("options", startupOptions);
     set("client_encoding", "UTF8");
+    if (const QByteArray password = value("password"); !password.isEmpty())
+        m_secrets.append(QString::fromUtf8(password));
     rebuildPointers();
+}
+
+QString ConnectParams::redact(const QString &message) const
+{
+    return masked(message, m_secrets);
 }
 
 QByteArray ConnectParams::value(const char *keyword) const

@@ -34,6 +34,9 @@ public:
 
     std::chrono::milliseconds connectTimeout() const { return m_connectTimeout; }
 
+    // message with the connection's password masked: libpq's messages may quote parameter values.
+    QString redact(const QString &message) const;
+
     // NULL-terminated arrays, valid as long as this object lives.
     const char *const *keywords() const { return m_keywordPointers.constData(); }
     const char *const *values() const { return m_valuePointers.constData(); }
@@ -48,6 +51,7 @@ private:
     QList<const char *> m_keywordPointers;
     QList<const char *> m_valuePointers;
     std::chrono::milliseconds m_connectTimeout;
+    QStringList m_secrets;
 };
 
 // The error a failed connection attempt maps to. libpq gives connection failures as text only, so

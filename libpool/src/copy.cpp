@@ -87,8 +87,20 @@ public:
     {
     }
 
+    // The source lives as long as its COPY, however that ends (done, timeout, terminate, close):
+    // the device's signals must not reach it afterwards.
+    ~DeviceSource() override
+    {
+        QObject::disconnect(m_readyRead);
+        QObject::disconnect(m_readFinished);
+    }
+
     bool next(QByteArray *chunk, QString *error, const std::function<void()> &resume) override
     {
+        if (!m_device) {
+            *error = QStringLiteral("the COPY input device was destroyed");
+            return true;
+        }
         if (!m_device->isReadable()) {
             *error = QStringLiteral("the COPY input is not open for reading");
             return true;
@@ -97,8 +109,15 @@ public:
         if (!chunk->isEmpty())
             return true;
         if (m_device->isSequential() && !m_device->atEnd() && m_device->isOpen()) {
-            QObject::connect(m_device, &QIODevice::readyRead, m_device, resume, Qt::SingleShotConnection);
-            QObject::connect(m_device, &QIODevice::readChannelFinished, m_device, resume, Qt::SingleShotConnection);
+            m_resume = resume;
+            if (!m_readyRead) { // once per COPY, not once per wait
+                auto wake = [this] {
+                    if (auto resume = std::exchange(m_resume, nullptr))
+                        resume();
+                };
+                m_readyRead = QObject::connect(m_device, &QIODevice::readyRead, m_device, wake);
+                m_readFinished = QObject::connect(m_device, &QIODevice::readChannelFinished, m_device, wake);
+            }
             return false;
         }
         if (!m_device->errorString().isEmpty() && !m_device->atEnd())
@@ -107,8 +126,11 @@ public:
     }
 
 private:
-    QIODevice *m_device;
+    QPointer<QIODevice> m_device;
     std::unique_ptr<QIODevice> m_owned;
+    std::function<void()> m_resume; // set while waiting
+    QMetaObject::Connection m_readyRead;
+    QMetaObject::Connection m_readFinished;
 };
 
 // Pulls chunks from an asynchronous source, one future at a time (back-pressure for free).
@@ -309,11 +331,15 @@ bool ConnectionPrivate::receiveCopyData(Operation &op)
 
 bool ConnectionPrivate::sendCopyData(Operation &op)
 {
-    Operation *const current = &op;
-    auto resume = [this, current] {
-        if (running && !queue.empty() && queue.front().get() == current) {
-            current->copyInWaiting = false;
-            processResults();
+    // The source may call back after the COPY ended or the connection is gone; the sequence
+    // number identifies the COPY where an address could have been reused.
+    auto resume = [connection = QPointer<Connection>(q), sequence = op.sequence] {
+        if (!connection)
+            return;
+        ConnectionPrivate *d = connection->d.get();
+        if (d->running && !d->queue.empty() && d->queue.front()->sequence == sequence) {
+            d->queue.front()->copyInWaiting = false;
+            d->processResults();
         }
     };
     for (;;) {
@@ -570,7 +596,9 @@ QFuture<qint64> Connection::copyRecordsToTable(const QString &table, const QList
     }
     op->preludeSql = "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END"
                      " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
-                     " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+                     " WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+                     " AND a.attgenerated = ''" // COPY cannot be given generated columns
+                     " ORDER BY a.attnum";
     op->preludeParameters.push_back(Private::encodeParameter(qualified));
     ConnectionPrivate *connection = d.get();
     op->onPrelude = [connection, qualified, records, options, table](const PGresult *result, Operation &op) {

@@ -25,7 +25,21 @@ struct CursorData
     // Once the pool has taken the connection back, the cursor is gone with the reset's ROLLBACK
     // and the session may be the next holder's: nothing more is sent.
     bool leaseEnded() const { return connection && connection->d->leaseEpoch != leaseEpoch; }
-    ConnectionPrivate *connectionPrivate() const { return connection->d.get(); }
+
+    // Queues a script whose text makeSql gives when it reaches the front of the queue, once every
+    // command queued before it has finished and the session's transaction status is exact.
+    QFuture<void> runWhenDue(std::function<QString()> makeSql)
+    {
+        auto promise = std::make_shared<QPromise<void>>();
+        promise->start();
+        connection->d->enqueueScriptAtSend(
+            std::move(makeSql), QueryOptions{}, [promise](Private::Outcome &&) { promise->finish(); },
+            [promise](const QException &error) {
+                promise->setException(error);
+                promise->finish();
+            });
+        return promise->future();
+    }
 };
 
 namespace {
@@ -36,8 +50,9 @@ ConnectionReleasedError releasedError()
 }
 
 // Ends the cursor on the server: CLOSE, and COMMIT when the cursor opened the transaction.
-QFuture<void> finish(CursorData &d)
+QFuture<void> finish(const std::shared_ptr<CursorData> &data)
 {
+    CursorData &d = *data;
     if (!d.closed && d.leaseEnded()) {
         d.atEnd = true;
         d.closed = true;
@@ -49,9 +64,12 @@ QFuture<void> finish(CursorData &d)
     if (d.closed)
         return d.closing;
     d.closed = true;
-    const QString sql = d.ownsTransaction ? QStringLiteral("CLOSE %1; COMMIT").arg(d.name)
-                                          : QStringLiteral("CLOSE %1").arg(d.name);
-    d.closing = d.connection->execute(sql).then([](const QString &) {});
+    // Whether the cursor opened the transaction is only known once its BEGIN was due. The queued
+    // script keeps the cursor's data alive.
+    d.closing = d.runWhenDue([data] {
+        return data->ownsTransaction ? QStringLiteral("CLOSE %1; COMMIT").arg(data->name)
+                                     : QStringLiteral("CLOSE %1").arg(data->name);
+    });
     return d.closing;
 }
 
@@ -73,11 +91,14 @@ Cursor Connection::cursor(const QString &sql, const QVariantList &args)
     data->connection = this;
     data->leaseEpoch = d->leaseEpoch;
     data->name = quoteIdentifier(QStringLiteral("qpg_cursor_%1").arg(++d->nextCursor));
-    // A cursor only lives inside a transaction; open one unless the caller has one already.
-    if (transactionStatus() == TransactionStatus::Idle && d->transactionDepth == 0) {
-        data->ownsTransaction = true;
-        execute(QStringLiteral("BEGIN"));
-    }
+    // A cursor only lives inside a transaction; open one unless the caller has one already. That is
+    // decided in call order, when the BEGIN is due: the status now reads Active whenever anything
+    // is queued, and says nothing of a queued BEGIN or COMMIT.
+    QPointer<Connection> self(this);
+    data->runWhenDue([self, data] {
+        data->ownsTransaction = self && self->transactionStatus() == TransactionStatus::Idle;
+        return data->ownsTransaction ? QStringLiteral("BEGIN") : QString();
+    });
     const QString prefix = QStringLiteral("DECLARE %1 NO SCROLL CURSOR FOR ").arg(data->name);
     data->prefixLength = int(prefix.size());
     data->declared = execute(prefix + sql, args, QueryOptions{.timeout = std::chrono::milliseconds(0)});
@@ -160,7 +181,7 @@ QFuture<RecordList> Cursor::fetch(int count)
             QFuture<QString>(data->declared).waitForFinished();
             RecordList chunk = f.result();
             if (chunk.size() < count)
-                finish(*data);
+                finish(data);
             promise->addResult(chunk);
         } catch (const ServerError &e) {
             // Positions count from the caller's SQL, not from the DECLARE wrapped around it.
@@ -186,7 +207,7 @@ QFuture<void> Cursor::close()
 {
     if (!d)
         return QtFuture::makeReadyFuture();
-    return finish(*d);
+    return finish(d);
 }
 
 } // namespace QPg
