@@ -146,7 +146,7 @@ void PoolPrivate::runDeferred()
         } else if (!finishedWaiters.empty()) {
             std::shared_ptr<PoolWaiter> waiter = std::move(finishedWaiters.front());
             finishedWaiters.pop_front();
-            waiter->promise.finish();
+            waiter->complete();
         } else if (!deferred.empty()) {
             std::function<void()> call = std::move(deferred.front());
             deferred.pop_front();
@@ -523,27 +523,37 @@ bool PoolPrivate::mayRetryConnectNow() const
 
 QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOptions)
 {
-    if (state == State::Closing)
-        return Private::failedFuture<PooledConnection>(PoolClosedError(QStringLiteral("pool is closing")));
-    if (state == State::Closed)
-        return Private::failedFuture<PooledConnection>(PoolClosedError(QStringLiteral("pool is closed")));
-    if (state == State::New)
-        open();
-
     auto waiter = std::make_shared<PoolWaiter>();
     waiter->promise.start();
-    waiter->tag = acquireOptions.tag;
-    waiter->waited.start();
     QFuture<PooledConnection> future = waiter->promise.future();
     startWaiting(waiter, acquireOptions);
-    // From here on the caller may attach continuations: finishing the promise is deferred.
+    // From here on the caller may attach continuations: completing the waiter is deferred.
     waiter->published = true;
     return future;
+}
+
+// acquire() for the pool's own helpers: handOff gets the outcome directly (no future, no watcher,
+// no extra event-loop turn), also when the pool is destroyed while the caller waits.
+void PoolPrivate::acquireWith(const AcquireOptions &acquireOptions, std::function<void(PoolWaiter &)> handOff)
+{
+    auto waiter = std::make_shared<PoolWaiter>();
+    waiter->handOff = std::move(handOff);
+    startWaiting(waiter, acquireOptions);
+    waiter->published = true; // the helper's future has not been returned yet: until here, at once
 }
 
 // Serves waiter now, or queues it (or fails it at once).
 void PoolPrivate::startWaiting(const std::shared_ptr<PoolWaiter> &waiter, const AcquireOptions &acquireOptions)
 {
+    waiter->tag = acquireOptions.tag;
+    waiter->waited.start();
+    if (state == State::Closing || state == State::Closed) {
+        failWaiter(waiter, exceptionPtr(PoolClosedError(state == State::Closing ? QStringLiteral("pool is closing")
+                                                                                 : QStringLiteral("pool is closed"))));
+        return;
+    }
+    if (state == State::New)
+        open();
     const std::chrono::milliseconds timeout = acquireOptions.timeout.value_or(options.acquireTimeout);
     // Fast path: a free connection and nobody ahead in the queue. The timeout still bounds the
     // validation ping and the setup hook, when there are any.
@@ -617,7 +627,9 @@ void PoolPrivate::failWaiter(std::shared_ptr<PoolWaiter> waiter, const std::exce
     const bool wasLive = waiter->live();
     finishWaiter(waiter);
     if (wasLive) {
-        waiter->promise.setException(error);
+        waiter->error = error;
+        if (!waiter->handOff)
+            waiter->promise.setException(error);
         finishPromise(std::move(waiter));
     }
 }
@@ -638,7 +650,8 @@ std::shared_ptr<PoolWaiter> PoolPrivate::nextLiveWaiter()
     return nullptr;
 }
 
-// Cancelled acquires are not announced; the housekeeping tick drops them.
+// Cancelled acquires are not announced: they leave the queue at the next hand-off, housekeeping
+// tick or count read in the pool's thread (waitingCount(), stats()).
 void PoolPrivate::sweepCancelledWaiters()
 {
     for (auto it = waiters.begin(); it != waiters.end();) {
@@ -646,6 +659,7 @@ void PoolPrivate::sweepCancelledWaiters()
         if (!w->live())
             finishWaiter(w);
     }
+    publishedWaiting.store(queuedWaiters, std::memory_order_relaxed);
 }
 
 // A waiter whose connection failed validation or died during setup goes back to the front.
@@ -768,7 +782,10 @@ void PoolPrivate::deliver(PoolEntry *e, const std::shared_ptr<PoolWaiter> &waite
     ++counters.acquires;
     if (waitedMicros >= 1000)
         ++counters.acquiresWaited;
-    waiter->promise.addResult(PooledConnection(std::move(lease)));
+    if (waiter->handOff)
+        waiter->handed = PooledConnection(std::move(lease));
+    else
+        waiter->promise.addResult(PooledConnection(std::move(lease)));
     finishPromise(waiter);
 }
 
@@ -783,14 +800,12 @@ void PoolPrivate::onWaiterTimeout(const std::shared_ptr<PoolWaiter> &waiter)
     }
     ++counters.acquireTimeouts;
     const qint64 waited = waiter->waited.elapsed();
-    finishWaiter(waiter);
-    waiter->promise.setException(AcquireTimeoutError(
+    failWaiter(waiter, exceptionPtr(AcquireTimeoutError(
         QStringLiteral("no connection became available within %1 ms (pool size %2, max %3, %4 waiting)")
             .arg(waited)
             .arg(entries.size())
             .arg(options.maxSize)
-            .arg(liveWaiterCount())));
-    finishPromise(waiter);
+            .arg(liveWaiterCount()))));
     defer([this, tag = waiter->tag] { Q_EMIT q->acquireTimedOut(tag); });
     emitCounts();
 }
@@ -1294,7 +1309,7 @@ Pool::~Pool()
     d->terminate();
     // What terminate() failed is finished now, while the pool still exists (its signals blocked).
     for (const auto &waiter : std::exchange(d->finishedWaiters, {}))
-        waiter->promise.finish();
+        waiter->complete();
     for (const auto &call : std::exchange(d->deferred, {}))
         call();
 }
@@ -1344,13 +1359,13 @@ QFuture<T> PoolPrivate::runOnce(const QString &sql, const QVariantList &args, co
     auto promise = std::make_shared<QPromise<T>>();
     promise->start();
     QFuture<T> future = promise->future();
-    auto run = [=, this](const QFuture<PooledConnection> &acquired) {
-        if (std::exception_ptr error = Private::errorOf(acquired)) {
-            promise->setException(error);
+    auto run = [=, this](PoolWaiter &acquired) {
+        if (acquired.error) {
+            promise->setException(acquired.error);
             promise->finish();
             return;
         }
-        PooledConnection handle = acquired.result();
+        PooledConnection handle = std::move(*acquired.handed);
         std::shared_ptr<PoolLease> lease = handle.m_lease;
         Connection *connection = handle.connection();
         if (!connection) {
@@ -1381,7 +1396,7 @@ QFuture<T> PoolPrivate::runOnce(const QString &sql, const QVariantList &args, co
         };
         connection->d->enqueueWithCallbacks(sql, args, options, allowScript, complete, fail);
     };
-    onFinished<PooledConnection>(acquire(acquireOptions), run);
+    acquireWith(acquireOptions, run);
     return future;
 }
 
@@ -1391,13 +1406,13 @@ QFuture<T> PoolPrivate::runWith(const AcquireOptions &acquireOptions, std::funct
     auto promise = std::make_shared<QPromise<T>>();
     promise->start();
     QFuture<T> future = promise->future();
-    onFinished<PooledConnection>(acquire(acquireOptions), [this, promise, call](const QFuture<PooledConnection> &acquired) {
-        if (std::exception_ptr error = Private::errorOf(acquired)) {
-            promise->setException(error);
+    acquireWith(acquireOptions, [this, promise, call](PoolWaiter &acquired) {
+        if (acquired.error) {
+            promise->setException(acquired.error);
             promise->finish();
             return;
         }
-        PooledConnection handle = acquired.result();
+        PooledConnection handle = std::move(*acquired.handed);
         Connection *connection = handle.connection();
         if (!connection) {
             promise->setException(connectionGoneError(this));
@@ -1595,12 +1610,18 @@ int Pool::idleSize() const
 
 int Pool::waitingCount() const
 {
-    return d->publishedWaiting.load(std::memory_order_relaxed);
+    if (QThread::currentThread() != thread())
+        return d->publishedWaiting.load(std::memory_order_relaxed); // cancelled ones until the next sweep
+    d->sweepCancelledWaiters();
+    return d->liveWaiterCount();
 }
 
 PoolStats Pool::stats() const
 {
-    return callInPoolThread<PoolStats>(const_cast<Pool *>(this), [this] { return d->stats(); });
+    return callInPoolThread<PoolStats>(const_cast<Pool *>(this), [this] {
+        d->sweepCancelledWaiters();
+        return d->stats();
+    });
 }
 
 QList<ConnectionInfo> Pool::connectionInfo() const

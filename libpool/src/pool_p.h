@@ -101,7 +101,20 @@ struct PoolWaiter
     WaiterList::iterator position;
     bool done = false;
     bool published = false; // acquire() has returned the future
+    // The pool's helpers take the outcome here instead of through the promise.
+    std::function<void(PoolWaiter &)> handOff;
+    std::optional<PooledConnection> handed;
+    std::exception_ptr error;
     bool live() const { return !done && !promise.isCanceled(); }
+    // Hands the outcome over: runs continuations or the helper, so only ever outside the pool's
+    // bookkeeping.
+    void complete()
+    {
+        if (handOff)
+            handOff(*this);
+        else
+            promise.finish();
+    }
 };
 
 // Acquire-wait times in logarithmic buckets (quarter powers of two of microseconds), enough for
@@ -154,7 +167,7 @@ public:
         if (waiter->published)
             finishedWaiters.push_back(std::move(waiter));
         else
-            waiter->promise.finish();
+            waiter->complete();
     }
     bool hasDeferred() const { return countsDirty || !finishedWaiters.empty() || !deferred.empty(); }
     void runDeferred();
@@ -187,6 +200,7 @@ public:
     // Checkout.
     QFuture<PooledConnection> acquire(const AcquireOptions &options);
     void startWaiting(const std::shared_ptr<PoolWaiter> &waiter, const AcquireOptions &options);
+    void acquireWith(const AcquireOptions &options, std::function<void(PoolWaiter &)> handOff);
     void dispatch(PoolEntry *entry);
     void checkout(PoolEntry *entry, const std::shared_ptr<PoolWaiter> &waiter);
     void runSetup(quint64 id, const std::shared_ptr<PoolWaiter> &waiter);
