@@ -336,6 +336,45 @@ private Q_SLOTS:
         await(con->execute(u"NOTIFY reg_chan, 'hello'"_s));
         QTRY_COMPARE(payloads, QStringList{u"hello"_s});
     }
+
+    // Issue 9 #11: a stale plan met inside a transaction was never evicted, so the statement failed
+    // in every later transaction; and it was recognised by its English message text only.
+    void stalePlanInTransactionIsEvicted()
+    {
+        auto con = openConnection();
+        await(con->execute(u"CREATE TEMP TABLE reg_stale (a int); INSERT INTO reg_stale VALUES (1)"_s));
+        const QString select = u"SELECT * FROM reg_stale"_s;
+        await(con->fetch(select));
+        QCOMPARE(await(con->fetch(select)).size(), 1); // prepared and cached
+        await(con->execute(u"ALTER TABLE reg_stale ADD COLUMN b int DEFAULT 2"_s));
+
+        await(con->execute(u"BEGIN"_s));
+        const auto stale = awaitError<QPg::FeatureNotSupportedError>(con->fetch(select));
+        QVERIFY(stale);
+        QCOMPARE(stale->sqlState(), u"0A000"_s);
+        QCOMPARE(stale->fields().sourceFunction, u"RevalidateCachedQuery"_s); // what detection uses
+        await(con->execute(u"ROLLBACK"_s));
+
+        await(con->execute(u"BEGIN"_s));
+        const QPg::RecordList rows = await(con->fetch(select));
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().value(u"b"_s).toInt(), 2);
+        await(con->execute(u"COMMIT"_s));
+    }
+
+    // Outside a transaction the stale plan is retried transparently, whatever lc_messages says
+    // (this machine has no translated locale, so the language cannot be changed here; the check
+    // no longer reads the text).
+    void stalePlanRetriedOutsideTransaction()
+    {
+        auto con = openConnection();
+        await(con->execute(u"CREATE TEMP TABLE reg_stale2 (a int); INSERT INTO reg_stale2 VALUES (1)"_s));
+        const QString select = u"SELECT * FROM reg_stale2"_s;
+        await(con->fetch(select));
+        await(con->fetch(select));
+        await(con->execute(u"ALTER TABLE reg_stale2 ADD COLUMN b int DEFAULT 3"_s));
+        QCOMPARE(await(con->fetch(select)).first().value(u"b"_s).toInt(), 3);
+    }
 };
 
 QTEST_MAIN(tst_ConnectionRegressions)

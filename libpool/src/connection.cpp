@@ -319,10 +319,12 @@ bool isPreparable(const QString &sql)
     return false;
 }
 
+// "cached plan must not change result type", recognised by where it comes from: the message text
+// is translated under a non-English lc_messages.
 bool isStalePlan(const Error &error)
 {
     auto *server = dynamic_cast<const ServerError *>(&error);
-    return server && server->sqlState() == u"0A000" && server->message().contains(u"cached plan must not change result type");
+    return server && server->sqlState() == u"0A000" && server->fields().sourceFunction == u"RevalidateCachedQuery";
 }
 
 } // namespace
@@ -359,7 +361,10 @@ bool ConnectionPrivate::sendCached(Operation &op)
     op.statement = statement;
     if (PQenterPipelineMode(conn) != 1)
         return false;
-    const QList<QByteArray> stale = statementCache.takePendingDeallocations();
+    // In an aborted transaction a DEALLOCATE would fail and its name be lost: they wait.
+    const QList<QByteArray> stale = PQtransactionStatus(conn) == PQTRANS_INERROR
+        ? QList<QByteArray>()
+        : statementCache.takePendingDeallocations();
     for (const QByteArray &name : stale) {
         const QByteArray deallocate = "DEALLOCATE " + name;
         if (!PQsendQueryParams(conn, deallocate.constData(), 0, nullptr, nullptr, nullptr, nullptr, 0))
@@ -394,16 +399,18 @@ void ConnectionPrivate::recordDescription(Operation &op, const PGresult *descrip
 
 // "cached plan must not change result type" (after ALTER TABLE, a search_path change...): every
 // cached statement may be stale, so the caches go, and the command runs once more, unless it was
-// inside a transaction that the error has now aborted.
+// inside a transaction that the error has now aborted: then the caller gets the error, and the
+// statement is prepared afresh on its next use.
 bool ConnectionPrivate::retryAfterStalePlan(Operation &op)
 {
-    if (!op.error || !op.statement || op.retried || !isStalePlan(*op.error)
-        || PQtransactionStatus(conn) != PQTRANS_IDLE)
+    if (!op.error || !op.statement || !isStalePlan(*op.error))
         return false;
     statementCache.clear(/*serverDropped*/ false);
     tableColumns.clear();
     if (onStatementCacheInvalidated)
         onStatementCacheInvalidated();
+    if (op.retried || PQtransactionStatus(conn) != PQTRANS_IDLE)
+        return false;
     op.retried = true;
     op.error.reset();
     op.statement.reset();
