@@ -12,6 +12,7 @@
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QPointer>
 #include <QtCore/QSize>
+#include <QtCore/QUuid>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -374,6 +375,55 @@ private Q_SLOTS:
         await(con->fetch(select));
         await(con->execute(u"ALTER TABLE reg_stale2 ADD COLUMN b int DEFAULT 3"_s));
         QCOMPARE(await(con->fetch(select)).first().value(u"b"_s).toInt(), 3);
+    }
+
+    // Issue 9 #17: the first run of a statement sends its parameters as text, later runs in binary;
+    // every supported parameter type must come back the same both times.
+    void parametersSameOnFirstAndCachedRun_data()
+    {
+        QTest::addColumn<QVariant>("value");
+        QTest::newRow("bool") << QVariant(true);
+        QTest::newRow("int2") << QVariant::fromValue(qint16(-7));
+        QTest::newRow("int4") << QVariant(123456);
+        QTest::newRow("int8") << QVariant(qint64(-9223372036854775807LL));
+        QTest::newRow("float4") << QVariant(1.25f);
+        QTest::newRow("float8") << QVariant(0.1);
+        QTest::newRow("text") << QVariant(u"Zürich \"quoted\" \\ back"_s);
+        QTest::newRow("bytea") << QVariant(QByteArray("\x00\xff\\x", 4));
+        QTest::newRow("date") << QVariant(QDate(2024, 2, 29));
+        QTest::newRow("time") << QVariant(QTime(23, 59, 59, 123));
+        QTest::newRow("timestamptz") << QVariant(QDateTime(QDate(2024, 2, 29), QTime(12, 0, 0, 5), Qt::UTC));
+        QTest::newRow("uuid") << QVariant(QUuid(u"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"_s));
+        QTest::newRow("int4[]") << QVariant(QVariantList{1, 2, 3});
+        QTest::newRow("text[]") << QVariant(QStringList{u"a"_s, u"b c"_s, u"{\"}"_s});
+    }
+
+    void parametersSameOnFirstAndCachedRun()
+    {
+        QFETCH(QVariant, value);
+        auto con = openConnection();
+        const QVariant first = await(con->fetchValue(u"SELECT $1"_s, {value}));  // prepared: text parameters
+        const QVariant cached = await(con->fetchValue(u"SELECT $1"_s, {value})); // cached: binary parameters
+        QCOMPARE(cached.metaType(), first.metaType());
+        QCOMPARE(cached, first);
+    }
+
+    // A custom codec for a built-in type is used on every run, not only on the first: the cached
+    // run re-encoded the parameter with the built-in binary encoder.
+    void customCodecUsedOnCachedRun()
+    {
+        auto con = openConnection();
+        // Amounts as double in the application, whole cents (int4) in the database.
+        await(con->setTypeCodec(
+            u"int4"_s, QMetaType::fromType<double>(),
+            [](const QVariant &v) { return QByteArray::number(qRound(v.toDouble() * 100)); },
+            [](const QByteArray &text) { return QVariant(text.toInt() / 100.0); }));
+        for (int run = 0; run < 3; ++run) {
+            // A whole amount is one the built-in int4 encoder would also take, as 12 instead of 1200.
+            QCOMPARE(await(con->fetchValue(u"SELECT $1::int4"_s, {12.0})).toDouble(), 12.0);
+            QCOMPARE(await(con->fetchValue(u"SELECT $1::int4 = 1200"_s, {12.0})).toBool(), true);
+            QCOMPARE(await(con->fetchValue(u"SELECT $1::int4"_s, {12.34})).toDouble(), 12.34);
+        }
     }
 };
 

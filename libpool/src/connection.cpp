@@ -346,6 +346,10 @@ bool ConnectionPrivate::sendCached(Operation &op)
             const quint32 type = statement->parameterTypes[i];
             if (params[i].isNull || params[i].binary || !Private::canEncodeBinary(type))
                 continue;
+            // A custom codec's text stays as its encoder made it, as on the first run.
+            if (customCodecs
+                && (customCodecs->byType.contains(type) || customCodecs->byType.contains(params[i].typeOid)))
+                continue;
             QByteArray binary;
             QString ignored; // the text form, already encoded, is the fallback
             if (Private::encodeBinary(type, op.args.at(qsizetype(i)), &binary, &ignored) && !binary.isNull()) {
