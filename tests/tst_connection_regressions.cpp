@@ -425,6 +425,23 @@ private Q_SLOTS:
             QCOMPARE(await(con->fetchValue(u"SELECT $1::int4"_s, {12.34})).toDouble(), 12.34);
         }
     }
+
+    // Issue 9 #19: a statement still being prepared when the cache was cleared (setTypeCodec, a
+    // stale plan elsewhere in the pool) was neither cached nor ever deallocated.
+    void statementPreparedDuringCacheClearIsDeallocated()
+    {
+        auto con = openConnection();
+        for (int i = 0; i < 6; ++i) {
+            // The codec's cache clear runs while the next query's Prepare is on its way.
+            QFuture<void> codec = con->setTypeCodec(u"point"_s, QMetaType(), {}, [](const QByteArray &t) { return QVariant(t); });
+            QFuture<QVariant> value = con->fetchValue(u"SELECT $1::int + %1"_s.arg(i), {1});
+            await(codec);
+            QCOMPARE(await(value).toInt(), 1 + i);
+        }
+        await(con->fetchValue(u"SELECT $1::int * 2"_s, {1})); // its Prepare sends what is due for DEALLOCATE
+        const qlonglong prepared = await(con->fetchValue(u"SELECT count(*) FROM pg_prepared_statements"_s)).toLongLong();
+        QVERIFY2(prepared <= 3, qPrintable(QString::number(prepared)));
+    }
 };
 
 QTEST_MAIN(tst_ConnectionRegressions)

@@ -387,6 +387,12 @@ bool ConnectionPrivate::sendCached(Operation &op)
 void ConnectionPrivate::recordDescription(Operation &op, const PGresult *description)
 {
     Private::PreparedStatement &statement = *op.statement;
+    if (statement.forgotten) {
+        // The cache was cleared while the Prepare was on its way: nothing refers to the statement
+        // any more, but the server has it.
+        statementCache.deallocateLater(statement.name);
+        return;
+    }
     statement.parameterTypes.clear();
     for (int i = 0; i < PQnparams(description); ++i)
         statement.parameterTypes.push_back(PQparamtype(description, i));
@@ -647,7 +653,7 @@ void ConnectionPrivate::processResults()
 void ConnectionPrivate::completeCurrent()
 {
     if (Operation &current = *queue.front(); current.statement) {
-        if (!current.statement->ready)
+        if (!current.statement->ready && !current.statement->forgotten)
             statementCache.remove(current.statement->key); // the Prepare failed
         if (retryAfterStalePlan(current))
             return;
