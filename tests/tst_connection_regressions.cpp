@@ -442,6 +442,60 @@ private Q_SLOTS:
         const qlonglong prepared = await(con->fetchValue(u"SELECT count(*) FROM pg_prepared_statements"_s)).toLongLong();
         QVERIFY2(prepared <= 3, qPrintable(QString::number(prepared)));
     }
+
+    // Callbacks may delete the connection they run on: the dispatch that called them must not
+    // touch it afterwards (ASan).
+    void deletingConnectionFromResultCallback()
+    {
+        QPg::Connection *con = openConnection().release();
+        QPointer<QPg::Connection> alive(con);
+        QFuture<QVariant> first = con->fetchValue(u"SELECT 1"_s);
+        QFuture<QVariant> queued = con->fetchValue(u"SELECT 2"_s);
+        auto deleted = first.then([con](const QVariant &) { delete con; });
+        QTRY_VERIFY(alive.isNull());
+        QVERIFY(awaitError<QPg::ConnectionLostError>(queued));
+        await(deleted);
+    }
+
+    void deletingConnectionFromErrorCallback()
+    {
+        QPg::Connection *con = openConnection().release();
+        QPointer<QPg::Connection> alive(con);
+        QFuture<QVariant> failing = con->fetchValue(u"SELECT 1/0"_s);
+        QFuture<QVariant> queued = con->fetchValue(u"SELECT 2"_s);
+        auto deleted = failing.onFailed([con] {
+            delete con;
+            return QVariant();
+        });
+        QTRY_VERIFY(alive.isNull());
+        QVERIFY(awaitError<QPg::ConnectionLostError>(queued));
+        await(deleted);
+    }
+
+    void deletingConnectionFromConnectionLost()
+    {
+        QPg::Connection *con = openConnection().release();
+        QPointer<QPg::Connection> alive(con);
+        QObject::connect(con, &QPg::Connection::connectionLost, con, [con] { delete con; });
+        QFuture<QVariant> running = con->fetchValue(u"SELECT pg_sleep(30)"_s);
+        QFuture<QVariant> queued = con->fetchValue(u"SELECT 2"_s);
+        auto killer = openConnection();
+        QTRY_VERIFY(await(killer->fetchValue(u"SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND state = 'active'"_s,
+                                             {con->backendPid()})).toInt() == 1);
+        await(killer->fetchValue(u"SELECT pg_terminate_backend($1)"_s, {con->backendPid()}));
+        QTRY_VERIFY(alive.isNull());
+        QVERIFY(awaitError<QPg::ConnectionLostError>(running));
+        QVERIFY(awaitError<QPg::ConnectionLostError>(queued));
+    }
+
+    void deletingConnectionFromFailedOpen()
+    {
+        QPg::Connection *con = new QPg::Connection(withDsnParameter(dsn(), u"dbname"_s, u"no_such_database"_s));
+        QPointer<QPg::Connection> alive(con);
+        auto deleted = con->open().onFailed([con] { delete con; });
+        QTRY_VERIFY(alive.isNull());
+        await(deleted);
+    }
 };
 
 QTEST_MAIN(tst_ConnectionRegressions)

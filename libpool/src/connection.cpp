@@ -152,6 +152,7 @@ void ConnectionPrivate::updateSocket()
 
 void ConnectionPrivate::pollConnect()
 {
+    const QPointer<Connection> alive(q); // open()'s continuations may delete the connection
     const PostgresPollingStatusType status = PQconnectPoll(conn);
     switch (status) {
     case PGRES_POLLING_READING:
@@ -172,7 +173,8 @@ void ConnectionPrivate::pollConnect()
         connectFailed(*Private::connectError(params->redact(QString::fromUtf8(PQerrorMessage(conn)))));
         break;
     }
-    emitPendingNotices();
+    if (alive)
+        emitPendingNotices();
 }
 
 void ConnectionPrivate::connectSucceeded()
@@ -189,11 +191,13 @@ void ConnectionPrivate::connectSucceeded()
     readNotifier->setEnabled(true); // stays on while open: notifications and server-side closes
     qCDebug(Private::lcConnection) << "connected, backend pid" << backendPid;
     setState(Connection::State::Ready);
+    const QPointer<Connection> alive(q);
     if (openPromise) {
-        openPromise->finish();
-        openPromise.reset();
+        std::optional<QPromise<void>> promise = std::exchange(openPromise, std::nullopt);
+        promise->finish();
     }
-    sendNext();
+    if (alive)
+        sendNext();
 }
 
 void ConnectionPrivate::connectFailed(const QException &error)
@@ -203,13 +207,15 @@ void ConnectionPrivate::connectFailed(const QException &error)
     qCDebug(Private::lcConnection) << "connect failed:" << error.what();
     finishConnection();
     setState(Connection::State::Closed);
+    const QPointer<Connection> alive(q);
     if (openPromise) {
-        openPromise->setException(error);
-        openPromise->finish();
-        openPromise.reset();
+        std::optional<QPromise<void>> promise = std::exchange(openPromise, std::nullopt);
+        promise->setException(error);
+        promise->finish();
     }
-    failAll(ConnectionError(QStringLiteral("the connection could not be opened: ")
-                            + QString::fromUtf8(error.what())));
+    if (alive)
+        failAll(ConnectionError(QStringLiteral("the connection could not be opened: ")
+                                + QString::fromUtf8(error.what())));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,10 +236,14 @@ void ConnectionPrivate::onReadable()
     // The server may stop reading until we read: keep flushing while there is output pending.
     if (flushing && !flush())
         return;
+    // Result callbacks, listeners and signal receivers may delete the connection.
+    const QPointer<Connection> alive(q);
     processResults();
-    if (!conn)
+    if (!alive || !conn)
         return;
     drainNotifications();
+    if (!alive)
+        return;
     if (conn && PQstatus(conn) == CONNECTION_BAD) {
         connectionBroken(QString::fromUtf8(PQerrorMessage(conn)));
         return;
@@ -513,8 +523,10 @@ void ConnectionPrivate::sendNext()
         if (op.sql.isEmpty()) {
             std::unique_ptr<Operation> skipped = std::move(queue.front());
             queue.pop_front();
+            const QPointer<Connection> alive(q);
             skipped->complete(Outcome());
-            sendNext();
+            if (alive)
+                sendNext();
             return;
         }
         op.sqlUtf8 = op.sql.toUtf8();
@@ -537,8 +549,10 @@ void ConnectionPrivate::sendNext()
         }
         std::unique_ptr<Operation> failed = std::move(queue.front());
         queue.pop_front();
+        const QPointer<Connection> alive(q);
         failed->fail(InterfaceError(QStringLiteral("could not send the query: ") + message));
-        sendNext();
+        if (alive)
+            sendNext();
         return;
     }
     running = true;
@@ -552,7 +566,9 @@ void ConnectionPrivate::sendNext()
 
 void ConnectionPrivate::processResults()
 {
-    while (running && conn) {
+    // completeCurrent() hands out results: a callback may delete the connection.
+    const QPointer<Connection> alive(q);
+    while (alive && running && conn) {
         Operation &op = *queue.front();
         if (inCopyOut) {
             if (!receiveCopyData(op))
@@ -568,7 +584,7 @@ void ConnectionPrivate::processResults()
             return;
         Private::PGresultPtr result(PQgetResult(conn));
         drainNotifications();
-        if (!conn)
+        if (!alive || !conn)
             return;
         if (op.inPrelude) {
             if (result) {
@@ -678,9 +694,12 @@ void ConnectionPrivate::completeCurrent()
     if (auto *serverError = dynamic_cast<const ServerError *>(op->error.get()); serverError && serverError->isDisconnect())
         sawDisconnectError = true;
     // Start the next command before handing out the result: the callback may queue more or drop
-    // the last reference to anything.
+    // the last reference to anything, the connection included.
+    const Private::CustomCodecsPtr codecs = customCodecs;
+    const QPointer<Connection> alive(q);
     sendNext();
-    maybeFinishClose();
+    if (alive)
+        maybeFinishClose();
     if (op->timedOut) {
         op->fail(TimeoutError(QStringLiteral("the command timed out after %1 ms and was cancelled")
                                   .arg(qint64(op->timeout.count()))));
@@ -693,22 +712,26 @@ void ConnectionPrivate::completeCurrent()
         if (op->kind == Operation::Kind::CopyIn || op->kind == Operation::Kind::CopyOut)
             outcome.copiedRows = outcome.commandTag.mid(5).toLongLong(); // "COPY n"
         if (op->lastResult)
-            outcome.result = std::make_shared<const ResultData>(std::move(op->lastResult), customCodecs);
+            outcome.result = std::make_shared<const ResultData>(std::move(op->lastResult), codecs);
         op->complete(std::move(outcome));
     }
 }
 
 void ConnectionPrivate::drainNotifications()
 {
-    while (conn) {
+    const QPointer<Connection> alive(q); // a listener may delete the connection
+    while (alive && conn) {
         PGnotify *raw = PQnotifies(conn);
         if (!raw)
             return;
         Notification n{QString::fromUtf8(raw->relname), QString::fromUtf8(raw->extra), raw->be_pid};
         PQfreemem(raw);
         const auto callbacks = listeners.value(n.channel);
-        for (const auto &callback : callbacks)
+        for (const auto &callback : callbacks) {
             callback(n);
+            if (!alive)
+                return;
+        }
         if (!suppressSignals)
             Q_EMIT q->notification(n);
     }
@@ -724,7 +747,8 @@ void ConnectionPrivate::noticeReceiver(void *arg, const PGresult *result)
 
 void ConnectionPrivate::emitPendingNotices()
 {
-    while (!pendingNotices.isEmpty()) {
+    const QPointer<Connection> alive(q); // a receiver may delete the connection
+    while (alive && !pendingNotices.isEmpty()) {
         const Notice notice = pendingNotices.takeFirst();
         if (notice.severity == u"WARNING")
             qCWarning(Private::lcNotice).noquote() << notice.severity << notice.sqlState << notice.message;
@@ -801,6 +825,8 @@ void ConnectionPrivate::connectionBroken(const QString &reason)
     running = false;
     finishConnection();
     setState(Connection::State::Closed);
+    // The callbacks and the signal receivers may delete the connection.
+    const QPointer<Connection> alive(q);
     bool first = true;
     for (auto &op : pending) {
         if (first && wasRunning && op->timedOut)
@@ -811,10 +837,11 @@ void ConnectionPrivate::connectionBroken(const QString &reason)
             op->fail(ConnectionLostError(QStringLiteral("connection lost: ") + message));
         first = false;
     }
-    if (!suppressSignals)
+    if (alive && !suppressSignals)
         Q_EMIT q->connectionLost(message);
-    maybeFinishClose();
-    if (!suppressSignals)
+    if (alive)
+        maybeFinishClose();
+    if (alive && !suppressSignals)
         Q_EMIT q->closed();
 }
 
@@ -1275,14 +1302,18 @@ void Connection::terminate()
     const bool connecting = d->state == State::Connecting;
     d->finishConnection();
     d->setState(State::Closed);
+    const QPointer<Connection> alive(this); // a failed operation's callback may delete it
     if (connecting && d->openPromise) {
-        d->openPromise->setException(ConnectionError(QStringLiteral("the connection was terminated while connecting")));
-        d->openPromise->finish();
-        d->openPromise.reset();
+        std::optional<QPromise<void>> promise = std::exchange(d->openPromise, std::nullopt);
+        promise->setException(ConnectionError(QStringLiteral("the connection was terminated while connecting")));
+        promise->finish();
     }
+    if (!alive)
+        return;
     d->failAll(ConnectionLostError(QStringLiteral("the connection was terminated")));
-    d->maybeFinishClose();
-    if (!d->suppressSignals)
+    if (alive)
+        d->maybeFinishClose();
+    if (alive && !d->suppressSignals)
         Q_EMIT closed();
 }
 
