@@ -12,6 +12,7 @@
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QPointer>
 #include <QtCore/QSize>
+#include <QtCore/QUuid>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -335,6 +336,165 @@ private Q_SLOTS:
         await(con->addListener(u"reg_chan"_s, [&payloads](const QPg::Notification &n) { payloads.append(n.payload); }));
         await(con->execute(u"NOTIFY reg_chan, 'hello'"_s));
         QTRY_COMPARE(payloads, QStringList{u"hello"_s});
+    }
+
+    // Issue 9 #11: a stale plan met inside a transaction was never evicted, so the statement failed
+    // in every later transaction; and it was recognised by its English message text only.
+    void stalePlanInTransactionIsEvicted()
+    {
+        auto con = openConnection();
+        await(con->execute(u"CREATE TEMP TABLE reg_stale (a int); INSERT INTO reg_stale VALUES (1)"_s));
+        const QString select = u"SELECT * FROM reg_stale"_s;
+        await(con->fetch(select));
+        QCOMPARE(await(con->fetch(select)).size(), 1); // prepared and cached
+        await(con->execute(u"ALTER TABLE reg_stale ADD COLUMN b int DEFAULT 2"_s));
+
+        await(con->execute(u"BEGIN"_s));
+        const auto stale = awaitError<QPg::FeatureNotSupportedError>(con->fetch(select));
+        QVERIFY(stale);
+        QCOMPARE(stale->sqlState(), u"0A000"_s);
+        QCOMPARE(stale->fields().sourceFunction, u"RevalidateCachedQuery"_s); // what detection uses
+        await(con->execute(u"ROLLBACK"_s));
+
+        await(con->execute(u"BEGIN"_s));
+        const QPg::RecordList rows = await(con->fetch(select));
+        QCOMPARE(rows.size(), 1);
+        QCOMPARE(rows.first().value(u"b"_s).toInt(), 2);
+        await(con->execute(u"COMMIT"_s));
+    }
+
+    // Outside a transaction the stale plan is retried transparently, whatever lc_messages says
+    // (this machine has no translated locale, so the language cannot be changed here; the check
+    // no longer reads the text).
+    void stalePlanRetriedOutsideTransaction()
+    {
+        auto con = openConnection();
+        await(con->execute(u"CREATE TEMP TABLE reg_stale2 (a int); INSERT INTO reg_stale2 VALUES (1)"_s));
+        const QString select = u"SELECT * FROM reg_stale2"_s;
+        await(con->fetch(select));
+        await(con->fetch(select));
+        await(con->execute(u"ALTER TABLE reg_stale2 ADD COLUMN b int DEFAULT 3"_s));
+        QCOMPARE(await(con->fetch(select)).first().value(u"b"_s).toInt(), 3);
+    }
+
+    // Issue 9 #17: the first run of a statement sends its parameters as text, later runs in binary;
+    // every supported parameter type must come back the same both times.
+    void parametersSameOnFirstAndCachedRun_data()
+    {
+        QTest::addColumn<QVariant>("value");
+        QTest::newRow("bool") << QVariant(true);
+        QTest::newRow("int2") << QVariant::fromValue(qint16(-7));
+        QTest::newRow("int4") << QVariant(123456);
+        QTest::newRow("int8") << QVariant(qint64(-9223372036854775807LL));
+        QTest::newRow("float4") << QVariant(1.25f);
+        QTest::newRow("float8") << QVariant(0.1);
+        QTest::newRow("text") << QVariant(u"Zürich \"quoted\" \\ back"_s);
+        QTest::newRow("bytea") << QVariant(QByteArray("\x00\xff\\x", 4));
+        QTest::newRow("date") << QVariant(QDate(2024, 2, 29));
+        QTest::newRow("time") << QVariant(QTime(23, 59, 59, 123));
+        QTest::newRow("timestamptz") << QVariant(QDateTime(QDate(2024, 2, 29), QTime(12, 0, 0, 5), Qt::UTC));
+        QTest::newRow("uuid") << QVariant(QUuid(u"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"_s));
+        QTest::newRow("int4[]") << QVariant(QVariantList{1, 2, 3});
+        QTest::newRow("text[]") << QVariant(QStringList{u"a"_s, u"b c"_s, u"{\"}"_s});
+    }
+
+    void parametersSameOnFirstAndCachedRun()
+    {
+        QFETCH(QVariant, value);
+        auto con = openConnection();
+        const QVariant first = await(con->fetchValue(u"SELECT $1"_s, {value}));  // prepared: text parameters
+        const QVariant cached = await(con->fetchValue(u"SELECT $1"_s, {value})); // cached: binary parameters
+        QCOMPARE(cached.metaType(), first.metaType());
+        QCOMPARE(cached, first);
+    }
+
+    // A custom codec for a built-in type is used on every run, not only on the first: the cached
+    // run re-encoded the parameter with the built-in binary encoder.
+    void customCodecUsedOnCachedRun()
+    {
+        auto con = openConnection();
+        // Amounts as double in the application, whole cents (int4) in the database.
+        await(con->setTypeCodec(
+            u"int4"_s, QMetaType::fromType<double>(),
+            [](const QVariant &v) { return QByteArray::number(qRound(v.toDouble() * 100)); },
+            [](const QByteArray &text) { return QVariant(text.toInt() / 100.0); }));
+        for (int run = 0; run < 3; ++run) {
+            // A whole amount is one the built-in int4 encoder would also take, as 12 instead of 1200.
+            QCOMPARE(await(con->fetchValue(u"SELECT $1::int4"_s, {12.0})).toDouble(), 12.0);
+            QCOMPARE(await(con->fetchValue(u"SELECT $1::int4 = 1200"_s, {12.0})).toBool(), true);
+            QCOMPARE(await(con->fetchValue(u"SELECT $1::int4"_s, {12.34})).toDouble(), 12.34);
+        }
+    }
+
+    // Issue 9 #19: a statement still being prepared when the cache was cleared (setTypeCodec, a
+    // stale plan elsewhere in the pool) was neither cached nor ever deallocated.
+    void statementPreparedDuringCacheClearIsDeallocated()
+    {
+        auto con = openConnection();
+        for (int i = 0; i < 6; ++i) {
+            // The codec's cache clear runs while the next query's Prepare is on its way.
+            QFuture<void> codec = con->setTypeCodec(u"point"_s, QMetaType(), {}, [](const QByteArray &t) { return QVariant(t); });
+            QFuture<QVariant> value = con->fetchValue(u"SELECT $1::int + %1"_s.arg(i), {1});
+            await(codec);
+            QCOMPARE(await(value).toInt(), 1 + i);
+        }
+        await(con->fetchValue(u"SELECT $1::int * 2"_s, {1})); // its Prepare sends what is due for DEALLOCATE
+        const qlonglong prepared = await(con->fetchValue(u"SELECT count(*) FROM pg_prepared_statements"_s)).toLongLong();
+        QVERIFY2(prepared <= 3, qPrintable(QString::number(prepared)));
+    }
+
+    // Callbacks may delete the connection they run on: the dispatch that called them must not
+    // touch it afterwards (ASan).
+    void deletingConnectionFromResultCallback()
+    {
+        QPg::Connection *con = openConnection().release();
+        QPointer<QPg::Connection> alive(con);
+        QFuture<QVariant> first = con->fetchValue(u"SELECT 1"_s);
+        QFuture<QVariant> queued = con->fetchValue(u"SELECT 2"_s);
+        auto deleted = first.then([con](const QVariant &) { delete con; });
+        QTRY_VERIFY(alive.isNull());
+        QVERIFY(awaitError<QPg::ConnectionLostError>(queued));
+        await(deleted);
+    }
+
+    void deletingConnectionFromErrorCallback()
+    {
+        QPg::Connection *con = openConnection().release();
+        QPointer<QPg::Connection> alive(con);
+        QFuture<QVariant> failing = con->fetchValue(u"SELECT 1/0"_s);
+        QFuture<QVariant> queued = con->fetchValue(u"SELECT 2"_s);
+        auto deleted = failing.onFailed([con] {
+            delete con;
+            return QVariant();
+        });
+        QTRY_VERIFY(alive.isNull());
+        QVERIFY(awaitError<QPg::ConnectionLostError>(queued));
+        await(deleted);
+    }
+
+    void deletingConnectionFromConnectionLost()
+    {
+        QPg::Connection *con = openConnection().release();
+        QPointer<QPg::Connection> alive(con);
+        QObject::connect(con, &QPg::Connection::connectionLost, con, [con] { delete con; });
+        QFuture<QVariant> running = con->fetchValue(u"SELECT pg_sleep(30)"_s);
+        QFuture<QVariant> queued = con->fetchValue(u"SELECT 2"_s);
+        auto killer = openConnection();
+        QTRY_VERIFY(await(killer->fetchValue(u"SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND state = 'active'"_s,
+                                             {con->backendPid()})).toInt() == 1);
+        await(killer->fetchValue(u"SELECT pg_terminate_backend($1)"_s, {con->backendPid()}));
+        QTRY_VERIFY(alive.isNull());
+        QVERIFY(awaitError<QPg::ConnectionLostError>(running));
+        QVERIFY(awaitError<QPg::ConnectionLostError>(queued));
+    }
+
+    void deletingConnectionFromFailedOpen()
+    {
+        QPg::Connection *con = new QPg::Connection(withDsnParameter(dsn(), u"dbname"_s, u"no_such_database"_s));
+        QPointer<QPg::Connection> alive(con);
+        auto deleted = con->open().onFailed([con] { delete con; });
+        QTRY_VERIFY(alive.isNull());
+        await(deleted);
     }
 };
 

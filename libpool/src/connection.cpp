@@ -152,6 +152,7 @@ void ConnectionPrivate::updateSocket()
 
 void ConnectionPrivate::pollConnect()
 {
+    const QPointer<Connection> alive(q); // open()'s continuations may delete the connection
     const PostgresPollingStatusType status = PQconnectPoll(conn);
     switch (status) {
     case PGRES_POLLING_READING:
@@ -172,7 +173,8 @@ void ConnectionPrivate::pollConnect()
         connectFailed(*Private::connectError(params->redact(QString::fromUtf8(PQerrorMessage(conn)))));
         break;
     }
-    emitPendingNotices();
+    if (alive)
+        emitPendingNotices();
 }
 
 void ConnectionPrivate::connectSucceeded()
@@ -189,11 +191,13 @@ void ConnectionPrivate::connectSucceeded()
     readNotifier->setEnabled(true); // stays on while open: notifications and server-side closes
     qCDebug(Private::lcConnection) << "connected, backend pid" << backendPid;
     setState(Connection::State::Ready);
+    const QPointer<Connection> alive(q);
     if (openPromise) {
-        openPromise->finish();
-        openPromise.reset();
+        std::optional<QPromise<void>> promise = std::exchange(openPromise, std::nullopt);
+        promise->finish();
     }
-    sendNext();
+    if (alive)
+        sendNext();
 }
 
 void ConnectionPrivate::connectFailed(const QException &error)
@@ -203,13 +207,15 @@ void ConnectionPrivate::connectFailed(const QException &error)
     qCDebug(Private::lcConnection) << "connect failed:" << error.what();
     finishConnection();
     setState(Connection::State::Closed);
+    const QPointer<Connection> alive(q);
     if (openPromise) {
-        openPromise->setException(error);
-        openPromise->finish();
-        openPromise.reset();
+        std::optional<QPromise<void>> promise = std::exchange(openPromise, std::nullopt);
+        promise->setException(error);
+        promise->finish();
     }
-    failAll(ConnectionError(QStringLiteral("the connection could not be opened: ")
-                            + QString::fromUtf8(error.what())));
+    if (alive)
+        failAll(ConnectionError(QStringLiteral("the connection could not be opened: ")
+                                + QString::fromUtf8(error.what())));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,10 +236,14 @@ void ConnectionPrivate::onReadable()
     // The server may stop reading until we read: keep flushing while there is output pending.
     if (flushing && !flush())
         return;
+    // Result callbacks, listeners and signal receivers may delete the connection.
+    const QPointer<Connection> alive(q);
     processResults();
-    if (!conn)
+    if (!alive || !conn)
         return;
     drainNotifications();
+    if (!alive)
+        return;
     if (conn && PQstatus(conn) == CONNECTION_BAD) {
         connectionBroken(QString::fromUtf8(PQerrorMessage(conn)));
         return;
@@ -319,10 +329,12 @@ bool isPreparable(const QString &sql)
     return false;
 }
 
+// "cached plan must not change result type", recognised by where it comes from: the message text
+// is translated under a non-English lc_messages.
 bool isStalePlan(const Error &error)
 {
     auto *server = dynamic_cast<const ServerError *>(&error);
-    return server && server->sqlState() == u"0A000" && server->message().contains(u"cached plan must not change result type");
+    return server && server->sqlState() == u"0A000" && server->fields().sourceFunction == u"RevalidateCachedQuery";
 }
 
 } // namespace
@@ -344,6 +356,10 @@ bool ConnectionPrivate::sendCached(Operation &op)
             const quint32 type = statement->parameterTypes[i];
             if (params[i].isNull || params[i].binary || !Private::canEncodeBinary(type))
                 continue;
+            // A custom codec's text stays as its encoder made it, as on the first run.
+            if (customCodecs
+                && (customCodecs->byType.contains(type) || customCodecs->byType.contains(params[i].typeOid)))
+                continue;
             QByteArray binary;
             QString ignored; // the text form, already encoded, is the fallback
             if (Private::encodeBinary(type, op.args.at(qsizetype(i)), &binary, &ignored) && !binary.isNull()) {
@@ -359,7 +375,10 @@ bool ConnectionPrivate::sendCached(Operation &op)
     op.statement = statement;
     if (PQenterPipelineMode(conn) != 1)
         return false;
-    const QList<QByteArray> stale = statementCache.takePendingDeallocations();
+    // In an aborted transaction a DEALLOCATE would fail and its name be lost: they wait.
+    const QList<QByteArray> stale = PQtransactionStatus(conn) == PQTRANS_INERROR
+        ? QList<QByteArray>()
+        : statementCache.takePendingDeallocations();
     for (const QByteArray &name : stale) {
         const QByteArray deallocate = "DEALLOCATE " + name;
         if (!PQsendQueryParams(conn, deallocate.constData(), 0, nullptr, nullptr, nullptr, nullptr, 0))
@@ -378,6 +397,12 @@ bool ConnectionPrivate::sendCached(Operation &op)
 void ConnectionPrivate::recordDescription(Operation &op, const PGresult *description)
 {
     Private::PreparedStatement &statement = *op.statement;
+    if (statement.forgotten) {
+        // The cache was cleared while the Prepare was on its way: nothing refers to the statement
+        // any more, but the server has it.
+        statementCache.deallocateLater(statement.name);
+        return;
+    }
     statement.parameterTypes.clear();
     for (int i = 0; i < PQnparams(description); ++i)
         statement.parameterTypes.push_back(PQparamtype(description, i));
@@ -394,16 +419,18 @@ void ConnectionPrivate::recordDescription(Operation &op, const PGresult *descrip
 
 // "cached plan must not change result type" (after ALTER TABLE, a search_path change...): every
 // cached statement may be stale, so the caches go, and the command runs once more, unless it was
-// inside a transaction that the error has now aborted.
+// inside a transaction that the error has now aborted: then the caller gets the error, and the
+// statement is prepared afresh on its next use.
 bool ConnectionPrivate::retryAfterStalePlan(Operation &op)
 {
-    if (!op.error || !op.statement || op.retried || !isStalePlan(*op.error)
-        || PQtransactionStatus(conn) != PQTRANS_IDLE)
+    if (!op.error || !op.statement || !isStalePlan(*op.error))
         return false;
     statementCache.clear(/*serverDropped*/ false);
     tableColumns.clear();
     if (onStatementCacheInvalidated)
         onStatementCacheInvalidated();
+    if (op.retried || PQtransactionStatus(conn) != PQTRANS_IDLE)
+        return false;
     op.retried = true;
     op.error.reset();
     op.statement.reset();
@@ -496,8 +523,10 @@ void ConnectionPrivate::sendNext()
         if (op.sql.isEmpty()) {
             std::unique_ptr<Operation> skipped = std::move(queue.front());
             queue.pop_front();
+            const QPointer<Connection> alive(q);
             skipped->complete(Outcome());
-            sendNext();
+            if (alive)
+                sendNext();
             return;
         }
         op.sqlUtf8 = op.sql.toUtf8();
@@ -520,8 +549,10 @@ void ConnectionPrivate::sendNext()
         }
         std::unique_ptr<Operation> failed = std::move(queue.front());
         queue.pop_front();
+        const QPointer<Connection> alive(q);
         failed->fail(InterfaceError(QStringLiteral("could not send the query: ") + message));
-        sendNext();
+        if (alive)
+            sendNext();
         return;
     }
     running = true;
@@ -535,7 +566,9 @@ void ConnectionPrivate::sendNext()
 
 void ConnectionPrivate::processResults()
 {
-    while (running && conn) {
+    // completeCurrent() hands out results: a callback may delete the connection.
+    const QPointer<Connection> alive(q);
+    while (alive && running && conn) {
         Operation &op = *queue.front();
         if (inCopyOut) {
             if (!receiveCopyData(op))
@@ -551,7 +584,7 @@ void ConnectionPrivate::processResults()
             return;
         Private::PGresultPtr result(PQgetResult(conn));
         drainNotifications();
-        if (!conn)
+        if (!alive || !conn)
             return;
         if (op.inPrelude) {
             if (result) {
@@ -636,7 +669,7 @@ void ConnectionPrivate::processResults()
 void ConnectionPrivate::completeCurrent()
 {
     if (Operation &current = *queue.front(); current.statement) {
-        if (!current.statement->ready)
+        if (!current.statement->ready && !current.statement->forgotten)
             statementCache.remove(current.statement->key); // the Prepare failed
         if (retryAfterStalePlan(current))
             return;
@@ -661,9 +694,12 @@ void ConnectionPrivate::completeCurrent()
     if (auto *serverError = dynamic_cast<const ServerError *>(op->error.get()); serverError && serverError->isDisconnect())
         sawDisconnectError = true;
     // Start the next command before handing out the result: the callback may queue more or drop
-    // the last reference to anything.
+    // the last reference to anything, the connection included.
+    const Private::CustomCodecsPtr codecs = customCodecs;
+    const QPointer<Connection> alive(q);
     sendNext();
-    maybeFinishClose();
+    if (alive)
+        maybeFinishClose();
     if (op->timedOut) {
         op->fail(TimeoutError(QStringLiteral("the command timed out after %1 ms and was cancelled")
                                   .arg(qint64(op->timeout.count()))));
@@ -676,22 +712,26 @@ void ConnectionPrivate::completeCurrent()
         if (op->kind == Operation::Kind::CopyIn || op->kind == Operation::Kind::CopyOut)
             outcome.copiedRows = outcome.commandTag.mid(5).toLongLong(); // "COPY n"
         if (op->lastResult)
-            outcome.result = std::make_shared<const ResultData>(std::move(op->lastResult), customCodecs);
+            outcome.result = std::make_shared<const ResultData>(std::move(op->lastResult), codecs);
         op->complete(std::move(outcome));
     }
 }
 
 void ConnectionPrivate::drainNotifications()
 {
-    while (conn) {
+    const QPointer<Connection> alive(q); // a listener may delete the connection
+    while (alive && conn) {
         PGnotify *raw = PQnotifies(conn);
         if (!raw)
             return;
         Notification n{QString::fromUtf8(raw->relname), QString::fromUtf8(raw->extra), raw->be_pid};
         PQfreemem(raw);
         const auto callbacks = listeners.value(n.channel);
-        for (const auto &callback : callbacks)
+        for (const auto &callback : callbacks) {
             callback(n);
+            if (!alive)
+                return;
+        }
         if (!suppressSignals)
             Q_EMIT q->notification(n);
     }
@@ -707,7 +747,8 @@ void ConnectionPrivate::noticeReceiver(void *arg, const PGresult *result)
 
 void ConnectionPrivate::emitPendingNotices()
 {
-    while (!pendingNotices.isEmpty()) {
+    const QPointer<Connection> alive(q); // a receiver may delete the connection
+    while (alive && !pendingNotices.isEmpty()) {
         const Notice notice = pendingNotices.takeFirst();
         if (notice.severity == u"WARNING")
             qCWarning(Private::lcNotice).noquote() << notice.severity << notice.sqlState << notice.message;
@@ -784,6 +825,8 @@ void ConnectionPrivate::connectionBroken(const QString &reason)
     running = false;
     finishConnection();
     setState(Connection::State::Closed);
+    // The callbacks and the signal receivers may delete the connection.
+    const QPointer<Connection> alive(q);
     bool first = true;
     for (auto &op : pending) {
         if (first && wasRunning && op->timedOut)
@@ -794,10 +837,11 @@ void ConnectionPrivate::connectionBroken(const QString &reason)
             op->fail(ConnectionLostError(QStringLiteral("connection lost: ") + message));
         first = false;
     }
-    if (!suppressSignals)
+    if (alive && !suppressSignals)
         Q_EMIT q->connectionLost(message);
-    maybeFinishClose();
-    if (!suppressSignals)
+    if (alive)
+        maybeFinishClose();
+    if (alive && !suppressSignals)
         Q_EMIT q->closed();
 }
 
@@ -1258,14 +1302,18 @@ void Connection::terminate()
     const bool connecting = d->state == State::Connecting;
     d->finishConnection();
     d->setState(State::Closed);
+    const QPointer<Connection> alive(this); // a failed operation's callback may delete it
     if (connecting && d->openPromise) {
-        d->openPromise->setException(ConnectionError(QStringLiteral("the connection was terminated while connecting")));
-        d->openPromise->finish();
-        d->openPromise.reset();
+        std::optional<QPromise<void>> promise = std::exchange(d->openPromise, std::nullopt);
+        promise->setException(ConnectionError(QStringLiteral("the connection was terminated while connecting")));
+        promise->finish();
     }
+    if (!alive)
+        return;
     d->failAll(ConnectionLostError(QStringLiteral("the connection was terminated")));
-    d->maybeFinishClose();
-    if (!d->suppressSignals)
+    if (alive)
+        d->maybeFinishClose();
+    if (alive && !d->suppressSignals)
         Q_EMIT closed();
 }
 

@@ -25,6 +25,7 @@ ServerErrorFields serverErrorFields(const PGresult *result)
     f.columnName = field(PG_DIAG_COLUMN_NAME);
     f.dataTypeName = field(PG_DIAG_DATATYPE_NAME);
     f.constraintName = field(PG_DIAG_CONSTRAINT_NAME);
+    f.sourceFunction = field(PG_DIAG_SOURCE_FUNCTION);
     return f;
 }
 

@@ -75,6 +75,7 @@ QList<QByteArray> StatementCache::takePendingDeallocations()
 void StatementCache::forget(const std::shared_ptr<PreparedStatement> &statement, bool deallocate)
 {
     statement->ready = false; // an operation still holding it must not use it again
+    statement->forgotten = true;
     if (deallocate)
         m_pendingDeallocations.append(statement->name);
 }

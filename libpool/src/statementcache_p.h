@@ -24,6 +24,7 @@ struct PreparedStatement
     std::vector<quint32> columnTypes;
     bool binaryResults = false; // every column has a binary decoder
     bool ready = false;         // prepared and described
+    bool forgotten = false;     // dropped from the cache, possibly while its Prepare was on its way
 };
 
 // A per-connection LRU of prepared statements, keyed by SQL text and declared parameter types (so
@@ -45,6 +46,8 @@ public:
     // Forgets everything. The server still has the statements unless serverDropped.
     void clear(bool serverDropped);
     QList<QByteArray> takePendingDeallocations();
+    // A statement the server prepared after the cache had forgotten it.
+    void deallocateLater(const QByteArray &name) { m_pendingDeallocations.append(name); }
     int size() const { return int(m_statements.size()); }
 
 private:

@@ -76,6 +76,9 @@ struct QPGPOOL_EXPORT ServerErrorFields
     QString columnName;
     QString dataTypeName;
     QString constraintName;
+    // The server function that raised it (PG_DIAG_SOURCE_FUNCTION): not translated, so it tells
+    // errors apart whatever lc_messages is.
+    QString sourceFunction;
 };
 
 // An error reported by the server. Concrete subclasses exist for common SQLSTATEs, grouped under one
