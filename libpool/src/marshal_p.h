@@ -102,19 +102,47 @@ QFuture<T> callUser(const Function &function, Args &&...args)
 }
 
 // Runs call in context's thread and hands its future back to the calling thread: the pool and its
-// connections live in one thread, callers may be anywhere.
+// connections live in one thread, callers may be anywhere. The caller's future always finishes:
+// with call's outcome, also when context is destroyed after running call (whose destructor then
+// fails what it ran), or with an InterfaceError when context is destroyed before call could run.
 template<typename T>
 QFuture<T> runInThreadOf(QObject *context, std::function<QFuture<T>()> call)
 {
     if (QThread::currentThread() == context->thread())
         return call();
-    auto promise = std::make_shared<QPromise<T>>();
-    promise->start();
-    QFuture<T> future = promise->future();
+    // Fails the caller's future if the queued call is dropped unrun (context destroyed first).
+    struct Pending
+    {
+        std::shared_ptr<QPromise<T>> promise = std::make_shared<QPromise<T>>();
+        bool ran = false;
+        ~Pending()
+        {
+            if (ran)
+                return;
+            promise->setException(InterfaceError(QStringLiteral("the object the call was queued to was destroyed first")));
+            promise->finish();
+        }
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->promise->start();
+    QFuture<T> future = pending->promise->future();
     QMetaObject::invokeMethod(
         context,
-        [context, promise, call = std::move(call)] {
-            whenFinished<T>(call(), context, [promise](const QFuture<T> &f) { settle(*promise, f); });
+        [pending, call = std::move(call)] {
+            pending->ran = true;
+            const std::shared_ptr<QPromise<T>> promise = pending->promise;
+            const QFuture<T> inner = call();
+            if (inner.isFinished()) {
+                settle(*promise, inner);
+                return;
+            }
+            // Not a child of context: the outcome must arrive even if context dies first.
+            auto *watcher = new QFutureWatcher<T>();
+            QObject::connect(watcher, &QFutureWatcherBase::finished, watcher, [watcher, promise] {
+                watcher->deleteLater();
+                settle(*promise, watcher->future());
+            });
+            watcher->setFuture(inner);
         },
         Qt::QueuedConnection);
     return future;

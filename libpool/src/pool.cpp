@@ -1326,7 +1326,34 @@ bool Pool::isOpen() const
 
 QFuture<PooledConnection> Pool::acquire(const AcquireOptions &options)
 {
-    return d->inThread<PooledConnection>([this, options] { return d->acquire(options); });
+    if (QThread::currentThread() == thread()) {
+        PoolPrivate::DispatchScope scope(d.get());
+        return d->acquire(options);
+    }
+    // From another thread the caller gets the waiter's own future, so that cancelling it is seen
+    // by the pool (a relayed future would hide the cancel until a connection was handed over).
+    struct QueuedWaiter
+    {
+        std::shared_ptr<PoolWaiter> waiter = std::make_shared<PoolWaiter>();
+        bool started = false;
+        ~QueuedWaiter()
+        {
+            if (started)
+                return; // the pool was destroyed before the request reached it
+            waiter->promise.setException(PoolClosedError(QStringLiteral("pool is closed")));
+            waiter->promise.finish();
+        }
+    };
+    auto queued = std::make_shared<QueuedWaiter>();
+    queued->waiter->promise.start();
+    queued->waiter->published = true;
+    QFuture<PooledConnection> future = queued->waiter->promise.future();
+    QMetaObject::invokeMethod(this, [this, queued, options] {
+        PoolPrivate::DispatchScope scope(d.get());
+        queued->started = true;
+        d->startWaiting(queued->waiter, options);
+    }, Qt::QueuedConnection);
+    return future;
 }
 
 QFuture<void> Pool::release(const PooledConnection &connection)
