@@ -4,6 +4,7 @@
 #include <QPg/pool.h>
 
 #include "await.h"
+#include "pooltest.h"
 #include "privatecluster.h"
 #include "testserver.h"
 
@@ -19,26 +20,6 @@ using namespace Qt::Literals::StringLiterals;
 using namespace QPgTest;
 
 namespace {
-
-QPg::PoolOptions poolOptions(int minSize, int maxSize, const QString &connectDsn = dsn())
-{
-    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(connectDsn);
-    options.minSize = minSize;
-    options.maxSize = maxSize;
-    return options;
-}
-
-std::unique_ptr<QPg::Pool> openPool(const QPg::PoolOptions &options)
-{
-    auto pool = std::make_unique<QPg::Pool>(options);
-    await(pool->open());
-    return pool;
-}
-
-int backendPid(QPg::PooledConnection &con)
-{
-    return await(con.fetchValue(u"SELECT pg_backend_pid()"_s)).toInt();
-}
 
 void terminateBackend(int pid)
 {

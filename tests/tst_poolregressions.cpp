@@ -5,6 +5,7 @@
 #include <QPg/transaction.h>
 
 #include "await.h"
+#include "pooltest.h"
 #include "privatecluster.h"
 #include "testserver.h"
 
@@ -18,26 +19,6 @@ using namespace Qt::Literals::StringLiterals;
 using namespace QPgTest;
 
 namespace {
-
-QPg::PoolOptions poolOptions(int minSize, int maxSize, const QString &connectDsn = dsn())
-{
-    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(connectDsn);
-    options.minSize = minSize;
-    options.maxSize = maxSize;
-    return options;
-}
-
-std::unique_ptr<QPg::Pool> openPool(const QPg::PoolOptions &options)
-{
-    auto pool = std::make_unique<QPg::Pool>(options);
-    await(pool->open());
-    return pool;
-}
-
-int backendPid(QPg::PooledConnection &con)
-{
-    return await(con.fetchValue(u"SELECT pg_backend_pid()"_s)).toInt();
-}
 
 // A future the test completes by hand: stands for a hook that takes its time.
 struct ManualFuture
