@@ -33,7 +33,8 @@ QCoro::Task<int> run(QPg::Pool *pool)
 {
     try {
         co_await pool->open();
-        out() << "pool open in thread " << pool->thread() << ", main thread " << QThread::currentThread() << Qt::endl;
+        out() << "pool open in thread '" << pool->thread()->objectName() << "'; calling it from the "
+              << (QThread::currentThread() == qApp->thread() ? "main" : "another") << " thread" << Qt::endl;
 
         // Ten queries at once, from this thread; the pool's thread does the work.
         QList<QFuture<QVariant>> running;
