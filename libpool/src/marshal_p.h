@@ -64,6 +64,17 @@ bool hasFailed(const QFuture<T> &finished)
     return finished.isCanceled();
 }
 
+// An exception_ptr holding a copy of error, of its exact type (raise() is overridden per class).
+inline std::exception_ptr exceptionPtr(const QException &error)
+{
+    try {
+        error.raise();
+    } catch (...) {
+        return std::current_exception();
+    }
+    return nullptr;
+}
+
 // A future that has already failed with error (any exception, its type kept).
 template<typename T>
 QFuture<T> failedFuture(const std::exception_ptr &error)

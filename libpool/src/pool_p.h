@@ -316,4 +316,22 @@ inline QFuture<T> PoolAnchor::future(const QString &gone, std::function<QFuture<
     });
 }
 
+template<typename T, typename Function>
+QFuture<T> PoolPrivate::inThread(Function function)
+{
+    return Private::runInThreadOf<T>(q, [this, function = std::move(function)] {
+        DispatchScope scope(this);
+        return function();
+    });
+}
+
+template<typename T, typename Callback>
+void PoolPrivate::onFinished(const QFuture<T> &future, Callback callback)
+{
+    Private::whenFinished<T>(future, q, [this, callback = std::move(callback)](const QFuture<T> &f) {
+        DispatchScope scope(this);
+        callback(f);
+    });
+}
+
 } // namespace QPg
