@@ -87,6 +87,7 @@ private Q_SLOTS:
     void throwingHooksAndNullFactory();                  // also
     void recoveryAfterOutageIsPrompt();                  // 25
     void oneRollbackWhenTransactionAndHandleEnd();       // 26
+    void failingResetHookClosesConnection();             // found in review
     void continuationDeletesPool();                      // also: re-entrancy
     void slotsDeletePoolMidDispatch();                   // also: re-entrancy
 };
@@ -574,6 +575,23 @@ void tst_PoolRegressions::oneRollbackWhenTransactionAndHandleEnd()
     QCOMPARE(next.connection(), raw);
     await(next.fetchValue(u"SELECT 1"_s));
     QCOMPARE(notices.count(), 0);
+}
+
+// A reset hook that fails at once ends the reset, and closes the entry, before release() has
+// returned: release() must not touch the entry afterwards (ASan watched a use after free).
+void tst_PoolRegressions::failingResetHookClosesConnection()
+{
+    QPg::PoolOptions options = poolOptions(1, 1);
+    options.reset = [](QPg::Connection *) -> QFuture<void> {
+        return QtFuture::makeExceptionalFuture(QPg::InterfaceError(u"reset refused"_s));
+    };
+    auto pool = openPool(options);
+    QPg::PooledConnection con = await(pool->acquire());
+    const int pid = backendPid(con);
+    await(con.release());
+    QCOMPARE(pool->stats().closedByReason[int(QPg::CloseReason::ResetFailed)], 1u);
+    QPg::PooledConnection next = await(pool->acquire());
+    QVERIFY(backendPid(next) != pid);
 }
 
 // A synchronous continuation of a queued acquire deletes the pool while the pool is handing the

@@ -52,18 +52,6 @@ void settle(QPromise<T> &promise, const QFuture<T> &finished)
     promise.finish();
 }
 
-// True when a finished future failed or was cancelled.
-template<typename T>
-bool hasFailed(const QFuture<T> &finished)
-{
-    try {
-        QFuture<T>(finished).waitForFinished();
-    } catch (...) {
-        return true;
-    }
-    return finished.isCanceled();
-}
-
 // An exception_ptr holding a copy of error, of its exact type (raise() is overridden per class).
 inline std::exception_ptr exceptionPtr(const QException &error)
 {
@@ -99,6 +87,13 @@ std::exception_ptr errorOf(const QFuture<T> &finished)
     if (finished.isCanceled())
         return std::make_exception_ptr(InterfaceError(QStringLiteral("the operation was cancelled")));
     return nullptr;
+}
+
+// True when a finished future failed or was cancelled.
+template<typename T>
+bool hasFailed(const QFuture<T> &finished)
+{
+    return errorOf(finished) != nullptr;
 }
 
 // Calls a user function that returns a future; a throw becomes a failed future.

@@ -403,16 +403,17 @@ void PoolPrivate::connectFailed(const std::exception_ptr &error)
 {
     ++counters.connectFailures;
     lastConnectFailure = error;
+    QString message;
     try {
         std::rethrow_exception(error);
     } catch (const std::exception &e) {
-        lastConnectError = QString::fromUtf8(e.what());
+        message = QString::fromUtf8(e.what());
     } catch (...) {
-        lastConnectError = QStringLiteral("unknown error");
+        message = QStringLiteral("unknown error");
     }
     ++consecutiveConnectFailures;
-    qCInfo(Private::lcPool) << "connect failed:" << lastConnectError;
-    defer([this, message = lastConnectError] { Q_EMIT q->connectFailed(message); });
+    qCInfo(Private::lcPool) << "connect failed:" << message;
+    defer([this, message] { Q_EMIT q->connectFailed(message); });
     if (state != State::Open)
         return;
     // Nothing open and nothing on the way: the server is down, so waiters fail now, with the error
@@ -646,14 +647,6 @@ R callInPoolThread(Pool *pool, Call call)
     return result;
 }
 
-// Runs call in pool's thread: now when already there, otherwise queued.
-template<typename Call>
-void postToPoolThread(Pool *pool, Call call)
-{
-    QMetaObject::invokeMethod(pool, std::move(call),
-                              QThread::currentThread() == pool->thread() ? Qt::DirectConnection : Qt::QueuedConnection);
-}
-
 } // namespace
 
 Pool::Pool(const PoolOptions &options, QObject *parent)
@@ -709,11 +702,10 @@ QFuture<PooledConnection> Pool::acquire(const AcquireOptions &options)
     queued->waiter->promise.start();
     queued->waiter->published = true;
     QFuture<PooledConnection> future = queued->waiter->promise.future();
-    QMetaObject::invokeMethod(this, [this, queued, options] {
-        PoolPrivate::DispatchScope scope(d.get());
+    d->anchor->run([queued, options](PoolPrivate *d) {
         queued->started = true;
         d->startWaiting(queued->waiter, options);
-    }, Qt::QueuedConnection);
+    });
     return future;
 }
 
@@ -943,8 +935,7 @@ bool Pool::isClosing() const
 
 void Pool::expireConnections()
 {
-    postToPoolThread(this, [this] {
-        PoolPrivate::DispatchScope scope(d.get());
+    d->anchor->run([](PoolPrivate *d) {
         ++d->generation;
         for (quint64 id : d->idleIds()) {
             if (PoolEntry *e = d->entry(id))
@@ -958,7 +949,7 @@ void Pool::expireConnections()
 
 void Pool::setConnectArgs(const ConnectOptions &options)
 {
-    postToPoolThread(this, [this, options] {
+    d->anchor->run([options](PoolPrivate *d) {
         QMutexLocker lock(&d->optionsMutex);
         d->options.connectOptions = options;
     });
@@ -970,10 +961,7 @@ void Pool::resize(int minSize, int maxSize)
         qCWarning(Private::lcPool) << "resize ignored: invalid sizes" << minSize << maxSize;
         return;
     }
-    postToPoolThread(this, [this, minSize, maxSize] {
-        PoolPrivate::DispatchScope scope(d.get());
-        d->setSizes(minSize, maxSize);
-    });
+    d->anchor->run([minSize, maxSize](PoolPrivate *d) { d->setSizes(minSize, maxSize); });
 }
 
 int Pool::size() const

@@ -209,6 +209,7 @@ public:
     void onWaiterTimeout(const std::shared_ptr<PoolWaiter> &waiter);
     void armTimeout(const std::shared_ptr<PoolWaiter> &waiter, std::chrono::milliseconds timeout);
     void enqueueWaiter(const std::shared_ptr<PoolWaiter> &waiter, bool front);
+    void dequeueWaiter(const std::shared_ptr<PoolWaiter> &waiter);
     // By value: the argument may be the list element that is erased.
     void finishWaiter(std::shared_ptr<PoolWaiter> waiter);
     void failWaiter(std::shared_ptr<PoolWaiter> waiter, const std::exception_ptr &error);
@@ -221,7 +222,7 @@ public:
     QFuture<void> release(PoolLease &lease);
     // The return of entry id, whoever held it (a lease released, or its last copy destroyed).
     QFuture<void> releaseEntry(quint64 id);
-    void startReset(PoolEntry *entry, bool hadListeners);
+    QFuture<void> startReset(PoolEntry *entry, bool hadListeners);
     void finishReset(quint64 id, quint64 token, const std::exception_ptr &error);
     std::optional<CloseReason> retireReason(const PoolEntry *entry) const;
     void endLease(PoolEntry *entry);
@@ -254,7 +255,8 @@ public:
 
     PoolEntry *entry(quint64 id) const { return entries.value(id).get(); }
     QList<quint64> idleIds() const;
-    int liveWaiterCount() const { return queuedWaiters; }
+    // Waiters in the queue; cancelled ones count until they are swept (std::list::size is O(1)).
+    int liveWaiterCount() const { return int(waiters.size()); }
     int acquiredCount() const { return acquired; }
     int connectingCount() const { return int(attempts.size()); }
 
@@ -269,7 +271,6 @@ public:
     QHash<quint64, std::shared_ptr<PoolEntry>> entries; // open connections
     QList<PoolEntry *> idle;                             // LIFO: back is the most recently used
     WaiterList waiters;                                  // FIFO
-    int queuedWaiters = 0;
     int acquired = 0;
     QHash<quint64, std::shared_ptr<ConnectAttempt>> attempts;
     quint64 nextAttemptId = 1;
@@ -282,7 +283,6 @@ public:
     QTimer *housekeepingTimer;
     QTimer *backoffTimer;
     int consecutiveConnectFailures = 0;
-    QString lastConnectError;
     std::exception_ptr lastConnectFailure;
     QElapsedTimer lastConnectAttempt;
 
@@ -304,16 +304,10 @@ inline QFuture<T> PoolAnchor::future(const QString &gone, std::function<QFuture<
     QMutexLocker lock(&m_mutex);
     if (!m_pool)
         return Private::failedFuture<T>(ConnectionReleasedError(gone));
-    Pool *pool = m_pool;
-    if (QThread::currentThread() == pool->thread()) {
-        lock.unlock(); // only this thread can destroy the pool
-        PoolPrivate::DispatchScope scope(pool->d.get());
-        return call(pool->d.get());
-    }
-    return Private::runInThreadOf<T>(pool, [pool, call = std::move(call)] {
-        PoolPrivate::DispatchScope scope(pool->d.get());
-        return call(pool->d.get());
-    });
+    PoolPrivate *d = m_pool->d.get();
+    if (QThread::currentThread() == m_pool->thread())
+        lock.unlock(); // only this thread can destroy the pool; other threads post under the lock
+    return d->inThread<T>([d, call = std::move(call)] { return call(d); });
 }
 
 template<typename T, typename Function>

@@ -42,8 +42,8 @@ void PoolPrivate::startWaiting(const std::shared_ptr<PoolWaiter> &waiter, const 
     waiter->tag = acquireOptions.tag;
     waiter->waited.start();
     if (state == State::Closing || state == State::Closed) {
-        failWaiter(waiter, Private::exceptionPtr(PoolClosedError(state == State::Closing ? QStringLiteral("pool is closing")
-                                                                                 : QStringLiteral("pool is closed"))));
+        failWaiter(waiter, std::make_exception_ptr(PoolClosedError(
+                               state == State::Closing ? QStringLiteral("pool is closing") : QStringLiteral("pool is closed"))));
         return;
     }
     if (state == State::New)
@@ -97,18 +97,21 @@ void PoolPrivate::enqueueWaiter(const std::shared_ptr<PoolWaiter> &waiter, bool 
     Q_ASSERT(!waiter->queued);
     waiter->position = waiters.insert(front ? waiters.begin() : waiters.end(), waiter);
     waiter->queued = true;
-    ++queuedWaiters;
+}
+
+void PoolPrivate::dequeueWaiter(const std::shared_ptr<PoolWaiter> &waiter)
+{
+    if (!waiter->queued)
+        return;
+    waiters.erase(waiter->position);
+    waiter->queued = false;
 }
 
 // The waiter leaves the queue and its timer stops; its promise is left as it is.
 void PoolPrivate::finishWaiter(std::shared_ptr<PoolWaiter> waiter)
 {
     waiter->done = true;
-    if (waiter->queued) {
-        waiters.erase(waiter->position);
-        waiter->queued = false;
-        --queuedWaiters;
-    }
+    dequeueWaiter(waiter);
     if (waiter->timer) {
         waiter->timer->stop();
         waiter->timer->deleteLater();
@@ -132,11 +135,8 @@ std::shared_ptr<PoolWaiter> PoolPrivate::nextLiveWaiter()
 {
     while (!waiters.empty()) {
         std::shared_ptr<PoolWaiter> w = waiters.front();
-        const bool live = w->live();
-        if (live) {
-            waiters.pop_front();
-            w->queued = false;
-            --queuedWaiters;
+        if (w->live()) {
+            dequeueWaiter(w);
             return w;
         }
         finishWaiter(w); // cancelled by its caller
@@ -153,7 +153,7 @@ void PoolPrivate::sweepCancelledWaiters()
         if (!w->live())
             finishWaiter(w);
     }
-    publishedWaiting.store(queuedWaiters, std::memory_order_relaxed);
+    publishedWaiting.store(liveWaiterCount(), std::memory_order_relaxed);
 }
 
 // A waiter whose connection failed validation or died during setup goes back to the front.

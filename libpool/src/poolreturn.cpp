@@ -92,8 +92,8 @@ QFuture<void> PoolPrivate::releaseEntry(quint64 id)
         returnToIdle(e);
         return QtFuture::makeReadyFuture();
     }
-    startReset(e, hadListeners);
-    return e->resetDone ? e->resetDone->future() : QtFuture::makeReadyFuture();
+    // The reset may end, and even close the entry, before startReset() returns.
+    return startReset(e, hadListeners);
 }
 
 namespace {
@@ -113,7 +113,7 @@ QString sessionResetSql(const ConnectionPrivate *cd)
 // The reset of a released connection: ROLLBACK if a transaction is open when its turn comes, the
 // reset policy's statements, then the reset hook; all under one deadline. On failure the
 // connection is closed.
-void PoolPrivate::startReset(PoolEntry *e, bool hadListeners)
+QFuture<void> PoolPrivate::startReset(PoolEntry *e, bool hadListeners)
 {
     setEntryState(e, ConnectionInfo::State::Resetting);
     emitCounts();
@@ -121,15 +121,18 @@ void PoolPrivate::startReset(PoolEntry *e, bool hadListeners)
     const quint64 token = ++e->resetToken;
     e->resetDone = std::make_shared<QPromise<void>>();
     e->resetDone->start();
+    const QFuture<void> done = e->resetDone->future();
     if (!e->resetDeadline) {
+        // One per connection, for all its resets: it times out whichever reset is under way.
         e->resetDeadline = new QTimer(q);
         e->resetDeadline->setSingleShot(true);
+        QObject::connect(e->resetDeadline, &QTimer::timeout, q, [this, id] {
+            DispatchScope scope(this);
+            if (PoolEntry *e = entry(id))
+                finishReset(id, e->resetToken,
+                            std::make_exception_ptr(TimeoutError(QStringLiteral("resetting the connection timed out"))));
+        });
     }
-    QObject::disconnect(e->resetDeadline, nullptr, q, nullptr);
-    QObject::connect(e->resetDeadline, &QTimer::timeout, q, [this, id, token] {
-        DispatchScope scope(this);
-        finishReset(id, token, std::make_exception_ptr(TimeoutError(QStringLiteral("resetting the connection timed out"))));
-    });
     e->resetDeadline->start(options.resetTimeout);
 
     ConnectionPrivate *cd = e->connection->d.get();
@@ -185,6 +188,7 @@ void PoolPrivate::startReset(PoolEntry *e, bool hadListeners)
     } else {
         cd->enqueueScriptAtSend(resetSql, resetOptions, runHook, fail);
     }
+    return done;
 }
 
 void PoolPrivate::finishReset(quint64 id, quint64 token, const std::exception_ptr &error)
