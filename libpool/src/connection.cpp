@@ -54,10 +54,7 @@ ConnectionPrivate::ConnectionPrivate(Connection *q, const ConnectOptions &option
         timer->setSingleShot(true);
         timer->setTimerType(Qt::PreciseTimer);
     }
-    QObject::connect(connectTimer, &QTimer::timeout, q, [this] {
-        connectFailed(TimeoutError(QStringLiteral("connection attempt timed out after %1 ms")
-                                       .arg(qint64(params ? params->connectTimeout().count() : 0))));
-    });
+    QObject::connect(connectTimer, &QTimer::timeout, q, [this] { attemptTimedOut(); });
     QObject::connect(commandTimer, &QTimer::timeout, q, [this] { onCommandTimeout(); });
     QObject::connect(cancelGraceTimer, &QTimer::timeout, q, [this] {
         connectionBroken(QStringLiteral("the server did not cancel a timed-out command within %1 ms")
@@ -81,9 +78,9 @@ QFuture<void> ConnectionPrivate::open()
         connectFailed(e);
         return openFuture;
     }
-    connectTimer->start(params->connectTimeout());
+    connectTimer->start(params->connectTimeout()); // bounds the name lookup too
     if (params->hostNamesToResolve().isEmpty())
-        startConnect();
+        startAttempts();
     else
         resolveHosts();
     return openFuture;
@@ -114,13 +111,27 @@ void ConnectionPrivate::resolveHosts()
                 return;
             }
             params->setResolvedAddresses(*resolved);
-            startConnect();
+            startAttempts();
         });
     }
 }
 
+void ConnectionPrivate::startAttempts()
+{
+    connectPass = 0;
+    connectTarget = 0;
+    attemptErrors.clear();
+    onlyTimeouts = true;
+    startConnect();
+}
+
+// Connects to the current target alone. libpq would move through a host list by itself, but in
+// non-blocking mode it leaves connect_timeout to the caller, so one silent host would use up the
+// whole timeout and the next host would never be tried.
 void ConnectionPrivate::startConnect()
 {
+    params->selectTarget(connectTarget, params->sessionAttributePasses().at(connectPass));
+    connectTimer->start(params->connectTimeout());
     conn = PQconnectStartParams(params->keywords(), params->values(), /*expand_dbname*/ 0);
     if (!conn) {
         connectFailed(ConnectionError(QStringLiteral("out of memory allocating a connection")));
@@ -159,7 +170,7 @@ void ConnectionPrivate::pollConnect()
     case PGRES_POLLING_WRITING:
         updateSocket();
         if (socket < 0) {
-            connectFailed(*Private::connectError(params->redact(QString::fromUtf8(PQerrorMessage(conn)))));
+            attemptFailed(QString::fromUtf8(PQerrorMessage(conn)), /*timedOut*/ false);
             return;
         }
         readNotifier->setEnabled(status == PGRES_POLLING_READING);
@@ -170,11 +181,50 @@ void ConnectionPrivate::pollConnect()
         break;
     case PGRES_POLLING_FAILED:
     default:
-        connectFailed(*Private::connectError(params->redact(QString::fromUtf8(PQerrorMessage(conn)))));
+        attemptFailed(QString::fromUtf8(PQerrorMessage(conn)), /*timedOut*/ false);
         break;
     }
     if (alive)
         emitPendingNotices();
+}
+
+void ConnectionPrivate::attemptTimedOut()
+{
+    const QString limit = QString::number(params ? params->connectTimeout().count() : 0);
+    if (!conn) { // still looking up host names
+        connectFailed(TimeoutError(QStringLiteral("connection attempt timed out after %1 ms").arg(limit)));
+        return;
+    }
+    attemptFailed(QStringLiteral("connection to %1 timed out after %2 ms")
+                      .arg(params->targetName(connectTarget), limit),
+                  /*timedOut*/ true);
+}
+
+// Like libpq, a host that refuses, stays silent, is starting up or is of the wrong kind for
+// target_session_attrs is skipped; an authentication failure ends the attempt, since the next
+// host would most likely refuse the same credentials.
+void ConnectionPrivate::attemptFailed(const QString &libpqMessage, bool timedOut)
+{
+    if (state != Connection::State::Connecting)
+        return;
+    onlyTimeouts = onlyTimeouts && timedOut;
+    attemptErrors.append(params->redact(libpqMessage.trimmed()));
+    std::unique_ptr<Error> error = Private::connectError(attemptErrors.join(u'\n'));
+    const bool authenticationFailed = dynamic_cast<InvalidAuthorizationSpecificationError *>(error.get());
+    if (!authenticationFailed && ++connectTarget >= params->targetCount()) {
+        connectTarget = 0;
+        ++connectPass;
+    }
+    if (authenticationFailed || connectPass >= params->sessionAttributePasses().size()) {
+        if (onlyTimeouts)
+            connectFailed(TimeoutError(attemptErrors.join(u'\n')));
+        else
+            connectFailed(*error);
+        return;
+    }
+    qCDebug(Private::lcConnection) << "trying the next host after:" << attemptErrors.constLast();
+    finishConnection();
+    startConnect();
 }
 
 void ConnectionPrivate::connectSucceeded()

@@ -31,9 +31,13 @@ public:
     // Connecting.
     QFuture<void> open();
     void resolveHosts();
+    void startAttempts();
     void startConnect();
     void pollConnect();
     void connectSucceeded();
+    // One target of the connection string failed: try the next one, or fail the open.
+    void attemptFailed(const QString &libpqMessage, bool timedOut);
+    void attemptTimedOut();
     void connectFailed(const QException &error);
 
     // Socket plumbing.
@@ -101,6 +105,12 @@ public:
     Connection::State state = Connection::State::Disconnected;
     PGconn *conn = nullptr;
     std::unique_ptr<Private::ConnectParams> params;
+    // Where a multi-host open is: which pass of target_session_attrs, which target, and what the
+    // targets tried so far said.
+    qsizetype connectPass = 0;
+    qsizetype connectTarget = 0;
+    QStringList attemptErrors;
+    bool onlyTimeouts = true;
 
     QSocketNotifier *readNotifier = nullptr;
     QSocketNotifier *writeNotifier = nullptr;

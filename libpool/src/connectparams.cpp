@@ -150,6 +150,8 @@ ConnectParams::ConnectParams(const ConnectOptions &options)
     set("client_encoding", "UTF8");
     if (const QByteArray password = value("password"); !password.isEmpty())
         m_secrets.append(QString::fromUtf8(password));
+    m_sessionAttributes = value("target_session_attrs");
+    splitTargets();
     rebuildPointers();
 }
 
@@ -172,6 +174,14 @@ void ConnectParams::set(const QByteArray &keyword, const QByteArray &value)
         m_values.append(value);
     } else {
         m_values[i] = value;
+    }
+}
+
+void ConnectParams::unset(const QByteArray &keyword)
+{
+    if (const qsizetype i = m_keywords.indexOf(keyword); i >= 0) {
+        m_keywords.removeAt(i);
+        m_values.removeAt(i);
     }
 }
 
@@ -212,6 +222,68 @@ void ConnectParams::setResolvedAddresses(const QHash<QString, QStringList> &addr
         if (ports.size() == hosts.size() && ports.size() > 1)
             set("port", newPorts.join(u',').toUtf8());
     }
+    splitTargets();
+    rebuildPointers();
+}
+
+void ConnectParams::splitTargets()
+{
+    m_targets.clear();
+    const QList<QByteArray> hosts = value("host").split(',');
+    const QList<QByteArray> addresses = value("hostaddr").split(',');
+    const QList<QByteArray> ports = value("port").split(',');
+    const qsizetype count = qMax(hosts.size(), addresses.size());
+    const auto fits = [count](const QList<QByteArray> &list, bool oneForAll) {
+        return list.size() == count || (oneForAll && list.size() == 1);
+    };
+    // A lone empty value splits into one empty entry: it fits any count.
+    const bool hostsFit = fits(hosts, value("host").isEmpty());
+    const bool addressesFit = fits(addresses, value("hostaddr").isEmpty());
+    if (count < 2 || !hostsFit || !addressesFit || !fits(ports, true))
+        return;
+    for (qsizetype i = 0; i < count; ++i) {
+        m_targets.append({hosts.size() == count ? hosts.at(i) : QByteArray(),
+                          addresses.size() == count ? addresses.at(i) : QByteArray(),
+                          ports.size() == count ? ports.at(i) : ports.constFirst()});
+    }
+}
+
+QString ConnectParams::targetName(qsizetype i) const
+{
+    QByteArray host = value("host"), address = value("hostaddr"), port = value("port");
+    if (i < m_targets.size()) {
+        host = m_targets.at(i).host;
+        address = m_targets.at(i).hostaddr;
+        port = m_targets.at(i).port;
+    }
+    const QByteArray name = host.isEmpty() ? (address.isEmpty() ? QByteArray("(default host)") : address) : host;
+    return QString::fromUtf8(port.isEmpty() ? name : name + ':' + port);
+}
+
+QList<QByteArray> ConnectParams::sessionAttributePasses() const
+{
+    if (m_sessionAttributes == "prefer-standby")
+        return {QByteArray("standby"), QByteArray("any")};
+    return {m_sessionAttributes};
+}
+
+void ConnectParams::selectTarget(qsizetype i, const QByteArray &sessionAttributes)
+{
+    if (i < m_targets.size()) {
+        const Target &target = m_targets.at(i);
+        for (const auto &[keyword, entry] : {std::pair{QByteArray("host"), target.host},
+                                             std::pair{QByteArray("hostaddr"), target.hostaddr},
+                                             std::pair{QByteArray("port"), target.port}}) {
+            if (entry.isEmpty())
+                unset(keyword);
+            else
+                set(keyword, entry);
+        }
+    }
+    if (sessionAttributes.isEmpty())
+        unset("target_session_attrs");
+    else
+        set("target_session_attrs", sessionAttributes);
     rebuildPointers();
 }
 

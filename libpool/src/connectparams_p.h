@@ -32,7 +32,19 @@ public:
     // one host/hostaddr pair per address. A name without addresses makes the connect fail.
     void setResolvedAddresses(const QHash<QString, QStringList> &addresses);
 
+    // Per host (or per address of a resolved name), as libpq documents connect_timeout.
     std::chrono::milliseconds connectTimeout() const { return m_connectTimeout; }
+
+    // The servers to try, in order: one per entry of the host/hostaddr/port lists. libpq's
+    // non-blocking connect has no timeout of its own, so each is tried alone, with its own timer.
+    qsizetype targetCount() const { return qMax<qsizetype>(m_targets.size(), 1); }
+    // "host:port" of target i, for messages.
+    QString targetName(qsizetype i) const;
+    // The target_session_attrs of each pass over the targets: prefer-standby is a pass that asks
+    // for a standby, then one that takes any server (libpq 15's order); the rest are one pass.
+    QList<QByteArray> sessionAttributePasses() const;
+    // Points keywords()/values() at target i alone, asking for sessionAttributes.
+    void selectTarget(qsizetype i, const QByteArray &sessionAttributes);
 
     // message with the connection's password masked: libpq's messages may quote parameter values.
     QString redact(const QString &message) const;
@@ -44,7 +56,19 @@ public:
 private:
     QByteArray value(const char *keyword) const;
     void set(const QByteArray &keyword, const QByteArray &value);
+    void unset(const QByteArray &keyword);
     void rebuildPointers();
+    void splitTargets();
+
+    struct Target
+    {
+        QByteArray host;
+        QByteArray hostaddr;
+        QByteArray port;
+    };
+    // Empty when the string names one server, or lists libpq will reject (left for it to report).
+    QList<Target> m_targets;
+    QByteArray m_sessionAttributes;
 
     QList<QByteArray> m_keywords;
     QList<QByteArray> m_values;
