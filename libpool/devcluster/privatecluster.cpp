@@ -454,6 +454,60 @@ host    replication  all            127.0.0.1/32    trust
 
     bool start(QString *error)
     {
+        if (!prepareBaseDirectory(error))
+            return false;
+        const QString locale = hasCUtf8Locale() ? u"C.UTF-8"_s : u"C"_s;
+        const ToolResult init = runTool(u"initdb"_s,
+                                        {u"-D"_s, dataDir(), u"-U"_s, u"postgres"_s, u"-A"_s, u"trust"_s,
+                                         u"-E"_s, u"UTF8"_s, u"--locale"_s, locale, u"--no-sync"_s,
+                                         u"--no-instructions"_s},
+                                        initdbTimeoutMs);
+        if (!init.ok) {
+            *error = u"initdb failed (%1):\n%2"_s.arg(init.failure, init.output);
+            removeBaseDirectory();
+            return false;
+        }
+
+        if (!writeServerConfig(error) || !startWithFreePort(error)) {
+            removeBaseDirectory();
+            return false;
+        }
+        started = true;
+        if (!createRolesAndDatabase(error)) {
+            stopAndRemove();
+            return false;
+        }
+        qCDebug(lcDevCluster, "cluster in %s listening on 127.0.0.1:%d", qUtf8Printable(baseDir), port);
+        return true;
+    }
+
+    // A hot standby streaming from the server on primaryPort: pg_basebackup -R copies its data
+    // directory (settings, roles and databases included) and writes the standby's primary_conninfo.
+    bool startReplica(int primaryPort, QString *error)
+    {
+        if (!prepareBaseDirectory(error))
+            return false;
+        const ToolResult backup = runTool(u"pg_basebackup"_s,
+                                          {u"-D"_s, dataDir(), u"-R"_s, u"-X"_s, u"stream"_s,
+                                           u"-c"_s, u"fast"_s, u"--no-sync"_s, u"-h"_s, u"127.0.0.1"_s,
+                                           u"-p"_s, QString::number(primaryPort), u"-U"_s, u"postgres"_s},
+                                          initdbTimeoutMs);
+        if (!backup.ok) {
+            *error = u"pg_basebackup failed (%1):\n%2"_s.arg(backup.failure, backup.output);
+            removeBaseDirectory();
+            return false;
+        }
+        if (!startWithFreePort(error)) {
+            removeBaseDirectory();
+            return false;
+        }
+        started = true;
+        qCDebug(lcDevCluster, "replica in %s listening on 127.0.0.1:%d", qUtf8Printable(baseDir), port);
+        return true;
+    }
+
+    bool prepareBaseDirectory(QString *error)
+    {
         binDir = PrivateCluster::findBinDirectory();
         if (binDir.isEmpty()) {
             *error = u"PostgreSQL server binaries (initdb, pg_ctl) not found: install postgresql-15 or set QPG_PG_BINDIR"_s;
@@ -496,29 +550,6 @@ host    replication  all            127.0.0.1/32    trust
             removeBaseDirectory();
             return false;
         }
-
-        const QString locale = hasCUtf8Locale() ? u"C.UTF-8"_s : u"C"_s;
-        const ToolResult init = runTool(u"initdb"_s,
-                                        {u"-D"_s, dataDir(), u"-U"_s, u"postgres"_s, u"-A"_s, u"trust"_s,
-                                         u"-E"_s, u"UTF8"_s, u"--locale"_s, locale, u"--no-sync"_s,
-                                         u"--no-instructions"_s},
-                                        initdbTimeoutMs);
-        if (!init.ok) {
-            *error = u"initdb failed (%1):\n%2"_s.arg(init.failure, init.output);
-            removeBaseDirectory();
-            return false;
-        }
-
-        if (!writeServerConfig(error) || !startWithFreePort(error)) {
-            removeBaseDirectory();
-            return false;
-        }
-        started = true;
-        if (!createRolesAndDatabase(error)) {
-            stopAndRemove();
-            return false;
-        }
-        qCDebug(lcDevCluster, "cluster in %s listening on 127.0.0.1:%d", qUtf8Printable(baseDir), port);
         return true;
     }
 
@@ -553,6 +584,30 @@ bool PrivateCluster::start(QString *errorMessage)
     if (errorMessage)
         *errorMessage = error;
     return false;
+}
+
+bool PrivateCluster::startReplicaOf(const PrivateCluster &primary, QString *errorMessage)
+{
+    QString error;
+    if (d->started)
+        error = u"the cluster is already started"_s;
+    else if (!primary.isServerRunning())
+        error = u"the primary is not running"_s;
+    else if (d->startReplica(primary.port(), &error))
+        return true;
+    if (errorMessage)
+        *errorMessage = error;
+    return false;
+}
+
+bool PrivateCluster::promote(QString *errorMessage)
+{
+    const ToolResult r = d->runTool(u"pg_ctl"_s, {u"-D"_s, dataDirectory(), u"-w"_s, u"-t"_s, u"60"_s,
+                                                  u"-s"_s, u"promote"_s},
+                                    pgCtlTimeoutMs);
+    if (!r.ok && errorMessage)
+        *errorMessage = u"pg_ctl promote failed (%1): %2"_s.arg(r.failure, r.output);
+    return r.ok;
 }
 
 void PrivateCluster::stop()

@@ -45,6 +45,12 @@ public:
     // Creates and starts the cluster. On failure returns false with a message that includes the
     // tail of the server log, and leaves nothing behind.
     bool start(QString *errorMessage = nullptr);
+    // Creates a hot standby of primary (which must be running) with pg_basebackup -R, streaming
+    // from it, and starts it on a port of its own. Roles, databases and settings are the primary's
+    // (set wal_keep_size on the primary if the standby may be stopped while it writes a lot).
+    bool startReplicaOf(const PrivateCluster &primary, QString *errorMessage = nullptr);
+    // pg_ctl promote: the standby becomes a primary (waits until it accepts writes).
+    bool promote(QString *errorMessage = nullptr);
     // Stops the server (fast, then immediate, then SIGKILL) and deletes the directory. Idempotent.
     void stop();
     bool isStarted() const;

@@ -46,6 +46,15 @@ public:
     // Points keywords()/values() at target i alone, asking for sessionAttributes.
     void selectTarget(qsizetype i, const QByteArray &sessionAttributes);
 
+    struct Target
+    {
+        QByteArray host;
+        QByteArray hostaddr;
+        QByteArray port;
+    };
+    // Empty when the string names a single server.
+    const QList<Target> &targets() const { return m_targets; }
+
     // message with the connection's password masked: libpq's messages may quote parameter values.
     QString redact(const QString &message) const;
 
@@ -60,12 +69,6 @@ private:
     void rebuildPointers();
     void splitTargets();
 
-    struct Target
-    {
-        QByteArray host;
-        QByteArray hostaddr;
-        QByteArray port;
-    };
     // Empty when the string names one server, or lists libpq will reject (left for it to report).
     QList<Target> m_targets;
     QByteArray m_sessionAttributes;
