@@ -9,6 +9,7 @@
 #include <QPg/pooledconnection.h>
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QFutureWatcher>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -40,11 +41,24 @@ public:
     QStringList errors;
 
 private:
+    // Qt 6.4's then(context, ...) asserts that the context outlives the future; a watcher owned by
+    // this loop is simply dropped with it.
+    template<typename T, typename Function>
+    void whenDone(const QFuture<T> &future, Function function)
+    {
+        auto *watcher = new QFutureWatcher<T>(this);
+        connect(watcher, &QFutureWatcherBase::finished, this, [watcher, function]() mutable {
+            watcher->deleteLater();
+            function(watcher->future());
+        });
+        watcher->setFuture(future);
+    }
+
     void step()
     {
         if (m_stopped)
             return;
-        m_cluster->acquire(Access::ReadWrite).then(this, [this](QFuture<QPg::PooledConnection> acquired) {
+        whenDone(m_cluster->acquire(Access::ReadWrite), [this](QFuture<QPg::PooledConnection> acquired) {
             QPg::PooledConnection connection;
             try {
                 connection = acquired.result();
@@ -54,18 +68,18 @@ private:
                 QTimer::singleShot(100ms, this, [this] { step(); });
                 return;
             }
-            acquired = {};
-            connection.fetchValue(u"INSERT INTO writes VALUES ($1) RETURNING inet_server_port()"_s, {m_id})
-                .then(this, [this, connection](QFuture<QVariant> inserted) {
-                    try {
-                        ++successesByPort[inserted.result().toInt()];
-                    } catch (const std::exception &e) {
-                        ++queryErrors;
-                        errors.append(QString::fromUtf8(e.what()));
-                    }
-                    connection.release();
-                    QTimer::singleShot(0, this, [this] { step(); });
-                });
+            const QFuture<QVariant> inserted =
+                connection.fetchValue(u"INSERT INTO writes VALUES ($1) RETURNING inet_server_port()"_s, {m_id});
+            whenDone(inserted, [this, connection](QFuture<QVariant> inserted) {
+                try {
+                    ++successesByPort[inserted.result().toInt()];
+                } catch (const std::exception &e) {
+                    ++queryErrors;
+                    errors.append(QString::fromUtf8(e.what()));
+                }
+                connection.release();
+                QTimer::singleShot(0, this, [this] { step(); });
+            });
         });
     }
 
@@ -267,7 +281,10 @@ private Q_SLOTS:
         QString error;
         QElapsedTimer failover;
         failover.start();
+        QSignalSpy connectFailures(cluster.writePool(), &QPg::Pool::connectFailed);
         QVERIFY2(m_primary.stopServer(PrivateCluster::ShutdownMode::Fast, &error), qPrintable(error));
+        // An outage with callers waiting: the write pool finds no read-write server for a while.
+        QTRY_VERIFY_WITH_TIMEOUT(connectFailures.size() >= 3, 10000);
         QVERIFY2(m_replica.promote(&error), qPrintable(error));
         QTRY_VERIFY_WITH_TIMEOUT(writesOn(m_replica.port()) >= 40, 30000);
         const qint64 failoverMs = failover.elapsed();
@@ -275,6 +292,8 @@ private Q_SLOTS:
             caller->stop();
 
         qInfo("writes resumed on the promoted replica within %lld ms of stopping the primary", failoverMs);
+        for (const auto &caller : callers)
+            qInfo("caller: %d query errors, %d acquire errors: %s", caller->queryErrors, caller->acquireErrors, qPrintable(caller->errors.join(u" | "_s)));
         QVERIFY2(failoverMs < 20000, qPrintable(QString::number(failoverMs)));
         for (const auto &caller : callers) {
             // At most the statement that was running when the primary went away fails.
