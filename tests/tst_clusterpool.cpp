@@ -102,16 +102,23 @@ class tst_ClusterPool : public QObject
 private:
     PrivateCluster m_primary;
     PrivateCluster m_replica;
+    PrivateCluster m_secondReplica; // only in the balancing tests' cluster
 
-    QString clusterDsn() const
+    QString clusterDsn(bool withSecondReplica) const
     {
-        return u"host=127.0.0.1,127.0.0.1 port=%1,%2 user=postgres dbname=%3 connect_timeout=2"_s
-            .arg(m_primary.port()).arg(m_replica.port()).arg(PrivateCluster::databaseName());
+        QString ports = u"%1,%2"_s.arg(m_primary.port()).arg(m_replica.port());
+        QString hosts = u"127.0.0.1,127.0.0.1"_s;
+        if (withSecondReplica) {
+            ports += u",%1"_s.arg(m_secondReplica.port());
+            hosts += u",127.0.0.1"_s;
+        }
+        return u"host=%1 port=%2 user=postgres dbname=%3 connect_timeout=2"_s.arg(hosts, ports,
+                                                                                 PrivateCluster::databaseName());
     }
 
-    QPg::ClusterPoolOptions clusterOptions() const
+    QPg::ClusterPoolOptions clusterOptions(bool withSecondReplica = false) const
     {
-        QPg::ClusterPoolOptions options = QPg::ClusterPoolOptions::fromDsn(clusterDsn());
+        QPg::ClusterPoolOptions options = QPg::ClusterPoolOptions::fromDsn(clusterDsn(withSecondReplica));
         options.pool.minSize = 1;
         options.pool.maxSize = 4;
         options.checkInterval = 100ms;
@@ -152,6 +159,7 @@ private Q_SLOTS:
         QVERIFY2(m_primary.runPsql({u"-c"_s, u"CREATE TABLE writes (caller int)"_s}, nullptr, &error),
                  qPrintable(error));
         QVERIFY2(m_replica.startReplicaOf(m_primary, &error), qPrintable(error));
+        QVERIFY2(m_secondReplica.startReplicaOf(m_primary, &error), qPrintable(error));
         QCOMPARE(PrivateCluster::querySingleValue(m_replica.dsn(), u"SELECT pg_is_in_recovery()"_s), u"t"_s);
     }
 
@@ -191,15 +199,36 @@ private Q_SLOTS:
         QVERIFY(awaitError<QPg::ServerError>(reader.execute(u"INSERT INTO writes VALUES (2)"_s)));
     }
 
-    void randomBalancingStaysOnHealthyReplicas()
+    void leastBusyBalancingSpreadsHeldConnections()
     {
-        QPg::ClusterPoolOptions options = clusterOptions();
+        QPg::ClusterPool cluster(clusterOptions(/*withSecondReplica*/ true));
+        await(cluster.open());
+        QTRY_COMPARE_WITH_TIMEOUT(readableCount(cluster), 2, 10000);
+        QList<QPg::PooledConnection> held;
+        QHash<int, int> byPort;
+        for (int i = 0; i < 6; ++i) {
+            held.append(await(cluster.acquire(Access::ReadOnly)));
+            ++byPort[serverPort(held.last())];
+        }
+        QCOMPARE(byPort.value(m_replica.port()), 3);
+        QCOMPARE(byPort.value(m_secondReplica.port()), 3);
+        for (const QPg::PooledConnection &connection : std::as_const(held))
+            await(connection.release());
+    }
+
+    void randomBalancingUsesEveryHealthyReplica()
+    {
+        QPg::ClusterPoolOptions options = clusterOptions(/*withSecondReplica*/ true);
         options.balancing = QPg::ReplicaBalancing::Random;
         QPg::ClusterPool cluster(options);
         await(cluster.open());
-        QTRY_COMPARE_WITH_TIMEOUT(readableCount(cluster), 1, 10000);
-        for (int i = 0; i < 10; ++i)
-            QCOMPARE(readPort(cluster), m_replica.port());
+        QTRY_COMPARE_WITH_TIMEOUT(readableCount(cluster), 2, 10000);
+        QHash<int, int> byPort;
+        for (int i = 0; i < 40; ++i)
+            ++byPort[readPort(cluster)];
+        // Each replica has a chance of 2^-40 of never being picked.
+        QCOMPARE(byPort.size(), 2);
+        QVERIFY(byPort.value(m_replica.port()) > 0 && byPort.value(m_secondReplica.port()) > 0);
     }
 
     void laggingReplicaIsLeftOut()
