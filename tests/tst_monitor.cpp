@@ -18,6 +18,8 @@
 #include "qcustomplotinclude.h"
 #include "queryrunnerwidget.h"
 #include "recordtablemodel.h"
+#include "serverswidget.h"
+#include "openconnection.h"
 #include "privatecluster.h"
 #include "testserver.h"
 
@@ -27,6 +29,8 @@
 #include <QtCore/QSettings>
 #include <QtCore/QSortFilterProxyModel>
 #include <QtCore/QTemporaryDir>
+#include <QtNetwork/QTcpServer>
+#include <QtWidgets/QLabel>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 #include <QtWidgets/QCheckBox>
@@ -151,6 +155,7 @@ private Q_SLOTS:
     void demoScreenshot();
     void passwordsAreMasked_data();
     void passwordsAreMasked();
+    void serversTabShowsEachListedServer();
 };
 
 void tst_Monitor::openPool(MonitorSession &session, int minSize, int maxSize)
@@ -816,6 +821,41 @@ void tst_Monitor::passwordsAreMasked()
     QFETCH(QString, dsn);
     QFETCH(QString, masked);
     QCOMPARE(maskedDsn(dsn), masked);
+}
+
+// A DSN listing the test server and a port nobody listens on: the Servers tab shows one primary and
+// one server that is down, and the dashboard's pool runs on the primary.
+void tst_Monitor::serversTabShowsEachListedServer()
+{
+    const QString port = [] {
+        auto connection = QPgTest::openConnection();
+        return QPgTest::await(connection->fetchValue(u"SELECT inet_server_port()"_s)).toString();
+    }();
+    QTcpServer unused;
+    QVERIFY(unused.listen(QHostAddress::LocalHost));
+    const QString refused = QString::number(unused.serverPort());
+    unused.close();
+    QString dsn = QPgTest::withDsnParameter(QPgTest::dsn(), u"host"_s, u"127.0.0.1,127.0.0.1"_s);
+    dsn = QPgTest::withDsnParameter(dsn, u"port"_s, port + u',' + refused);
+
+    MonitorSession session;
+    session.openPool(dsn, 1, 2);
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
+    MainWindow window(&session);
+    window.show();
+    auto *table = window.serversWidget()->findChild<QTableWidget *>(u"serversTable"_s);
+    QVERIFY(table);
+    const auto cell = [table](int row, int column) {
+        const QTableWidgetItem *item = table->item(row, column);
+        return item ? item->text() : QString();
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(table->rowCount(), 2, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(0, ServersWidget::Role), u"primary"_s, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(1, ServersWidget::Role), u"down"_s, Timeout);
+    QCOMPARE(cell(0, ServersWidget::Server), u"127.0.0.1:"_s + port);
+    QTRY_COMPARE_WITH_TIMEOUT(cell(0, ServersWidget::Size), u"1"_s, Timeout);
+    QVERIFY2(cell(1, ServersWidget::Error).contains(u"refused"_s), qPrintable(cell(1, ServersWidget::Error)));
+    QVERIFY(!window.serversWidget()->findChild<QLabel *>(u"serversHint"_s)->isVisible());
 }
 
 QTEST_MAIN(tst_Monitor)

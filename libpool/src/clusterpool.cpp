@@ -76,7 +76,7 @@ struct ClusterServer
     ConnectOptions connectOptions; // this server alone
     Connection *check = nullptr;   // child of the ClusterPool
     bool checking = false;
-    Pool *readPool = nullptr; // made when the server is first seen as a replica
+    QPointer<Pool> readPool; // made when the server is first seen as a replica
 };
 
 class ClusterPoolPrivate
@@ -99,7 +99,7 @@ public:
     ClusterPool *q;
     ClusterPoolOptions options;
     std::exception_ptr configError; // a connection string that cannot be parsed
-    Pool *writer;
+    QPointer<Pool> writer; // a child; guarded because writePool() hands it out
     std::vector<std::unique_ptr<ClusterServer>> servers;
     QTimer *checkTimer;
     bool closing = false;
@@ -285,7 +285,7 @@ void ClusterPoolPrivate::tryAcquire(std::shared_ptr<QPromise<PooledConnection>> 
             tryAcquire(promise, access, acquireOptions, deadline);
         });
     };
-    Pool *pool = access == Access::ReadWrite ? writer : readPool();
+    Pool *pool = access == Access::ReadWrite ? writer.data() : readPool();
     if (!pool) {
         if (!deadline.hasExpired())
             return retryLater();
@@ -376,7 +376,7 @@ QFuture<PooledConnection> ClusterPool::acquire(Access access, const AcquireOptio
 
 Pool *ClusterPool::pool(Access access)
 {
-    return access == Access::ReadWrite ? d->writer : d->readPool();
+    return access == Access::ReadWrite ? d->writer.data() : d->readPool();
 }
 
 Pool *ClusterPool::writePool() const

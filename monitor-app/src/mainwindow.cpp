@@ -11,6 +11,7 @@
 #include "latencyprobe.h"
 #include "monitorsession.h"
 #include "queryrunnerwidget.h"
+#include "serverswidget.h"
 
 #include <QtCore/QSortFilterProxyModel>
 #include <QtWidgets/QApplication>
@@ -84,6 +85,9 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     m_queryRunner = new QueryRunnerWidget(session, this);
     m_queryRunner->setObjectName(u"queryRunner"_s);
     m_tabs->addTab(m_queryRunner, u"Query runner"_s);
+    m_servers = new ServersWidget(this);
+    m_servers->setObjectName(u"servers"_s);
+    m_tabs->addTab(m_servers, u"Servers"_s);
     m_copy = new CopyWidget(session, this);
     m_copy->setObjectName(u"copyWidget"_s);
     m_tabs->addTab(m_copy, u"CSV (COPY)"_s);
@@ -167,6 +171,7 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     m_latency->start();
 
     connect(session, &MonitorSession::snapshot, this, &MainWindow::onSnapshot);
+    connect(session, &MonitorSession::serversSnapshot, m_servers, &ServersWidget::setServers);
     connect(session, &MonitorSession::poolStateChanged, this, &MainWindow::onPoolState);
     connect(session, &MonitorSession::event, m_eventLog, &EventLogModel::append);
     onPoolState(session->poolState(), session->maskedDsn());

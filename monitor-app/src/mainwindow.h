@@ -24,6 +24,7 @@ class EventLogWidget;
 class LatencyProbe;
 class MonitorSession;
 class QueryRunnerWidget;
+class ServersWidget;
 
 // The dashboard window: charts and the connections table on the first tab, the query runner on the
 // second, pool controls and the event log in docks. It only reads snapshots from the session; every
@@ -44,6 +45,7 @@ public:
     EventLogWidget *eventLogWidget() const { return m_eventLogWidget; }
     QueryRunnerWidget *queryRunner() const { return m_queryRunner; }
     CopyWidget *copyWidget() const { return m_copy; }
+    ServersWidget *serversWidget() const { return m_servers; }
     QTabWidget *tabs() const { return m_tabs; }
     QAction *pauseAction() const { return m_pause; }
     LatencyProbe *latencyProbe() const { return m_latency; }
@@ -73,6 +75,7 @@ private:
     EventLogWidget *m_eventLogWidget;
     QueryRunnerWidget *m_queryRunner;
     CopyWidget *m_copy;
+    ServersWidget *m_servers = nullptr;
     QComboBox *m_window;
     QAction *m_pause;
     QLabel *m_stateLabel;

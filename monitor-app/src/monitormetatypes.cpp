@@ -8,6 +8,7 @@
 #include "queryoutcome.h"
 #include "queryrequest.h"
 
+#include <QPg/clusterpool.h>
 #include <QPg/poolstats.h>
 #include <QPg/record.h>
 
@@ -24,6 +25,8 @@ void registerMetaTypes()
         qRegisterMetaType<QPg::PoolStats>();
         qRegisterMetaType<QPg::ConnectionInfo>();
         qRegisterMetaType<QList<QPg::ConnectionInfo>>();
+        qRegisterMetaType<QPg::ServerStatus>();
+        qRegisterMetaType<QList<QPg::ServerStatus>>();
         qRegisterMetaType<QPg::CloseReason>();
         qRegisterMetaType<QPg::Record>();
         qRegisterMetaType<QPg::RecordList>();

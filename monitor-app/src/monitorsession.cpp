@@ -28,6 +28,7 @@ MonitorSession::MonitorSession(QObject *parent)
                 ++m_snapshots;
                 Q_EMIT snapshot(time, stats, connections);
             });
+    connect(m_controller, &PoolController::serversSnapshot, this, &MonitorSession::serversSnapshot);
     connect(m_controller, &PoolController::event, this, &MonitorSession::event);
     connect(m_controller, &PoolController::poolStateChanged, this,
             [this](PoolController::PoolState state, const QString &dsn) {

@@ -54,6 +54,7 @@ public:
 
 Q_SIGNALS:
     void snapshot(double time, const QPg::PoolStats &stats, const QList<QPg::ConnectionInfo> &connections);
+    void serversSnapshot(const QList<QPg::ServerStatus> &servers);
     void event(const QPg::Monitor::MonitorEvent &event);
     void poolStateChanged(QPg::Monitor::PoolController::PoolState state, const QString &maskedDsn);
     void loadStateChanged(bool running, const QPg::Monitor::LoadSettings &settings);

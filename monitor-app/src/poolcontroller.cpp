@@ -6,6 +6,7 @@
 #include "loadgenerator.h"
 #include "monitormetatypes.h"
 
+#include <QPg/clusterpool.h>
 #include <QPg/errors.h>
 #include <QPg/pool.h>
 
@@ -184,7 +185,18 @@ void PoolController::createPool()
     options.leakThreshold = 30s;
     options.reconnectBackoffMax = 2s;
 
-    m_pool = new QPg::Pool(options, this);
+    // Several servers: a ClusterPool, whose write pool (on the primary) is the pool shown, and
+    // whose checks give the Servers tab each server's role and lag.
+    QPg::ClusterPoolOptions clusterOptions;
+    clusterOptions.pool = options;
+    auto *cluster = new QPg::ClusterPool(clusterOptions, this);
+    if (cluster->servers().size() > 1) {
+        m_cluster = cluster;
+        m_pool = cluster->writePool();
+    } else {
+        delete cluster;
+        m_pool = new QPg::Pool(options, this);
+    }
     const quint64 epoch = ++m_poolEpoch;
     m_load->setPool(m_pool);
 
@@ -219,7 +231,7 @@ void PoolController::createPool()
     setState(PoolState::Opening);
     log(MonitorEvent::Kind::Info,
         u"opening pool (min %1, max %2) on %3"_s.arg(m_minSize).arg(m_maxSize).arg(maskedDsn(m_dsn)));
-    m_pool->open().then(this, [this, epoch](QFuture<void> future) {
+    (m_cluster ? m_cluster->open() : m_pool->open()).then(this, [this, epoch](QFuture<void> future) {
         if (epoch != m_poolEpoch)
             return;
         try {
@@ -245,9 +257,14 @@ void PoolController::destroyPool()
     abortRunning(u"the pool was replaced"_s);
     disconnect(m_pool, nullptr, this, nullptr);
     // Deferred: this may run inside a continuation of one of the pool's own futures.
-    m_pool->terminate();
-    m_pool->deleteLater();
+    QObject *owner = m_cluster ? static_cast<QObject *>(m_cluster) : m_pool;
+    if (m_cluster)
+        m_cluster->terminate();
+    else
+        m_pool->terminate();
+    owner->deleteLater();
     m_pool = nullptr;
+    m_cluster = nullptr;
 }
 
 void PoolController::expireConnections()
@@ -687,8 +704,12 @@ void PoolController::shutdown()
         ++m_poolEpoch;
         abortRunning(u"the monitor is shutting down"_s);
         disconnect(m_pool, nullptr, this, nullptr);
-        delete m_pool; // terminates every connection
+        if (m_cluster)
+            delete m_cluster; // owns m_pool
+        else
+            delete m_pool; // terminates every connection
         m_pool = nullptr;
+        m_cluster = nullptr;
     }
     m_demo.reset(); // stops the demo cluster
 }
@@ -713,6 +734,7 @@ void PoolController::sample()
         stats.maxSize = m_maxSize;
     }
     Q_EMIT snapshot(double(m_clock.nsecsElapsed()) / 1e9, stats, connections);
+    Q_EMIT serversSnapshot(m_cluster ? m_cluster->servers() : QList<QPg::ServerStatus>());
 }
 
 void PoolController::log(MonitorEvent::Kind kind, const QString &text)

@@ -8,6 +8,7 @@
 #include "queryoutcome.h"
 #include "queryrequest.h"
 
+#include <QPg/clusterpool.h>
 #include <QPg/pooledconnection.h>
 #include <QPg/poolstats.h>
 
@@ -69,6 +70,8 @@ public:
 Q_SIGNALS:
     // A few times a second: time in seconds since the controller was made.
     void snapshot(double time, const QPg::PoolStats &stats, const QList<QPg::ConnectionInfo> &connections);
+    // Each listed server's role, lag and pool; empty when the DSN names one server.
+    void serversSnapshot(const QList<QPg::ServerStatus> &servers);
     void event(const QPg::Monitor::MonitorEvent &event);
     void poolStateChanged(QPg::Monitor::PoolController::PoolState state, const QString &maskedDsn);
     void loadStateChanged(bool running, const QPg::Monitor::LoadSettings &settings);
@@ -118,6 +121,8 @@ private:
     int m_maxSize = 10;
     PoolState m_state = PoolState::NotOpen;
     QPg::Pool *m_pool = nullptr;
+    // Set when the DSN lists several servers: m_pool is then its write pool (the primary).
+    QPg::ClusterPool *m_cluster = nullptr;
     quint64 m_poolEpoch = 0; // continuations of an older pool's futures are ignored
     LoadGenerator *m_load = nullptr;
     std::unique_ptr<DemoDatabase> m_demo;
