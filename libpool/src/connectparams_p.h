@@ -34,7 +34,8 @@ public:
 
     std::chrono::milliseconds connectTimeout() const { return m_connectTimeout; }
 
-    // message with the connection's password masked: libpq's messages may quote parameter values.
+    // message with the connection's password and sslpassword masked: libpq's messages may quote
+    // parameter values.
     QString redact(const QString &message) const;
 
     // NULL-terminated arrays, valid as long as this object lives.
