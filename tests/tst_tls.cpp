@@ -11,6 +11,7 @@
 
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QMutex>
+#include <QtCore/QProcess>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -126,6 +127,9 @@ private Q_SLOTS:
     void channelBindingRefusesWhatItCannotBind();
     void wrongPassword();
     void secretsNeverShown();
+#ifdef QPG_MONITOR_EXECUTABLE
+    void monitorHidesSecrets();
+#endif
 
 private:
     // key=value DSN for the TLS server; extra is appended as is.
@@ -408,6 +412,29 @@ void tst_Tls::secretsNeverShown()
         QVERIFY2(leaks.isEmpty(), qPrintable(u"%1 appears in:\n%2"_s.arg(secret, leaks.join(u'\n'))));
     }
 }
+
+#ifdef QPG_MONITOR_EXECUTABLE
+// The dashboard's headless mode prints the DSN and the connect errors: a password and a key
+// passphrase must show up masked.
+void tst_Tls::monitorHidesSecrets()
+{
+    const QString keyParameters = u"sslcert=%1 sslkey=%2 sslpassword=%3"_s.arg(m_files.clientCert,
+                                                                             m_files.encryptedClientKey, keyPassphrase);
+    const QString goodDsn = passwordDsn(rolePassword, u"channel_binding=require "_s + keyParameters);
+    const QString badDsn = passwordDsn(badPassword, keyParameters);
+    for (const QString &dsn : {goodDsn, badDsn}) {
+        QProcess process;
+        QSignalSpy finished(&process, &QProcess::finished);
+        process.start(QStringLiteral(QPG_MONITOR_EXECUTABLE), {u"--headless"_s, u"--quit-after"_s, u"1"_s, dsn});
+        QVERIFY(finished.wait(60000));
+        const QString output = QString::fromUtf8(process.readAllStandardOutput() + process.readAllStandardError());
+        QVERIFY2(output.contains(u"sslpassword=****"_s) && output.contains(u" password=****"_s), qPrintable(output));
+        QVERIFY2(output.contains(dsn == goodDsn ? u"pool open"_s : u"password authentication failed"_s), qPrintable(output));
+        for (const QString &secret : {rolePassword, badPassword, keyPassphrase})
+            QVERIFY2(!output.contains(secret), qPrintable(output));
+    }
+}
+#endif
 
 QTEST_MAIN(tst_Tls)
 #include "tst_tls.moc"
