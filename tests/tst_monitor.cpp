@@ -559,6 +559,9 @@ void tst_Monitor::connectionDialog()
     QCOMPARE(dsnWithoutPassword(u"postgresql://me:pw@host/db?sslmode=require&password=x"_s),
              u"postgresql://me@host/db?sslmode=require"_s);
     QCOMPARE(dsnWithoutPassword(u"host=h password='a b' user=u"_s), u"host=h user=u"_s);
+    QCOMPARE(dsnWithoutPassword(u"host=h sslkey=/k.key sslpassword=ph user=u"_s), u"host=h sslkey=/k.key user=u"_s);
+    QCOMPARE(dsnWithoutPassword(u"postgresql://me@host/db?sslpassword=ph&sslmode=require"_s),
+             u"postgresql://me@host/db?sslmode=require"_s);
 
     // A recent profile fills the DSN field; a real connect through the dialog's DSN works.
     ConnectionDialog again;
@@ -813,6 +816,13 @@ void tst_Monitor::passwordsAreMasked_data()
     QTest::newRow("uri") << u"postgresql://app:s3cret@db:5432/x"_s << u"postgresql://app:****@db:5432/x"_s;
     QTest::newRow("uri query") << u"postgres://db/x?sslmode=disable&password=s3cret"_s
                                << u"postgres://db/x?sslmode=disable&password=****"_s;
+    // The passphrase of an encrypted client key is as secret as a password.
+    QTest::newRow("sslpassword") << u"host=db sslkey=/k.key sslpassword=ph1 user=app"_s
+                                 << u"host=db sslkey=/k.key sslpassword=**** user=app"_s;
+    QTest::newRow("uri sslpassword") << u"postgresql://app@db/x?sslpassword=ph1&sslmode=verify-full"_s
+                                     << u"postgresql://app@db/x?sslpassword=****&sslmode=verify-full"_s;
+    QTest::newRow("uri query, more after") << u"postgres://db/x?password=s3cret&sslmode=require"_s
+                                           << u"postgres://db/x?password=****&sslmode=require"_s;
     QTest::newRow("none") << u"host=db user=app"_s << u"host=db user=app"_s;
 }
 

@@ -293,8 +293,14 @@ public:
         conf.write("\n# QPgPool test cluster\ninclude_if_exists = 'qpg.conf'\n");
         conf.close();
 
+        return writeHbaFile(error);
+    }
+
+    // pg_hba.conf: the caller's rules first (the first matching line wins), then the defaults.
+    bool writeHbaFile(QString *error) const
+    {
         // scram-sha-256 for qpg_password everywhere, trust for everything else.
-        const QString hba = uR"(# QPgPool test cluster
+        const QString hba = extraHbaRules + uR"(# QPgPool test cluster
 # TYPE  DATABASE     USER           ADDRESS         METHOD
 local   all          qpg_password                   scram-sha-256
 host    all          qpg_password   127.0.0.1/32    scram-sha-256
@@ -306,6 +312,24 @@ local   replication  all                            trust
 host    replication  all            127.0.0.1/32    trust
 )"_s;
         return writeTextFile(dataDir() + u"/pg_hba.conf"_s, hba, error);
+    }
+
+    // A file in the data directory, the server's own with exactly these permissions (the server
+    // refuses a TLS key that others can read or that is not its user's).
+    bool writeDataFile(const QString &name, const QByteArray &contents, QFileDevice::Permissions permissions,
+                       QString *error) const
+    {
+        const QString path = dataDir() + u'/' + name;
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(contents) != contents.size()
+            || !file.setPermissions(permissions)) {
+            if (error)
+                *error = u"cannot write %1: %2"_s.arg(path, file.errorString());
+            return false;
+        }
+        file.close();
+        chownToServerUser(path);
+        return true;
     }
 
     bool writePortConfig(QString *error)
@@ -559,6 +583,7 @@ host    replication  all            127.0.0.1/32    trust
     uid_t serverUid = 0;
     gid_t serverGid = 0;
     QMap<QString, QString> serverSettings;
+    QString extraHbaRules;
     int port = 0;
     bool keepOnExit = false;
     bool started = false;
@@ -707,6 +732,24 @@ QString PrivateCluster::serverLogTail(int lines) const
 void PrivateCluster::setServerSetting(const QString &name, const QString &value)
 {
     d->serverSettings.insert(name, value);
+}
+
+bool PrivateCluster::setHbaRules(const QString &rules, QString *errorMessage)
+{
+    d->extraHbaRules = rules.isEmpty() || rules.endsWith(u'\n') ? rules : rules + u'\n';
+    // Before start() the rules are written with the defaults; afterwards the file is rewritten now.
+    return d->baseDir.isEmpty() || d->writeHbaFile(errorMessage);
+}
+
+bool PrivateCluster::writeDataFile(const QString &name, const QByteArray &contents,
+                                   QFileDevice::Permissions permissions, QString *errorMessage)
+{
+    if (!d->started) {
+        if (errorMessage)
+            *errorMessage = u"the cluster was never started: there is no data directory yet"_s;
+        return false;
+    }
+    return d->writeDataFile(name, contents, permissions, errorMessage);
 }
 
 void PrivateCluster::setKeepOnExit(bool keep)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QtCore/QByteArray>
+#include <QtCore/QFileDevice>
 #include <QtCore/QMap>
 #include <QtCore/QString>
 #include <QtCore/QStringList>
@@ -83,6 +84,16 @@ public:
     // An extra postgresql.conf setting (value is quoted for you), from the next server start on:
     // set it before start() or call restartServer().
     void setServerSetting(const QString &name, const QString &value);
+
+    // pg_hba.conf lines placed before the default rules (the first matching line wins), replacing
+    // earlier ones. Before start() they are written with the defaults; on a started cluster the file
+    // is rewritten now, and the server reads it at its next start (restartServer()).
+    bool setHbaRules(const QString &rules, QString *errorMessage = nullptr);
+    // Writes a file into the data directory (name relative to it) with exactly these permissions,
+    // owned by the server's user: e.g. TLS certificates and keys (the server refuses a key file that
+    // is not its own or that others may read). Needs a started cluster.
+    bool writeDataFile(const QString &name, const QByteArray &contents, QFileDevice::Permissions permissions,
+                       QString *errorMessage = nullptr);
 
     // Keep the server running and its files when this object is destroyed (stop() still works).
     void setKeepOnExit(bool keep);

@@ -29,8 +29,8 @@ QByteArray escapeOptionValue(const QString &value)
 const QString Mask = QStringLiteral("********");
 
 // The passwords a connection string may carry, as written and percent-decoded: the URI's
-// user:password@ part, and password=... in key/value form or in the URI's query. Found without
-// libpq, for the strings it cannot parse.
+// user:password@ part, and password=... or sslpassword=... (a client key's passphrase) in key/value
+// form or in the URI's query. Found without libpq, for the strings it cannot parse.
 QStringList passwordsIn(const QString &dsn)
 {
     QStringList found;
@@ -40,7 +40,7 @@ QStringList passwordsIn(const QString &dsn)
         if (const qsizetype colon = info.indexOf(u':'); colon >= 0)
             found.append(info.mid(colon + 1));
     }
-    static const QRegularExpression keyword(QStringLiteral(R"((?:^|[\s?&])password\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]*))"));
+    static const QRegularExpression keyword(QStringLiteral(R"((?:^|[\s?&])(?:ssl)?password\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]*))"));
     for (auto it = keyword.globalMatch(dsn); it.hasNext();) {
         QString value = it.next().captured(1);
         if (value.startsWith(u'\''))
@@ -148,8 +148,10 @@ ConnectParams::ConnectParams(const ConnectOptions &options)
     }
     set("options", startupOptions);
     set("client_encoding", "UTF8");
-    if (const QByteArray password = value("password"); !password.isEmpty())
-        m_secrets.append(QString::fromUtf8(password));
+    for (const char *keyword : {"password", "sslpassword"}) {
+        if (const QByteArray secret = value(keyword); !secret.isEmpty())
+            m_secrets.append(QString::fromUtf8(secret));
+    }
     m_sessionAttributes = value("target_session_attrs");
     splitTargets();
     rebuildPointers();
@@ -321,7 +323,11 @@ std::unique_ptr<Error> connectError(const QString &libpqMessage)
         return serverError("3D000");
     if (message.contains(u"role \"") && message.contains(u"does not exist"))
         return serverError("28000");
-    if (message.contains(u"no pg_hba.conf entry"))
+    if (message.contains(u"no pg_hba.conf entry") || message.contains(u"pg_hba.conf rejects connection"))
+        return serverError("28000");
+    // Certificate logins the server refused (hba method cert, or clientcert=verify-*).
+    if (message.contains(u"requires a valid client certificate")
+        || message.contains(u"certificate authentication failed"))
         return serverError("28000");
     return std::make_unique<ConnectionError>(message);
 }

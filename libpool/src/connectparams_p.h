@@ -55,7 +55,8 @@ public:
     // Empty when the string names a single server.
     const QList<Target> &targets() const { return m_targets; }
 
-    // message with the connection's password masked: libpq's messages may quote parameter values.
+    // message with the connection's password and sslpassword masked: libpq's messages may quote
+    // parameter values.
     QString redact(const QString &message) const;
 
     // NULL-terminated arrays, valid as long as this object lives.

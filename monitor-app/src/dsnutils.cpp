@@ -11,14 +11,17 @@ namespace QPg::Monitor {
 QString maskedDsn(const QString &dsn)
 {
     QString result = dsn;
-    // key=value form: password=secret or password='se cret'
-    static const QRegularExpression keyValue(u"(\\bpassword\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|\\S+)"_s,
-                                             QRegularExpression::CaseInsensitiveOption);
-    result.replace(keyValue, u"\\1****"_s);
-    // URI form: postgresql://user:secret@host and ?password=secret
-    static const QRegularExpression uriUserInfo(u"^(postgres(?:ql)?://[^:/@]*):[^@/]*@"_s);
+    static const QRegularExpression uri(u"^\\s*postgres(?:ql)?://"_s);
+    if (!uri.match(result).hasMatch()) {
+        // key=value form: password=secret or password='se cret'; sslpassword (a key's passphrase) too
+        static const QRegularExpression keyValue(u"(\\b(?:ssl)?password\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|\\S+)"_s,
+                                                 QRegularExpression::CaseInsensitiveOption);
+        return result.replace(keyValue, u"\\1****"_s);
+    }
+    // URI form: postgresql://user:secret@host and ?password=secret (the rest of the query stays)
+    static const QRegularExpression uriUserInfo(u"^(\\s*postgres(?:ql)?://[^:/@]*):[^@/]*@"_s);
     result.replace(uriUserInfo, u"\\1:****@"_s);
-    static const QRegularExpression uriQuery(u"([?&]password=)[^&]*"_s, QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression uriQuery(u"([?&](?:ssl)?password=)[^&]*"_s, QRegularExpression::CaseInsensitiveOption);
     result.replace(uriQuery, u"\\1****"_s);
     return result;
 }
@@ -28,13 +31,13 @@ QString dsnWithoutPassword(const QString &dsn)
     QString result = dsn.trimmed();
     static const QRegularExpression uri(u"^postgres(?:ql)?://"_s);
     if (!uri.match(result).hasMatch()) {
-        static const QRegularExpression keyValue(u"\\s*\\bpassword\\s*=\\s*('(?:[^'\\\\]|\\\\.)*'|\\S+)"_s,
+        static const QRegularExpression keyValue(u"\\s*\\b(?:ssl)?password\\s*=\\s*('(?:[^'\\\\]|\\\\.)*'|\\S+)"_s,
                                                  QRegularExpression::CaseInsensitiveOption);
         return result.replace(keyValue, QString()).trimmed();
     }
     static const QRegularExpression uriUserInfo(u"^(postgres(?:ql)?://[^:/@]*):[^@/]*@"_s);
     result.replace(uriUserInfo, u"\\1@"_s);
-    static const QRegularExpression uriQuery(u"([?&])password=[^&]*&?"_s, QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression uriQuery(u"([?&])(?:ssl)?password=[^&]*&?"_s, QRegularExpression::CaseInsensitiveOption);
     result.replace(uriQuery, u"\\1"_s);
     while (result.endsWith(u'?') || result.endsWith(u'&'))
         result.chop(1);

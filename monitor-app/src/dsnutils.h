@@ -8,11 +8,12 @@
 
 namespace QPg::Monitor {
 
-// A DSN fit for titles, logs and status bars: the password of a key=value string or a URI is
-// replaced by "****", so it never reaches the screen or a file in plain text.
+// A DSN fit for titles, logs and status bars: the password (and sslpassword, a client key's
+// passphrase) of a key=value string or a URI is replaced by "****", so it never reaches the screen
+// or a file in plain text.
 QString maskedDsn(const QString &dsn);
 
-// The DSN without its password (key=value or URI form): what may be stored, e.g. in recent profiles.
+// The DSN without its password and sslpassword (key=value or URI form): what may be stored, e.g. in recent profiles.
 QString dsnWithoutPassword(const QString &dsn);
 
 // A key=value connection string from libpq keywords in order; empty values are left out, so an
