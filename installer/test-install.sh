@@ -6,7 +6,7 @@
 #      (SELECT 1 through a pool) against a private PostgreSQL server,
 #   4. runs a QML test that imports QPgPool from Qt's default import path against the same server,
 #   5. validates the installed desktop file, checks the monitor's libraries resolve and runs it
-#      headless for a second,
+#      headless for two seconds,
 #   6. removes the packages and checks nothing of ours is left under /usr.
 # The server, the packages and the scratch directory are removed on every exit, failure included.
 # Needs root or sudo (apt). Usage: installer/test-install.sh [build directory, default build-install]
