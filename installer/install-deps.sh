@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake ninja-build pkg-config
+    dpkg-dev file desktop-file-utils
     qt6-base-dev qt6-base-dev-tools libqt6svg6 qt6-svg-dev
     qt6-declarative-dev qt6-declarative-dev-tools
     qml6-module-qtqml qml6-module-qtqml-models qml6-module-qttest

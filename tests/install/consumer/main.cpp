@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+// qpgpool-consumer <dsn>: opens a pool on <dsn>, runs SELECT 1 and prints "consumer: SELECT 1 = 1".
+// Exits 0 only when the value came back; any error, or no answer within 30 s, exits 1.
+
+#include <QPg/pool.h>
+#include <QPg/pooloptions.h>
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QTextStream>
+#include <QtCore/QTimer>
+
+#include <exception>
+
+using namespace Qt::Literals::StringLiterals;
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QTextStream err(stderr);
+    if (argc != 2) {
+        err << "usage: qpgpool-consumer <dsn>\n";
+        return 2;
+    }
+
+    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(QString::fromLocal8Bit(argv[1]));
+    options.minSize = 1;
+    options.maxSize = 2;
+    QPg::Pool pool(options);
+
+    // A deadline instead of hanging a CI run when the server never answers.
+    QTimer::singleShot(30'000, &app, [&] {
+        err << "consumer: no answer within 30 s\n";
+        app.exit(1);
+    });
+
+    pool.open()
+        .then(&app, [&pool] { return pool.fetchValue(u"SELECT 1"_s); })
+        .unwrap()
+        .then(&app, [&app](const QVariant &value) {
+            QTextStream(stdout) << "consumer: SELECT 1 = " << value.toString() << Qt::endl;
+            app.exit(value.toInt() == 1 ? 0 : 1);
+        })
+        .onFailed(&app, [&app, &err](const std::exception &error) {
+            err << "consumer: " << error.what() << Qt::endl;
+            app.exit(1);
+        });
+    return app.exec();
+}
