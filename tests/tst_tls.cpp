@@ -181,6 +181,7 @@ void tst_Tls::sslModes_data()
     QTest::addColumn<bool>("encrypted");
     const QString ca = m_files.caCert;
     QTest::newRow("disable") << u"sslmode=disable"_s << false;
+    QTest::newRow("prefer") << u"sslmode=prefer"_s << true;
     QTest::newRow("require") << u"sslmode=require"_s << true;
     QTest::newRow("verify-ca") << u"sslmode=verify-ca sslrootcert="_s + ca << true;
     QTest::newRow("verify-full, IP address") << u"sslmode=verify-full sslrootcert="_s + ca << true;
