@@ -137,16 +137,27 @@ ConnectParams::ConnectParams(const ConnectOptions &options)
     if (!settings.contains(QStringLiteral("application_name")) && value("application_name").isEmpty()
         && !options.applicationName.isEmpty())
         set("application_name", options.applicationName.toUtf8());
-    settings.insert(QStringLiteral("DateStyle"), QStringLiteral("ISO, YMD"));
-    settings.insert(QStringLiteral("standard_conforming_strings"), QStringLiteral("on"));
-    settings.insert(QStringLiteral("extra_float_digits"), QStringLiteral("3")); // floats print exactly
-    QByteArray startupOptions = value("options");
-    for (auto it = settings.cbegin(); it != settings.cend(); ++it) {
-        if (!startupOptions.isEmpty())
-            startupOptions += ' ';
-        startupOptions += "-c " + escapeOptionValue(it.key()) + '=' + escapeOptionValue(it.value());
+    if (options.pgBouncerMode != PgBouncerMode::None) {
+        // PgBouncer refuses the "options" startup parameter; application_name it passes through.
+        if (const auto name = settings.constFind(QStringLiteral("application_name")); name != settings.cend())
+            set("application_name", name->toUtf8());
+        settings.remove(QStringLiteral("application_name"));
+        if (!settings.isEmpty())
+            throw InterfaceError(QStringLiteral("serverSettings (%1) cannot be sent through PgBouncer, which refuses "
+                                                "the options startup parameter: set them on the role or database")
+                                     .arg(settings.keys().join(QStringLiteral(", "))));
+    } else {
+        settings.insert(QStringLiteral("DateStyle"), QStringLiteral("ISO, YMD"));
+        settings.insert(QStringLiteral("standard_conforming_strings"), QStringLiteral("on"));
+        settings.insert(QStringLiteral("extra_float_digits"), QStringLiteral("3")); // floats print exactly
+        QByteArray startupOptions = value("options");
+        for (auto it = settings.cbegin(); it != settings.cend(); ++it) {
+            if (!startupOptions.isEmpty())
+                startupOptions += ' ';
+            startupOptions += "-c " + escapeOptionValue(it.key()) + '=' + escapeOptionValue(it.value());
+        }
+        set("options", startupOptions);
     }
-    set("options", startupOptions);
     set("client_encoding", "UTF8");
     if (const QByteArray password = value("password"); !password.isEmpty())
         m_secrets.append(QString::fromUtf8(password));
