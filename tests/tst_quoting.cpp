@@ -20,6 +20,7 @@ class tst_Quoting : public QObject
 private Q_SLOTS:
     void serverSettingRoundTrips_data();
     void serverSettingRoundTrips();
+    void serverSettingWithNulRefused();
     void namesWorkAsIdentifiers_data();
     void namesWorkAsIdentifiers();
     void listenChannelRoundTrips_data();
@@ -87,6 +88,17 @@ void tst_Quoting::serverSettingRoundTrips()
     QCOMPARE(await(con->fetchValue(u"SELECT current_setting('qpg.after')"_s)).toString(), u"last"_s);
     const QString workMem = u"SELECT current_setting('work_mem')"_s;
     QCOMPARE(await(con->fetchValue(workMem)).toString(), await(open()->fetchValue(workMem)).toString());
+}
+
+// libpq takes the options as a C string: a NUL would silently cut off every setting after it.
+void tst_Quoting::serverSettingWithNulRefused()
+{
+    QPg::ConnectOptions options = QPg::ConnectOptions::fromDsn(dsn());
+    options.serverSettings.insert(u"qpg.probe"_s, u"a"_s + QChar(u'\0') + u"b"_s);
+    QPg::Connection con(options);
+    auto error = awaitError<QPg::InterfaceError>(con.open());
+    QVERIFY(error);
+    QVERIFY2(error->message().contains(u"NUL"_s), qPrintable(error->message()));
 }
 
 void tst_Quoting::namesWorkAsIdentifiers_data()

@@ -14,9 +14,11 @@ namespace {
 
 // Backslash-escapes whitespace and backslashes for the libpq "options" keyword. The server splits
 // it on every isspace() character, not only spaces: an unescaped tab or newline in a value would
-// start another "-c" option.
+// start another "-c" option. libpq sends it as a C string, so a NUL would cut off what follows.
 QByteArray escapeOptionValue(const QString &value)
 {
+    if (value.contains(QChar(u'\0')))
+        throw InterfaceError(QStringLiteral("a serverSettings name or value contains a NUL character"));
     QByteArray out;
     for (char c : value.toUtf8()) {
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '\\')
