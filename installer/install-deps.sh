@@ -12,7 +12,7 @@ packages=(
     qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
     qml6-module-qtquick-templates qml6-module-qtquick-window qml6-module-qtqml-workerscript
     libqcustomplot-dev qcoro-qt6-dev
-    libpq-dev postgresql-15 postgresql-client-15 openssl
+    libpq-dev postgresql-15 postgresql-client-15 openssl pgbouncer
     libgtest-dev libbenchmark-dev
     python3-asyncpg python3-psycopg-pool python3-uvloop
     clang-14 libclang-rt-14-dev

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "privatecluster.h"
+#include "devtools_p.h"
 
 #include <QtCore/QDeadlineTimer>
 #include <QtCore/QDir>
@@ -10,8 +11,6 @@
 #include <QtCore/QSaveFile>
 #include <QtCore/QStandardPaths>
 #include <QtCore/QThread>
-#include <QtNetwork/QHostAddress>
-#include <QtNetwork/QTcpServer>
 
 #include <algorithm>
 #include <cerrno>
@@ -94,15 +93,6 @@ ToolResult runProcess(const QString &program, const QStringList &args, const QSt
     return result;
 }
 
-QString runuserExecutable()
-{
-    for (const auto &candidate : {u"/usr/sbin/runuser"_s, u"/sbin/runuser"_s, u"/usr/bin/runuser"_s}) {
-        if (QFileInfo(candidate).isExecutable())
-            return candidate;
-    }
-    return QStandardPaths::findExecutable(u"runuser"_s);
-}
-
 // Alive and not a zombie: the postmaster is not our child, and a container's init may never reap it.
 bool processAlive(qint64 pid)
 {
@@ -118,17 +108,6 @@ bool processAlive(qint64 pid)
             return false;
     }
     return true;
-}
-
-int freeLoopbackPort()
-{
-    // The port is free now; if someone takes it before the server binds, start() retries.
-    QTcpServer server;
-    if (!server.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    const int port = server.serverPort();
-    server.close();
-    return port;
 }
 
 bool writeTextFile(const QString &path, const QString &text, QString *error)

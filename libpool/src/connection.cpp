@@ -47,7 +47,9 @@ ConnectionPrivate::ConnectionPrivate(Connection *q, const ConnectOptions &option
     , connectTimer(new QTimer(q))
     , commandTimer(new QTimer(q))
     , cancelGraceTimer(new QTimer(q))
-    , statementCache(options.statementCacheSize, options.maxCacheableStatementSize)
+    // Through transaction-mode PgBouncer the next statement may run in another server session.
+    , statementCache(options.pgBouncerMode == PgBouncerMode::Transaction ? 0 : options.statementCacheSize,
+                     options.maxCacheableStatementSize)
 {
     Private::registerMetaTypes();
     for (QTimer *timer : {connectTimer, commandTimer, cancelGraceTimer}) {
@@ -1219,6 +1221,12 @@ Transaction Connection::transaction(const TransactionOptions &options)
 
 QFuture<void> Connection::addListener(const QString &channel, std::function<void(const Notification &)> callback)
 {
+    if (d->options.pgBouncerMode == PgBouncerMode::Transaction) {
+        // The LISTEN would hold for one transaction's server session only; notifications never come.
+        return Private::failedFuture<void>(
+            InterfaceError(QStringLiteral("LISTEN cannot work through PgBouncer in transaction mode: "
+                                          "listen on a direct connection or through session mode")));
+    }
     const bool first = !d->listeners.contains(channel);
     d->listeners[channel].append(std::move(callback));
     if (!first)

@@ -14,9 +14,11 @@ namespace {
 
 // Backslash-escapes whitespace and backslashes for the libpq "options" keyword. The server splits
 // it on every isspace() character, not only spaces: an unescaped tab or newline in a value would
-// start another "-c" option.
+// start another "-c" option. libpq sends it as a C string, so a NUL would cut off what follows.
 QByteArray escapeOptionValue(const QString &value)
 {
+    if (value.contains(QChar(u'\0')))
+        throw InterfaceError(QStringLiteral("a serverSettings name or value contains a NUL character"));
     QByteArray out;
     for (char c : value.toUtf8()) {
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '\\')
@@ -137,16 +139,27 @@ ConnectParams::ConnectParams(const ConnectOptions &options)
     if (!settings.contains(QStringLiteral("application_name")) && value("application_name").isEmpty()
         && !options.applicationName.isEmpty())
         set("application_name", options.applicationName.toUtf8());
-    settings.insert(QStringLiteral("DateStyle"), QStringLiteral("ISO, YMD"));
-    settings.insert(QStringLiteral("standard_conforming_strings"), QStringLiteral("on"));
-    settings.insert(QStringLiteral("extra_float_digits"), QStringLiteral("3")); // floats print exactly
-    QByteArray startupOptions = value("options");
-    for (auto it = settings.cbegin(); it != settings.cend(); ++it) {
-        if (!startupOptions.isEmpty())
-            startupOptions += ' ';
-        startupOptions += "-c " + escapeOptionValue(it.key()) + '=' + escapeOptionValue(it.value());
+    if (options.pgBouncerMode != PgBouncerMode::None) {
+        // PgBouncer refuses the "options" startup parameter; application_name it passes through.
+        if (const auto name = settings.constFind(QStringLiteral("application_name")); name != settings.cend())
+            set("application_name", name->toUtf8());
+        settings.remove(QStringLiteral("application_name"));
+        if (!settings.isEmpty())
+            throw InterfaceError(QStringLiteral("serverSettings (%1) cannot be sent through PgBouncer, which refuses "
+                                                "the options startup parameter: set them on the role or database")
+                                     .arg(settings.keys().join(QStringLiteral(", "))));
+    } else {
+        settings.insert(QStringLiteral("DateStyle"), QStringLiteral("ISO, YMD"));
+        settings.insert(QStringLiteral("standard_conforming_strings"), QStringLiteral("on"));
+        settings.insert(QStringLiteral("extra_float_digits"), QStringLiteral("3")); // floats print exactly
+        QByteArray startupOptions = value("options");
+        for (auto it = settings.cbegin(); it != settings.cend(); ++it) {
+            if (!startupOptions.isEmpty())
+                startupOptions += ' ';
+            startupOptions += "-c " + escapeOptionValue(it.key()) + '=' + escapeOptionValue(it.value());
+        }
+        set("options", startupOptions);
     }
-    set("options", startupOptions);
     set("client_encoding", "UTF8");
     for (const char *keyword : {"password", "sslpassword"}) {
         if (const QByteArray secret = value(keyword); !secret.isEmpty())

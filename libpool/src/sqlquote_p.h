@@ -17,12 +17,17 @@ inline QString quoteIdentifier(const QString &identifier)
     return u'"' + quoted + u'"';
 }
 
-// 'text' with embedded quotes doubled (standard_conforming_strings is always on).
+// 'text' with embedded quotes doubled; text with a backslash as E'text' with the backslashes
+// doubled too, which reads the same whatever standard_conforming_strings is (a connection through
+// PgBouncer cannot set it, so the server's default applies).
 inline QString quoteLiteral(const QString &text)
 {
     QString quoted = text;
     quoted.replace(u'\'', QStringLiteral("''"));
-    return u'\'' + quoted + u'\'';
+    if (!quoted.contains(u'\\'))
+        return u'\'' + quoted + u'\'';
+    quoted.replace(u'\\', QStringLiteral("\\\\"));
+    return QStringLiteral("E'") + quoted + u'\'';
 }
 
 } // namespace QPg::Private

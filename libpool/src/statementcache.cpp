@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "statementcache_p.h"
 
+#include <QtCore/QRandomGenerator>
+
 #include <algorithm>
 
 namespace QPg::Private {
@@ -8,6 +10,10 @@ namespace QPg::Private {
 StatementCache::StatementCache(int capacity, int maxStatementSize)
     : m_capacity(capacity)
     , m_maxStatementSize(maxStatementSize)
+    // Random per connection: through a pooler (PgBouncer in transaction mode) several clients may
+    // share one server session, where a name another client also used would run its statement and
+    // return its result without any error. With distinct names the worst case is an error.
+    , m_namePrefix("qpg_stmt_" + QByteArray::number(QRandomGenerator::system()->generate64(), 36) + '_')
 {
 }
 
@@ -42,7 +48,7 @@ std::shared_ptr<PreparedStatement> StatementCache::create(const QByteArray &key)
     }
     auto statement = std::make_shared<PreparedStatement>();
     statement->key = key;
-    statement->name = "qpg_stmt_" + QByteArray::number(++m_counter);
+    statement->name = m_namePrefix + QByteArray::number(++m_counter);
     m_statements.insert(key, statement);
     m_recency.push_front(key);
     return statement;

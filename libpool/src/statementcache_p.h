@@ -55,6 +55,7 @@ private:
 
     int m_capacity;
     int m_maxStatementSize;
+    QByteArray m_namePrefix; // "qpg_stmt_<random>_", unique per connection
     quint64 m_counter = 0;
     QHash<QByteArray, std::shared_ptr<PreparedStatement>> m_statements;
     std::list<QByteArray> m_recency; // front: most recently used

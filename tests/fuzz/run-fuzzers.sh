@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Builds the libFuzzer targets of the codecs with clang (fuzzer, AddressSanitizer,
+# Builds the libFuzzer targets of the codecs and of the quoting with clang (fuzzer, AddressSanitizer,
 # UndefinedBehaviorSanitizer) into build-fuzz/ and runs each for the given number of seconds
 # (default 20), starting from the seeds in tests/fuzz/corpus/<target>/.
 #   tests/fuzz/run-fuzzers.sh [seconds]
@@ -13,14 +13,16 @@ seconds=${1:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${QPG_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cxx=${QPG_FUZZ_CXX:-clang++-14}
-targets=(fuzz_binarydecode fuzz_textdecode fuzz_binaryencode)
+targets=(fuzz_binarydecode fuzz_textdecode fuzz_binaryencode fuzz_quoting)
 # The codecs and what they need from the library (metatypes.cpp registers Record, hence record.cpp
-# and its logging).
-library_sources=(binarycodec.cpp textcodec.cpp timestamp.cpp metatypes.cpp errors.cpp record.cpp logging.cpp)
+# and its logging), and the startup options (connectparams.cpp, which needs QtNetwork and libpq).
+library_sources=(binarycodec.cpp textcodec.cpp timestamp.cpp metatypes.cpp errors.cpp record.cpp logging.cpp
+                 connectparams.cpp)
 
 command -v "$cxx" >/dev/null || { echo "run-fuzzers: $cxx not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
-qt_cflags=$(pkg-config --cflags Qt6Core 2>/dev/null) || qt_cflags="-I/usr/include/x86_64-linux-gnu/qt6 -I/usr/include/x86_64-linux-gnu/qt6/QtCore"
-qt_libs=$(pkg-config --libs Qt6Core 2>/dev/null) || qt_libs="-lQt6Core"
+qt_cflags=$(pkg-config --cflags Qt6Core Qt6Network 2>/dev/null) \
+    || qt_cflags="-I/usr/include/x86_64-linux-gnu/qt6 -I/usr/include/x86_64-linux-gnu/qt6/QtCore -I/usr/include/x86_64-linux-gnu/qt6/QtNetwork"
+qt_libs=$(pkg-config --libs Qt6Core Qt6Network 2>/dev/null) || qt_libs="-lQt6Core -lQt6Network"
 pq_include=$(pg_config --includedir 2>/dev/null || echo /usr/include/postgresql)
 
 mkdir -p "$build/include/QPg" "$build/obj"

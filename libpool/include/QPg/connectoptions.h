@@ -10,6 +10,16 @@
 
 namespace QPg {
 
+// The PgBouncer pool mode between this client and the server, if any. PgBouncer refuses the
+// "options" startup parameter, through which session settings are normally sent, and in
+// transaction mode hands each transaction to any of its server sessions (see docs/POOL.md,
+// "PgBouncer").
+enum class PgBouncerMode {
+    None,        // a direct connection
+    Session,     // one server session per client connection, for the connection's lifetime
+    Transaction, // one server session per transaction: no session state, no LISTEN
+};
+
 // How to reach the server and how the session is set up. Mirrors asyncpg's connect() arguments.
 struct QPGPOOL_EXPORT ConnectOptions
 {
@@ -45,6 +55,12 @@ struct QPGPOOL_EXPORT ConnectOptions
     int statementCacheSize = 100;
     // Longer statements are never cached (asyncpg's max_cacheable_statement_size).
     int maxCacheableStatementSize = 15 * 1024;
+    // Not None: the "options" startup parameter is not sent, so DateStyle, standard_conforming_strings
+    // and extra_float_digits keep the server's defaults and serverSettings may only name
+    // application_name (anything else fails open() with an InterfaceError: set it on the role or
+    // database instead). Transaction: also unnamed statements only (statementCacheSize is ignored)
+    // and addListener() fails with an InterfaceError. PoolOptions::forPgBouncer() sets this up.
+    PgBouncerMode pgBouncerMode = PgBouncerMode::None;
 
     static ConnectOptions fromDsn(const QString &dsn)
     {

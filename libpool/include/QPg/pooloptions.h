@@ -82,6 +82,20 @@ struct QPGPOOL_EXPORT PoolOptions
         options.connectOptions.dsn = dsn;
         return options;
     }
+
+    // For a dsn that points at PgBouncer in the given pool mode: connectOptions.pgBouncerMode set,
+    // and in transaction mode statementCacheSize 0 (unnamed statements) and ResetPolicy::RollbackOnly
+    // (the session a reset would clean is not the one the next holder gets).
+    static PoolOptions forPgBouncer(const QString &dsn, PgBouncerMode mode)
+    {
+        PoolOptions options = fromDsn(dsn);
+        options.connectOptions.pgBouncerMode = mode;
+        if (mode == PgBouncerMode::Transaction) {
+            options.connectOptions.statementCacheSize = 0;
+            options.resetPolicy = ResetPolicy::RollbackOnly;
+        }
+        return options;
+    }
 };
 
 } // namespace QPg
