@@ -755,7 +755,7 @@ QFuture<T> PoolPrivate::runOnce(const QString &sql, const QVariantList &args, co
         }
         // The callbacks live in the connection's queue; they reach the pool through its anchor.
         auto complete = [=](Outcome &&outcome) {
-            lease->anchor->run([lease](PoolPrivate *d) { d->release(*lease); });
+            lease->anchor->run([lease](PoolPrivate *d) { d->releaseUnobserved(*lease); });
             try {
                 if constexpr (std::is_void_v<T>)
                     convert(std::move(outcome));
@@ -769,7 +769,7 @@ QFuture<T> PoolPrivate::runOnce(const QString &sql, const QVariantList &args, co
         auto fail = [=](const QException &e) {
             lease->anchor->run([lease](PoolPrivate *d) {
                 ++d->counters.queryErrors;
-                d->release(*lease);
+                d->releaseUnobserved(*lease);
             });
             promise->setException(e);
             promise->finish();

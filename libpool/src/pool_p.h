@@ -219,9 +219,14 @@ public:
     void failWaiters(const std::exception_ptr &error);
 
     // Return.
+    // For a caller that waits for the return: ready at once unless a reset runs.
     QFuture<void> release(PoolLease &lease);
-    // The return of entry id, whoever held it (a lease released, or its last copy destroyed).
-    QFuture<void> releaseEntry(quint64 id);
+    // For the pool's own returns (one-shot helpers), which nobody waits for: no future is made,
+    // since even a ready one costs allocations on every call.
+    void releaseUnobserved(PoolLease &lease);
+    // The return of entry id, whoever held it (a lease released, or its last copy destroyed). The
+    // reset's future when one started.
+    std::optional<QFuture<void>> releaseEntry(quint64 id);
     QFuture<void> startReset(PoolEntry *entry, bool hadListeners);
     void finishReset(quint64 id, quint64 token, const std::exception_ptr &error);
     std::optional<CloseReason> retireReason(const PoolEntry *entry) const;

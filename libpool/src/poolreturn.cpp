@@ -26,7 +26,14 @@ QFuture<void> PoolPrivate::release(PoolLease &lease)
 {
     if (lease.released.exchange(true))
         return QtFuture::makeReadyFuture();
-    return releaseEntry(lease.entryId);
+    std::optional<QFuture<void>> reset = releaseEntry(lease.entryId);
+    return reset ? *reset : QtFuture::makeReadyFuture();
+}
+
+void PoolPrivate::releaseUnobserved(PoolLease &lease)
+{
+    if (!lease.released.exchange(true))
+        releaseEntry(lease.entryId);
 }
 
 // Everything a checkout made stops working: the handle, and transactions and cursors made through
@@ -54,11 +61,11 @@ std::optional<CloseReason> PoolPrivate::retireReason(const PoolEntry *e) const
     return std::nullopt;
 }
 
-QFuture<void> PoolPrivate::releaseEntry(quint64 id)
+std::optional<QFuture<void>> PoolPrivate::releaseEntry(quint64 id)
 {
     PoolEntry *e = entry(id);
     if (!e || e->state != ConnectionInfo::State::Acquired)
-        return QtFuture::makeReadyFuture(); // already discarded (broken, terminated)
+        return std::nullopt; // already discarded (broken, terminated)
     if (e->leakReported)
         defer([this, id = e->id, holder = e->holder, held = e->stateSince.elapsed()] {
             Q_EMIT q->leakReturned(id, holder, held);
@@ -69,15 +76,15 @@ QFuture<void> PoolPrivate::releaseEntry(quint64 id)
 
     if (state == State::Closing || state == State::Closed) {
         closeEntry(e, CloseReason::PoolClosed, true);
-        return QtFuture::makeReadyFuture();
+        return std::nullopt;
     }
     if (connection->state() != Connection::State::Ready || connection->d->sawDisconnectError) {
         closeEntry(e, CloseReason::Broken, false);
-        return QtFuture::makeReadyFuture();
+        return std::nullopt;
     }
     if (std::optional<CloseReason> reason = retireReason(e)) {
         closeEntry(e, *reason, true);
-        return QtFuture::makeReadyFuture();
+        return std::nullopt;
     }
     ConnectionPrivate *cd = connection->d.get();
     // No listener of this holder survives the release, whatever the policy.
@@ -90,7 +97,7 @@ QFuture<void> PoolPrivate::releaseEntry(quint64 id)
             || (options.resetPolicy == ResetPolicy::Smart && !cd->sessionChanged && !cd->tempObjectsCreated));
     if (clean && !options.reset) {
         returnToIdle(e);
-        return QtFuture::makeReadyFuture();
+        return std::nullopt;
     }
     // The reset may end, and even close the entry, before startReset() returns.
     return startReset(e, hadListeners);
