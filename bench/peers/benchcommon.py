@@ -259,7 +259,8 @@ async def drive(workload, args, op):
     loop = asyncio.get_running_loop()
     cpu_from = []
     loop.call_later(args.warmup, lambda: cpu_from.append(cpu_us()))
-    loop.call_later(args.warmup + args.duration, lambda: setattr(result, "cpu_us", cpu_us() - cpu_from[0]))
+    cpu_to = []
+    loop.call_later(args.warmup + args.duration, lambda: cpu_to.append(cpu_us()))
 
     async def caller(index):
         while True:
@@ -283,6 +284,8 @@ async def drive(workload, args, op):
                 result.caller_ops[index] += 1
 
     await asyncio.gather(*(caller(i) for i in range(args.concurrency)))
+    # The callers may all have stopped just before the end timer ran.
+    result.cpu_us = (cpu_to[0] if cpu_to else cpu_us()) - cpu_from[0]
     result.seconds = (stop_at - measure_from) / 1e9
     if result.errors:
         result.status = "error"
