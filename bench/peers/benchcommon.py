@@ -255,17 +255,25 @@ async def drive(workload, args, op):
     measure_from = clock() + int(args.warmup * 1e9)
     stop_at = measure_from + int(args.duration * 1e9)
     result.caller_ops = [0] * args.concurrency
-    # Client CPU of the measured window, sampled by timers at its edges.
+    # Client CPU of the measured window, sampled at its edges by timers, or by the callers when an
+    # operation that never suspends keeps the timers from running.
     loop = asyncio.get_running_loop()
-    cpu_from = []
-    loop.call_later(args.warmup, lambda: cpu_from.append(cpu_us()))
-    cpu_to = []
-    loop.call_later(args.warmup + args.duration, lambda: cpu_to.append(cpu_us()))
+    cpu_from, cpu_to = [], []
+
+    def mark(samples):
+        if not samples:
+            samples.append(cpu_us())
+
+    loop.call_later(args.warmup, mark, cpu_from)
+    loop.call_later(args.warmup + args.duration, mark, cpu_to)
 
     async def caller(index):
         while True:
             start = clock()
+            if start >= measure_from and not cpu_from:
+                mark(cpu_from)
             if start >= stop_at or result.errors > 1000:
+                mark(cpu_to)
                 return
             try:
                 rows = await op()
@@ -285,7 +293,9 @@ async def drive(workload, args, op):
 
     await asyncio.gather(*(caller(i) for i in range(args.concurrency)))
     # The callers may all have stopped just before the end timer ran.
-    result.cpu_us = (cpu_to[0] if cpu_to else cpu_us()) - cpu_from[0]
+    mark(cpu_from)
+    mark(cpu_to)
+    result.cpu_us = cpu_to[0] - cpu_from[0]
     result.seconds = (stop_at - measure_from) / 1e9
     if result.errors:
         result.status = "error"

@@ -65,7 +65,8 @@ def cell(results, key="ops_per_s", fmt=fmt_rate):
     """Median of key over the ok runs, 'n/a' or 'error'."""
     if not results:
         return None, "—"
-    ok = [o[key] for o in results.values() if o["status"] == "ok" and key in o]
+    # A per-operation figure of a run that completed no operation is no measurement.
+    ok = [o[key] for o in results.values() if o["status"] == "ok" and key in o and (o["ops"] or key == "ops_per_s")]
     if ok:
         return statistics.median(ok), fmt(statistics.median(ok))
     if all(o["status"] == "ok" for o in results.values()):
