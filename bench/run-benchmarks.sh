@@ -7,8 +7,9 @@
 #   bench/run-benchmarks.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--workload a,b]
 #
 # Implementations run one at a time and alternate per workload (ours, pgx, hikari, asyncpg, psycopg,
-# pgbench, ours, pgx, ... for each round), so drift of the machine hits all of them. Full: 3 rounds of
-# 2.5 s after a 1 s warm-up (under 10 minutes on 2 cores); --quick: 2 rounds of 0.7 s (under 2).
+# pgbench, ours, pgx, ... for each round), so drift of the machine hits all of them. Full: 3 rounds
+# of 2.5 s after a 1 s warm-up (about 15 minutes on 2 cores with all six); --quick: 2 rounds of
+# 0.7 s (under 4).
 #
 # Environment: QPG_BUILD_DIR (default build/, as run-tests.sh), QPG_BENCH_BIN (a prebuilt
 # qpgpool-bench; nothing is built then), QPG_BENCH_DSN (an outside server instead of a private one).
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
         --duration) duration=$2; shift ;;
         --warmup) warmup=$2; shift ;;
         --workload) workloads=$2; shift ;;
-        -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "run-benchmarks: unknown option $1" >&2; exit 2 ;;
     esac
     shift
