@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
         --duration) duration=$2; shift ;;
         --warmup) warmup=$2; shift ;;
         --workload) workloads=$2; shift ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "run-benchmarks: unknown option $1" >&2; exit 2 ;;
     esac
     shift
