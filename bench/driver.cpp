@@ -27,12 +27,15 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QTextStream>
+#include <QtCore/QTimer>
 
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <utility>
 #include <vector>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 using namespace Qt::Literals::StringLiterals;
@@ -164,6 +167,15 @@ QString errorText(const std::exception_ptr &error)
     }
 }
 
+// User + system CPU time of this process so far, in microseconds.
+double processCpuUs()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto us = [](const timeval &t) { return double(t.tv_sec) * 1e6 + double(t.tv_usec); };
+    return us(usage.ru_utime) + us(usage.ru_stime);
+}
+
 struct Settings
 {
     QString dsn;
@@ -188,6 +200,7 @@ struct Result
     LatencyHistogram latency;
     quint64 callerOpsMin = 0;
     quint64 callerOpsMax = 0;
+    double cpuUs = 0; // user + system time of this process inside the measured window
     QPg::PoolStats poolStats;
 };
 
@@ -221,9 +234,17 @@ public:
         m_measureFrom = nowNs() + qint64(m_settings.warmup * 1e9);
         m_stopAt = m_measureFrom + qint64(m_settings.duration * 1e9);
         m_active = m_settings.concurrency;
+        // Client CPU of the measured window: sampled by timers at its edges, so the warm-up and
+        // the pool's open and close stay out.
+        const auto until = [](qint64 ns) {
+            return std::chrono::ceil<std::chrono::milliseconds>(std::chrono::nanoseconds(ns - nowNs()));
+        };
+        QTimer::singleShot(until(m_measureFrom), Qt::PreciseTimer, this, [this] { m_cpuFrom = processCpuUs(); });
+        QTimer::singleShot(until(m_stopAt), Qt::PreciseTimer, this, [this] { sampleCpuEnd(); });
         for (int caller = 0; caller < m_settings.concurrency; ++caller)
             QMetaObject::invokeMethod(this, [this, caller] { startOp(caller); }, Qt::QueuedConnection);
         m_loop.exec();
+        sampleCpuEnd(); // the callers may all have stopped before the timer's millisecond came
         m_result.seconds = double(m_stopAt - m_measureFrom) / 1e9;
         m_result.poolStats = pool.stats();
         if (!m_callerOps.empty()) {
@@ -239,6 +260,12 @@ public:
     }
 
 private:
+    void sampleCpuEnd()
+    {
+        if (!std::exchange(m_cpuSampled, true))
+            m_result.cpuUs = processCpuUs() - m_cpuFrom;
+    }
+
     void startOp(int caller)
     {
         const qint64 start = nowNs();
@@ -369,6 +396,8 @@ private:
     std::vector<quint64> m_callerOps;
     qint64 m_measureFrom = 0;
     qint64 m_stopAt = 0;
+    double m_cpuFrom = 0;
+    bool m_cpuSampled = false;
     int m_active = 0;
     quint64 m_sink = 0;
 };
@@ -409,6 +438,7 @@ double ms(double ns)
 QJsonObject toJson(const Settings &settings, const Result &r)
 {
     const double seconds = r.seconds > 0 ? r.seconds : 0;
+    const double cpuUsPerOp = r.ops > 0 ? r.cpuUs / double(r.ops) : 0.0;
     QJsonObject o{
         {u"implementation"_s, u"qpgpool"_s},
         {u"workload"_s, r.workload},
@@ -422,6 +452,7 @@ QJsonObject toJson(const Settings &settings, const Result &r)
         {u"errors"_s, double(r.errors)},
         {u"ops_per_s"_s, seconds > 0 ? double(r.ops) / seconds : 0.0},
         {u"rows_per_s"_s, seconds > 0 ? double(r.rows) / seconds : 0.0},
+        {u"cpu_us_per_op"_s, cpuUsPerOp},
         {u"latency_ms"_s,
          QJsonObject{
              {u"min"_s, ms(double(r.latency.minNs()))},

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Runs every benchmark workload on QPgPool, asyncpg, psycopg_pool and pgbench against one private
-# PostgreSQL server and prints the comparison table (docs/BENCHMARKS.md).
+# Runs every benchmark workload on QPgPool, pgx's pgxpool (Go), HikariCP with pgjdbc (Java), asyncpg,
+# psycopg_pool and pgbench against one private PostgreSQL server and prints the comparison table
+# (docs/BENCHMARKS.md). Every implementation reports ops/s and its own client CPU µs per operation.
 #
 #   bench/run-benchmarks.sh [--quick] [--rounds N] [--duration S] [--warmup S] [--workload a,b]
 #
-# Implementations run one at a time and alternate per workload (ours, asyncpg, psycopg, pgbench,
-# ours, asyncpg, ... for each round), so drift of the machine hits all of them. Full: 3 rounds of
-# 2.5 s after a 1 s warm-up (under 10 minutes on 2 cores); --quick: 2 rounds of 0.7 s (under 2).
+# Implementations run one at a time and alternate per workload (ours, pgx, hikari, asyncpg, psycopg,
+# pgbench, ours, pgx, ... for each round), so drift of the machine hits all of them. Full: 3 rounds
+# of 2.5 s after a 1 s warm-up (about 15 minutes on 2 cores with all six); --quick: 2 rounds of
+# 0.7 s (under 4).
 #
 # Environment: QPG_BUILD_DIR (default build/, as run-tests.sh), QPG_BENCH_BIN (a prebuilt
 # qpgpool-bench; nothing is built then), QPG_BENCH_DSN (an outside server instead of a private one).
+# The Go and Java peers come from bench/install-peers.sh (called here) and are built offline into the
+# work directory; a peer whose toolchain or library is missing is skipped with a message.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -23,7 +27,7 @@ while [ $# -gt 0 ]; do
         --duration) duration=$2; shift ;;
         --warmup) warmup=$2; shift ;;
         --workload) workloads=$2; shift ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "run-benchmarks: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -51,7 +55,41 @@ if [ -z "${QPG_BENCH_BIN:-}" ]; then
 fi
 [ -x "$bench" ] || { echo "run-benchmarks: $bench not found" >&2; exit 1; }
 
+work=$(mktemp -d /tmp/qpgpool-bench.XXXXXX)
+state=$work/pgcluster.state
+stop_cluster() {
+    [ -f "$state" ] && "$bench" --stop-cluster "$state"
+    rm -rf "$work"
+}
+trap stop_cluster EXIT
+trap 'exit 130' INT TERM
+
+bench/install-peers.sh || echo "run-benchmarks: bench/install-peers.sh failed; missing peers are skipped" >&2
+
 impls=(qpgpool)
+# pgxpool, built in GOPATH mode from Debian's /usr/share/gocode: offline, no module proxy.
+pgx_bin=$work/pgx-bench
+if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/github.com/jackc/pgx/v4 ]; then
+    echo "run-benchmarks: pgx skipped (no go or golang-github-jackc-pgx-v4-dev; run bench/install-peers.sh)" >&2
+elif GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=$work/gocache GOPROXY=off GOFLAGS= \
+        go build -o "$pgx_bin" ./$peers/pgx 2>"$work/build.log"; then
+    impls+=(pgx)
+else
+    echo "run-benchmarks: pgx skipped (build failed):" >&2
+    tail -n 5 "$work/build.log" >&2
+fi
+# HikariCP + pgjdbc, compiled with javac against the jars of /usr/share/java.
+java_cp=/usr/share/java/HikariCP.jar:/usr/share/java/postgresql.jar:/usr/share/java/slf4j-api.jar
+if ! command -v javac >/dev/null || ! ls ${java_cp//:/ } >/dev/null 2>&1; then
+    echo "run-benchmarks: hikari skipped (no javac, HikariCP, pgjdbc or slf4j; run bench/install-peers.sh)" >&2
+elif javac -d "$work/java" -cp "$java_cp" $peers/hikari/Bench.java 2>"$work/build.log"; then
+    impls+=(hikari)
+    # slf4j-nop silences slf4j's "no binding" warning; HikariCP logs nothing we need.
+    java_cp=$work/java:$java_cp:/usr/share/java/slf4j-nop.jar
+else
+    echo "run-benchmarks: hikari skipped (javac failed):" >&2
+    tail -n 5 "$work/build.log" >&2
+fi
 for peer in asyncpg psycopg pgbench; do
     case $peer in
         asyncpg) check="import asyncpg" ;;
@@ -64,15 +102,6 @@ for peer in asyncpg psycopg pgbench; do
         echo "run-benchmarks: $peer skipped ($python cannot '$check'; run installer/install-deps.sh)" >&2
     fi
 done
-
-work=$(mktemp -d /tmp/qpgpool-bench.XXXXXX)
-state=$work/pgcluster.state
-stop_cluster() {
-    [ -f "$state" ] && "$bench" --stop-cluster "$state"
-    rm -rf "$work"
-}
-trap stop_cluster EXIT
-trap 'exit 130' INT TERM
 
 if [ -n "${QPG_BENCH_DSN:-}" ]; then
     dsn=$QPG_BENCH_DSN
@@ -106,6 +135,8 @@ for spec in "${workload_list[@]}"; do
                     --connections "$connections" --workload "$name" --json)
             case $impl in
                 qpgpool) cmd=("$bench" "${common[@]}") ;;
+                pgx) cmd=("$pgx_bin" "${common[@]}") ;;
+                hikari) cmd=(java -cp "$java_cp" Bench "${common[@]}") ;;
                 *) cmd=("$python" "$peers/${impl}_bench.py" "${common[@]}") ;;
             esac
             [ -t 2 ] && printf '  %-20s round %d/%d  %-8s\r' "$label" "$round" "$rounds" "$impl" >&2

@@ -12,6 +12,7 @@ import datetime
 import json
 import math
 import os
+import resource
 import shlex
 import sys
 import time
@@ -187,6 +188,7 @@ class Result:
         self.first_error = None
         self.latency = Histogram()
         self.caller_ops = []
+        self.cpu_us = 0.0  # user + system time of this process inside the measured window
 
     def to_json(self, implementation, args, details, concurrency=None, connections=None):
         s = self.seconds
@@ -205,6 +207,7 @@ class Result:
             "errors": self.errors,
             "ops_per_s": self.ops / s if s > 0 else 0.0,
             "rows_per_s": self.rows / s if s > 0 else 0.0,
+            "cpu_us_per_op": self.cpu_us / self.ops if self.ops else 0.0,
             "latency_ms": {
                 "min": ms(h.min or 0), "mean": ms(h.sum / h.total if h.total else 0),
                 "p50": ms(h.percentile(0.5)), "p90": ms(h.percentile(0.9)), "p99": ms(h.percentile(0.99)),
@@ -237,6 +240,12 @@ def report(result, implementation, args, details, **kw):
     return 1 if result.status == "error" else 0
 
 
+def cpu_us(who=resource.RUSAGE_SELF):
+    """User + system CPU time so far, in microseconds (getrusage)."""
+    usage = resource.getrusage(who)
+    return (usage.ru_utime + usage.ru_stime) * 1e6
+
+
 async def drive(workload, args, op):
     """Runs args.concurrency callers of op() (a coroutine giving the row count) until the deadline."""
     result = Result(workload)
@@ -246,11 +255,25 @@ async def drive(workload, args, op):
     measure_from = clock() + int(args.warmup * 1e9)
     stop_at = measure_from + int(args.duration * 1e9)
     result.caller_ops = [0] * args.concurrency
+    # Client CPU of the measured window, sampled at its edges by timers, or by the callers when an
+    # operation that never suspends keeps the timers from running.
+    loop = asyncio.get_running_loop()
+    cpu_from, cpu_to = [], []
+
+    def mark(samples):
+        if not samples:
+            samples.append(cpu_us())
+
+    loop.call_later(args.warmup, mark, cpu_from)
+    loop.call_later(args.warmup + args.duration, mark, cpu_to)
 
     async def caller(index):
         while True:
             start = clock()
+            if start >= measure_from and not cpu_from:
+                mark(cpu_from)
             if start >= stop_at or result.errors > 1000:
+                mark(cpu_to)
                 return
             try:
                 rows = await op()
@@ -269,6 +292,10 @@ async def drive(workload, args, op):
                 result.caller_ops[index] += 1
 
     await asyncio.gather(*(caller(i) for i in range(args.concurrency)))
+    # The callers may all have stopped just before the end timer ran.
+    mark(cpu_from)
+    mark(cpu_to)
+    result.cpu_us = cpu_to[0] - cpu_from[0]
     result.seconds = (stop_at - measure_from) / 1e9
     if result.errors:
         result.status = "error"

@@ -14,6 +14,7 @@ import glob
 import math
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -72,7 +73,10 @@ def run_workload(name, args, exe):
             run_pgbench(exe, args, script, max(1, round(args.warmup)))
         seconds = max(1, math.ceil(args.duration))
         with tempfile.TemporaryDirectory(prefix="qpgbench-pgbench-") as log_dir:
+            # pgbench's own CPU: the measured run is a child of its own, so RUSAGE_CHILDREN grows by it.
+            cpu_from = bc.cpu_us(resource.RUSAGE_CHILDREN)
             output = run_pgbench(exe, args, script, seconds, log_dir)
+            result.cpu_us = bc.cpu_us(resource.RUSAGE_CHILDREN) - cpu_from
             m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", output)
             failed = re.search(r"number of failed transactions: (\d+)", output)
             # Log lines: client transaction latency_us script epoch_s epoch_us.

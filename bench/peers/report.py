@@ -4,7 +4,8 @@
 
 Input lines: <row label> TAB <round> TAB <JSON object of a benchmark program>. Each cell is the
 median over the rounds; a ratio is computed per round (ours and the peer ran back to back) and shown
-as its median with the min-max spread over the rounds.
+as its median with the min-max spread over the rounds. A second table gives each implementation's
+client CPU per operation (user + system time of its own process in the measured window / operations).
 """
 
 import argparse
@@ -12,8 +13,10 @@ import json
 import statistics
 import sys
 
-IMPLEMENTATIONS = ("qpgpool", "asyncpg", "psycopg", "pgbench")
-HEADERS = {"qpgpool": "QPgPool", "asyncpg": "asyncpg", "psycopg": "psycopg", "pgbench": "pgbench"}
+IMPLEMENTATIONS = ("qpgpool", "pgx", "hikari", "asyncpg", "psycopg", "pgbench")
+HEADERS = {"qpgpool": "QPgPool", "pgx": "pgx", "hikari": "HikariCP", "asyncpg": "asyncpg", "psycopg": "psycopg",
+           "pgbench": "pgbench"}
+POOLS = IMPLEMENTATIONS[:5]  # pgbench has no pool, callers or latency per caller of its own
 
 
 def fmt_rate(value):
@@ -54,23 +57,30 @@ def load(path):
     return order, rows
 
 
-def cell(results):
-    """Median ops/s of the ok runs, 'n/a' or 'error'."""
+def fmt_us(value):
+    return "%.1f" % value if value < 100 else "%.0f" % value
+
+
+def cell(results, key="ops_per_s", fmt=fmt_rate):
+    """Median of key over the ok runs, 'n/a' or 'error'."""
     if not results:
         return None, "—"
-    ok = [o["ops_per_s"] for o in results.values() if o["status"] == "ok"]
+    # A per-operation figure of a run that completed no operation is no measurement.
+    ok = [o[key] for o in results.values() if o["status"] == "ok" and key in o and (o["ops"] or key == "ops_per_s")]
     if ok:
-        return statistics.median(ok), fmt_rate(statistics.median(ok))
+        return statistics.median(ok), fmt(statistics.median(ok))
+    if all(o["status"] == "ok" for o in results.values()):
+        return None, "—"  # ran, but reports no such value
     statuses = {o["status"] for o in results.values()}
     return None, ("n/a" if "n/a" in statuses else "error")
 
 
-def ratios(ours, peer):
+def ratios(ours, peer, key="ops_per_s"):
     out = []
     for rnd, o in (ours or {}).items():
         p = (peer or {}).get(rnd)
-        if o["status"] == "ok" and p and p["status"] == "ok" and p["ops_per_s"] > 0:
-            out.append(o["ops_per_s"] / p["ops_per_s"])
+        if o["status"] == "ok" and p and p["status"] == "ok" and o.get(key) and p.get(key, 0) > 0:
+            out.append(o[key] / p[key])
     return out
 
 
@@ -89,7 +99,8 @@ def main():
     args = p.parse_args()
     order, rows = load(args.results)
 
-    header = ["workload"] + [HEADERS[i] + " ops/s" for i in IMPLEMENTATIONS] + ["ours/asyncpg", "ours/pgbench"]
+    header = ["workload"] + [HEADERS[i] + " ops/s" for i in IMPLEMENTATIONS] + [
+        "ours/pgx", "ours/asyncpg", "ours/pgbench"]
     lines = []
     errors = []
     for label in order:
@@ -100,18 +111,29 @@ def main():
             for o in (r.get(impl) or {}).values():
                 if o["status"] == "error":
                     errors.append("%s / %s: %s" % (label, impl, o.get("error", "?")))
+        cells.append(fmt_ratio(ratios(r.get("qpgpool"), r.get("pgx"))))
         cells.append(fmt_ratio(ratios(r.get("qpgpool"), r.get("asyncpg"))))
         cells.append(fmt_ratio(ratios(r.get("qpgpool"), r.get("pgbench"))))
         lines.append(cells)
     print(markdown_table(header, lines))
 
+    # Client CPU per operation: what each implementation spends of the shared cores.
+    print()
+    ch = ["workload"] + [HEADERS[i] + " µs/op" for i in IMPLEMENTATIONS] + ["ours/pgx CPU"]
+    cl = []
+    for label in order:
+        r = rows[label]
+        cl.append([label] + [cell(r.get(i), "cpu_us_per_op", fmt_us)[1] for i in IMPLEMENTATIONS]
+                  + [fmt_ratio(ratios(r.get("qpgpool"), r.get("pgx"), "cpu_us_per_op"))])
+    print(markdown_table(ch, cl))
+
     if args.latency:
         print()
-        lh = ["workload"] + [HEADERS[i] + " p50 / p99 / p99.9 ms" for i in IMPLEMENTATIONS[:3]]
+        lh = ["workload"] + [HEADERS[i] + " p50 / p99 / p99.9 ms" for i in POOLS]
         ll = []
         for label in order:
             cells = [label]
-            for impl in IMPLEMENTATIONS[:3]:
+            for impl in POOLS:
                 ok = [o for o in (rows[label].get(impl) or {}).values() if o["status"] == "ok"]
                 if not ok:
                     cells.append("—")
@@ -128,7 +150,7 @@ def main():
             if not ours or ours[0]["concurrency"] <= ours[0]["connections"]:
                 continue
             cells = [label]
-            for impl in IMPLEMENTATIONS[:3]:
+            for impl in POOLS:
                 ok = [o for o in (rows[label].get(impl) or {}).values() if o["status"] == "ok"]
                 cells.append("%d–%d" % (statistics.median(o["caller_ops_min"] for o in ok),
                                         statistics.median(o["caller_ops_max"] for o in ok)) if ok else "—")
@@ -138,7 +160,7 @@ def main():
             fair.append(cells)
         if fair:
             print()
-            print(markdown_table(["workload"] + [HEADERS[i] + " ops per caller, min–max" for i in IMPLEMENTATIONS[:3]]
+            print(markdown_table(["workload"] + [HEADERS[i] + " ops per caller, min–max" for i in POOLS]
                                  + ["QPgPool acquire wait p50 / p99 ms"], fair))
 
     if errors:
