@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs QPgPool's build, test and demo dependencies from Debian bookworm packages.
+# Extra package names given as arguments are installed too (bench/install-peers.sh uses that).
 # Idempotent: when every package is already installed it does nothing (no apt-get update).
 set -euo pipefail
 
@@ -17,6 +18,7 @@ packages=(
     python3-asyncpg python3-psycopg-pool python3-uvloop
     clang-14 libclang-rt-14-dev
 )
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
