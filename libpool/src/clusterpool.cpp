@@ -50,21 +50,9 @@ bool isTransient(const std::exception_ptr &error)
     } catch (const TimeoutError &) {
         return true; // a connect timeout
     } catch (const ServerError &e) {
-        const QString state = e.sqlState();
-        return state.startsWith(u"08") || state == u"57P01" || state == u"57P02" || state == u"57P03";
+        return e.isDisconnect(); // 08xxx, 57P01-57P05: the server went away or refused for now
     } catch (...) {
         return false;
-    }
-}
-
-QString describe(const std::exception_ptr &error)
-{
-    try {
-        std::rethrow_exception(error);
-    } catch (const std::exception &e) {
-        return QString::fromUtf8(e.what());
-    } catch (...) {
-        return QStringLiteral("unknown error");
     }
 }
 
@@ -165,7 +153,7 @@ void ClusterPoolPrivate::check(ClusterServer &server)
     Private::whenFinished<void>(server.check->open(), server.check, [this, &server](const QFuture<void> &opened) {
         if (const std::exception_ptr error = Private::errorOf(opened)) {
             server.checking = false;
-            applyCheck(server, ServerStatus::Role::Down, std::nullopt, describe(error));
+            applyCheck(server, ServerStatus::Role::Down, std::nullopt, Private::messageOf(error));
             return;
         }
         runCheck(server);
@@ -184,7 +172,7 @@ void ClusterPoolPrivate::runCheck(ClusterServer &server)
             connection->deleteLater();
             if (server.check == connection)
                 server.check = nullptr;
-            applyCheck(server, ServerStatus::Role::Down, std::nullopt, describe(error));
+            applyCheck(server, ServerStatus::Role::Down, std::nullopt, Private::messageOf(error));
             return;
         }
         const Record row = finished.result();
@@ -308,7 +296,7 @@ void ClusterPoolPrivate::tryAcquire(std::shared_ptr<QPromise<PooledConnection>> 
         // A replica that cannot be reached takes no reads until its next check says otherwise.
         if (ClusterServer *server = serverOf(pool); server && server->status.readable) {
             const QPointer<ClusterPool> alive(q); // serverChanged() receivers may delete it
-            applyCheck(*server, ServerStatus::Role::Down, std::nullopt, describe(error));
+            applyCheck(*server, ServerStatus::Role::Down, std::nullopt, Private::messageOf(error));
             if (alive)
                 tryAcquire(promise, access, acquireOptions, deadline);
             return;

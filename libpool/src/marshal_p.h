@@ -89,6 +89,18 @@ std::exception_ptr errorOf(const QFuture<T> &finished)
     return nullptr;
 }
 
+// The message of an error held in an exception_ptr, for logs and signals.
+inline QString messageOf(const std::exception_ptr &error)
+{
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception &e) {
+        return QString::fromUtf8(e.what());
+    } catch (...) {
+        return QStringLiteral("unknown error");
+    }
+}
+
 // True when a finished future failed or was cancelled.
 template<typename T>
 bool hasFailed(const QFuture<T> &finished)

@@ -403,14 +403,7 @@ void PoolPrivate::connectFailed(const std::exception_ptr &error)
 {
     ++counters.connectFailures;
     lastConnectFailure = error;
-    QString message;
-    try {
-        std::rethrow_exception(error);
-    } catch (const std::exception &e) {
-        message = QString::fromUtf8(e.what());
-    } catch (...) {
-        message = QStringLiteral("unknown error");
-    }
+    const QString message = Private::messageOf(error);
     ++consecutiveConnectFailures;
     qCInfo(Private::lcPool) << "connect failed:" << message;
     defer([this, message] { Q_EMIT q->connectFailed(message); });

@@ -206,12 +206,7 @@ void PoolPrivate::finishReset(quint64 id, quint64 token, const std::exception_pt
     e->resetDeadline->stop();
     std::shared_ptr<QPromise<void>> done = std::exchange(e->resetDone, nullptr);
     if (error) {
-        try {
-            std::rethrow_exception(error);
-        } catch (const std::exception &ex) {
-            qCInfo(Private::lcPool) << "reset failed:" << ex.what();
-        } catch (...) {
-        }
+        qCInfo(Private::lcPool) << "reset failed:" << Private::messageOf(error);
         closeEntry(e, CloseReason::ResetFailed, false);
     } else {
         e->connection->d->sessionChanged = false;
