@@ -217,6 +217,11 @@ void tst_Connection::fetchRowAndValueWithoutRows()
 {
     auto con = openConnection();
     QVERIFY(!await(con->fetchRow(u"SELECT 1 WHERE false"_s)).isValid());
+    // The "no row" record still names the result's columns, and has no values.
+    const QPg::Record none = await(con->fetchRow(u"SELECT 1 AS a, 2 AS b WHERE false"_s));
+    QCOMPARE(none.columnNames(), QStringList({u"a"_s, u"b"_s}));
+    QVERIFY(none.values().isEmpty());
+    QVERIFY(!none.value(0).isValid());
     QVERIFY(!await(con->fetchValue(u"SELECT 1 WHERE false"_s)).isValid());
     QVERIFY(await(con->fetchValue(u"SELECT NULL"_s)).isNull());
     QVERIFY(await(con->fetchValue(u"SELECT NULL"_s)).isValid());

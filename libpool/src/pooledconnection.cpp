@@ -2,6 +2,7 @@
 #include <QPg/pooledconnection.h>
 
 #include "marshal_p.h"
+#include "notificationrelay_p.h"
 #include "operation_p.h"
 #include "pool_p.h"
 
@@ -72,6 +73,43 @@ QFuture<Record> PooledConnection::fetchRow(const QString &sql, const QVariantLis
 QFuture<QVariant> PooledConnection::fetchValue(const QString &sql, const QVariantList &args, const QueryOptions &options)
 {
     return onConnection<QVariant>(m_lease, "fetchValue", [=](Connection *c) { return c->fetchValue(sql, args, options); });
+}
+
+QFuture<void> PooledConnection::addListener(const QString &channel, QObject *context,
+                                           std::function<void(const Notification &)> callback,
+                                           std::function<void()> sessionEnded) const
+{
+    if (!context)
+        return Private::failedFuture<void>(InterfaceError(QStringLiteral("addListener() needs a context object")));
+    // The relay lives in context's thread and is connected there, while context is known alive; the
+    // listener in the pool's thread owns it, so it goes when the checkout's listeners are dropped.
+    auto *relay = new Private::NotificationRelay;
+    QObject::connect(relay, &Private::NotificationRelay::notified, context, std::move(callback));
+    if (sessionEnded)
+        QObject::connect(relay, &Private::NotificationRelay::sessionEnded, context, std::move(sessionEnded));
+    std::shared_ptr<Private::NotificationRelay> owned(relay, [](Private::NotificationRelay *r) { r->deleteLater(); });
+    return onConnection<void>(m_lease, "addListener", [channel, owned](Connection *c) {
+        const std::weak_ptr<Private::NotificationRelay> weak = owned;
+        auto watch = std::make_shared<QList<QMetaObject::Connection>>();
+        const auto ended = [weak] {
+            if (const auto r = weak.lock())
+                Q_EMIT r->sessionEnded();
+        };
+        watch->append(QObject::connect(c, &Connection::connectionLost, c, ended));
+        watch->append(QObject::connect(c, &Connection::closed, c, ended));
+        // The watch connections go with the listener, so a later holder's session end is not reported.
+        std::shared_ptr<void> unwatch(nullptr, [watch](void *) {
+            for (const QMetaObject::Connection &w : *watch)
+                QObject::disconnect(w);
+        });
+        return c->addListener(channel, [owned, unwatch](const Notification &n) { Q_EMIT owned->notified(n); });
+    });
+}
+
+QFuture<bool> PooledConnection::cancel() const
+{
+    return onConnection<bool>(m_lease, "cancel",
+                              [](Connection *c) { return QtFuture::makeReadyFuture(c->cancel()); });
 }
 
 QFuture<void> PooledConnection::release() const

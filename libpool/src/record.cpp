@@ -82,8 +82,10 @@ RecordList ResultData::records(const std::shared_ptr<const ResultData> &result)
 
 Record ResultData::record(const std::shared_ptr<const ResultData> &result, int row)
 {
-    if (!result || row < 0 || row >= result->rowCount())
+    if (!result)
         return Record();
+    if (row < 0 || row >= result->rowCount())
+        return Record(result, -1); // no row, but the result's columns are still known
     return Record(result, row);
 }
 
@@ -157,6 +159,8 @@ QString Record::columnTypeName(int column) const
 
 QVariantList Record::values() const
 {
+    if (!isValid())
+        return {};
     QVariantList list;
     list.reserve(size());
     for (int c = 0; c < size(); ++c)
@@ -166,6 +170,8 @@ QVariantList Record::values() const
 
 QVariantMap Record::toVariantMap() const
 {
+    if (!isValid())
+        return {};
     QVariantMap map;
     for (int c = size() - 1; c >= 0; --c) // backwards, so the first of duplicate names wins
         map.insert(columnName(c), value(c));
@@ -174,6 +180,8 @@ QVariantMap Record::toVariantMap() const
 
 QJsonObject Record::toJsonObject() const
 {
+    if (!isValid())
+        return {};
     QJsonObject object;
     for (int c = size() - 1; c >= 0; --c) {
         const QVariant v = value(c);

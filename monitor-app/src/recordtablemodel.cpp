@@ -3,12 +3,8 @@
 
 #include "theme.h"
 
-#include <QPg/timestamp.h>
+#include <QPg/querymodel.h>
 
-#include <QtCore/QJsonArray>
-#include <QtCore/QJsonDocument>
-#include <QtCore/QJsonValue>
-#include <QtCore/QUuid>
 #include <QtGui/QFont>
 #include <QtGui/QGuiApplication>
 
@@ -67,32 +63,7 @@ int RecordTableModel::columnCount(const QModelIndex &parent) const
 
 QString RecordTableModel::displayText(const QVariant &value)
 {
-    if (value.isNull() || !value.isValid())
-        return u"NULL"_s;
-    const QMetaType type = value.metaType();
-    if (type == QMetaType::fromType<QPg::Timestamp>())
-        return value.value<QPg::Timestamp>().toPostgresText();
-    if (type == QMetaType::fromType<QJsonValue>()) {
-        const QJsonValue json = value.toJsonValue();
-        if (json.isObject())
-            return QString::fromUtf8(QJsonDocument(json.toObject()).toJson(QJsonDocument::Compact));
-        if (json.isArray())
-            return QString::fromUtf8(QJsonDocument(json.toArray()).toJson(QJsonDocument::Compact));
-        return json.toVariant().toString();
-    }
-    if (type == QMetaType::fromType<QByteArray>())
-        return u"\\x"_s + QString::fromLatin1(value.toByteArray().left(MaxCellLength).toHex());
-    if (type == QMetaType::fromType<QUuid>())
-        return value.toUuid().toString(QUuid::WithoutBraces);
-    if (type == QMetaType::fromType<QVariantList>()) {
-        QStringList parts;
-        for (const QVariant &element : value.toList())
-            parts.append(displayText(element));
-        return u'{' + parts.join(u',') + u'}';
-    }
-    if (type == QMetaType::fromType<bool>())
-        return value.toBool() ? u"true"_s : u"false"_s;
-    return value.toString();
+    return QPg::QueryModel::displayText(value);
 }
 
 QVariant RecordTableModel::data(const QModelIndex &index, int role) const

@@ -39,6 +39,17 @@ public:
     using VariadicQueries<PooledConnection>::fetchRow;
     using VariadicQueries<PooledConnection>::fetchValue;
 
+    // LISTEN on channel for this checkout. Call it in context's thread: callback runs there for
+    // each notification on the channel, and sessionEnded once if the session ends (lost or closed)
+    // while the connection is still held. Nothing runs after context is destroyed; the listener
+    // ends with the checkout (release UNLISTENs).
+    QFuture<void> addListener(const QString &channel, QObject *context,
+                              std::function<void(const Notification &)> callback,
+                              std::function<void()> sessionEnded = {}) const;
+    // Asks the server to cancel the command running on this connection now (see
+    // Connection::cancel()); gives whether a request was sent.
+    QFuture<bool> cancel() const;
+
     // Returns the connection to the pool (reset included); finishes when it is back.
     QFuture<void> release() const;
 

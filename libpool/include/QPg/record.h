@@ -34,7 +34,8 @@ public:
     Record(Record &&other) noexcept;
     Record &operator=(Record &&other) noexcept;
 
-    // False for the "no row" record fetchRow() gives when the query returned nothing.
+    // False for the "no row" record fetchRow() gives when the query returned nothing; that record
+    // still names the result's columns (size(), columnNames()) but has no values.
     bool isValid() const { return m_row >= 0; }
     int size() const;
     bool isEmpty() const { return size() == 0; }
