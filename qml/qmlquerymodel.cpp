@@ -115,6 +115,36 @@ QJSValue QmlQueryModel::get(int row) const
     return toJsObject(engine, record(row));
 }
 
+QHash<int, QByteArray> QmlQueryModel::roleNames() const
+{
+    QHash<int, QByteArray> names = QueryModel::roleNames();
+    const QStringList columns = columnNames();
+    for (int column = 0; column < columns.size(); ++column) {
+        names.remove(ColumnRole + column);
+        const QByteArray name = columns.at(column).toUtf8();
+        auto id = m_roleIds.constFind(name);
+        if (id == m_roleIds.cend()) {
+            id = m_roleIds.insert(name, NamedColumnRole + int(m_roleNames.size()));
+            m_roleNames.append(name);
+        }
+        names.insert(*id, name);
+    }
+    return names;
+}
+
+QVariant QmlQueryModel::data(const QModelIndex &index, int role) const
+{
+    if (role < NamedColumnRole)
+        return QueryModel::data(index, role);
+    const qsizetype named = role - NamedColumnRole;
+    if (named >= m_roleNames.size() || !index.isValid())
+        return {};
+    const int column = int(columnNames().indexOf(QString::fromUtf8(m_roleNames.at(named))));
+    if (column < 0)
+        return {}; // a column of an earlier query
+    return QueryModel::data(index, ColumnRole + column);
+}
+
 void QmlQueryModel::componentComplete()
 {
     m_complete = true;

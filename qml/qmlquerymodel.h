@@ -75,6 +75,13 @@ public:
     void classBegin() override {}
     void componentComplete() override;
 
+    // Column roles keep their id for as long as the model lives, by name: Qt Quick's views read
+    // roleNames() once, when they create their first delegate, so a delegate made for one query
+    // must read its column by name (or nothing) after another query, not whatever column now
+    // stands at that position.
+    QHash<int, QByteArray> roleNames() const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+
 Q_SIGNALS:
     void poolChanged();
     void queryChanged();
@@ -89,6 +96,11 @@ Q_SIGNALS:
 private:
     void scheduleRun();
     void run();
+
+    // Ids of named column roles, counted from NamedColumnRole; only ever grows.
+    static constexpr int NamedColumnRole = Qt::UserRole + 0x10000;
+    mutable QHash<QByteArray, int> m_roleIds;
+    mutable QList<QByteArray> m_roleNames; // by id - NamedColumnRole
 
     QPointer<QmlPool> m_pool;
     QString m_query;

@@ -59,6 +59,21 @@ TestCase {
     QueryModel { id: live; pool: db; keyColumns: ["id"]; refreshDelay: 10 }
     SignalSpy { id: liveRefreshed; target: live; signalName: "refreshed" }
 
+    // A second pool element, reopened by a test: its model follows it to the new QPg::Pool.
+    Pool { id: reopened; dsn: testDsn; minSize: 1; maxSize: 2 }
+    QueryModel { id: backend; pool: reopened; query: "SELECT pg_backend_pid() AS pid" }
+
+    QueryModel { id: invokables; pool: db }
+
+    // The columns (and so the role names) change with the query; delegates see the new ones.
+    QueryModel { id: reshaped; pool: db; query: "SELECT 'first' AS a" }
+    ListView {
+        id: reshapedList
+        y: 200; width: 200; height: 100
+        model: reshaped
+        delegate: Text { height: 20; text: model.b !== undefined ? "b=" + model.b : "a=" + model.a }
+    }
+
     // Runs sql through the Pool element and waits for its callback; fails the test on an error.
     function exec(sql, args) {
         var done = false, failure = ""
@@ -170,5 +185,64 @@ TestCase {
         compare(live.get(0).v, "after")
         compare(live.get(1).v, "other")
         compare(live.rowCount, 2)
+    }
+
+    function test_followsThePoolWhenItReopens() {
+        compare(backend.status, QueryModel.Idle) // the pool is not open yet
+        reopened.open()
+        tryCompare(backend, "status", QueryModel.Ready, 10000)
+        var firstPid = backend.get(0).pid
+        verify(firstPid > 0)
+        reopened.open() // a new QPg::Pool with new connections
+        tryVerify(function() { return backend.rowCount === 1 && backend.get(0).pid !== firstPid }, 10000)
+        compare(backend.status, QueryModel.Ready)
+        reopened.close()
+        tryCompare(reopened, "status", Pool.Closed, 10000)
+    }
+
+    function test_refreshCancelClear() {
+        exec("DROP SEQUENCE IF EXISTS qml_querymodel_seq")
+        exec("CREATE SEQUENCE qml_querymodel_seq")
+        invokables.query = "SELECT nextval('qml_querymodel_seq') AS n"
+        tryCompare(invokables, "status", QueryModel.Ready, 10000)
+        compare(invokables.get(0).n, 1)
+        invokables.refresh()
+        tryVerify(function() { return invokables.get(0).n === 2 }, 10000)
+
+        // A query that would sleep for a minute stops on the server at cancel(), without an error.
+        invokables.query = "SELECT pg_sleep(60) AS slept"
+        tryCompare(invokables, "status", QueryModel.Loading, 10000)
+        invokables.cancel()
+        tryCompare(invokables, "status", QueryModel.Ready, 10000)
+        compare(invokables.errorMessage, "")
+
+        invokables.clear()
+        compare(invokables.status, QueryModel.Idle)
+        compare(invokables.rowCount, 0)
+        compare(invokables.columnNames, [])
+        compare(invokables.query, "SELECT pg_sleep(60) AS slept") // the property stays
+        invokables.query = "SELECT 'again' AS word"
+        tryCompare(invokables, "status", QueryModel.Ready, 10000)
+        compare(invokables.get(0).word, "again")
+    }
+
+    function test_delegatesReadColumnsByName() {
+        // Views read the role names once, at their first delegate: after a query with other
+        // columns a role still means its column by name, and a view set up again sees every column.
+        tryCompare(reshaped, "status", QueryModel.Ready, 10000)
+        tryCompare(reshapedList, "count", 1, 5000)
+        tryVerify(function() { return reshapedList.itemAtIndex(0) !== null }, 5000)
+        compare(reshapedList.itemAtIndex(0).text, "a=first")
+        reshaped.query = "SELECT 'second' AS b, 'A2' AS a UNION ALL SELECT 'third', 'A3'"
+        tryCompare(reshaped, "rowCount", 2, 10000)
+        tryVerify(function() { return reshapedList.itemAtIndex(1) !== null }, 5000)
+        compare(reshapedList.itemAtIndex(0).text, "a=A2")
+        compare(reshapedList.itemAtIndex(1).text, "a=A3")
+
+        reshapedList.model = null
+        reshapedList.model = reshaped
+        tryVerify(function() { return reshapedList.itemAtIndex(1) !== null }, 5000)
+        compare(reshapedList.itemAtIndex(0).text, "b=second")
+        compare(reshapedList.itemAtIndex(1).text, "b=third")
     }
 }
