@@ -1,45 +1,26 @@
 // SPDX-License-Identifier: MIT
 #include "qmlquerymodel.h"
 
-#include "qmlvalues_p.h"
-
-#include <QPg/errors.h>
-
-#include <QtQml/QJSEngine>
-
 namespace QPg::Qml {
 
 QmlQueryModel::QmlQueryModel(QObject *parent)
     : QueryModel(parent)
+    , m_runner(new QmlModelRunner(this, [this](QPg::Pool *pool) {
+        if (!m_query.isEmpty())
+            setQuery(pool, m_query, m_arguments);
+    }))
 {
     connect(this, &QueryModel::statusChanged, this, &QmlQueryModel::errorChanged);
     connect(this, &QueryModel::listeningChanged, this, &QmlQueryModel::listeningStateChanged);
-    // One rowCount notification for every way the row count can change.
-    const auto countMayHaveChanged = [this] {
-        if (rowCount() == m_lastRowCount)
-            return;
-        m_lastRowCount = rowCount();
-        Q_EMIT rowCountChanged();
-    };
-    connect(this, &QAbstractItemModel::rowsInserted, this, countMayHaveChanged);
-    connect(this, &QAbstractItemModel::rowsRemoved, this, countMayHaveChanged);
-    connect(this, &QAbstractItemModel::modelReset, this, countMayHaveChanged);
-    connect(this, &QAbstractItemModel::layoutChanged, this, countMayHaveChanged);
+    connect(m_runner, &QmlModelRunner::rowCountChanged, this, &QmlQueryModel::rowCountChanged);
 }
 
 QmlQueryModel::~QmlQueryModel() = default;
 
 void QmlQueryModel::setPoolElement(QmlPool *pool)
 {
-    if (pool == m_pool)
-        return;
-    if (m_pool)
-        disconnect(m_pool, nullptr, this, nullptr);
-    m_pool = pool;
-    if (m_pool)
-        connect(m_pool, &QmlPool::opened, this, &QmlQueryModel::scheduleRun);
-    Q_EMIT poolChanged();
-    scheduleRun();
+    if (m_runner->setPoolElement(pool))
+        Q_EMIT poolChanged();
 }
 
 void QmlQueryModel::setQueryText(const QString &sql)
@@ -48,7 +29,7 @@ void QmlQueryModel::setQueryText(const QString &sql)
         return;
     m_query = sql;
     Q_EMIT queryChanged();
-    scheduleRun();
+    m_runner->schedule();
 }
 
 void QmlQueryModel::setArgumentList(const QVariantList &arguments)
@@ -57,19 +38,7 @@ void QmlQueryModel::setArgumentList(const QVariantList &arguments)
         return;
     m_arguments = arguments;
     Q_EMIT argumentsChanged();
-    scheduleRun();
-}
-
-QString QmlQueryModel::sqlState() const
-{
-    const auto *serverError = dynamic_cast<const ServerError *>(error());
-    return serverError ? serverError->sqlState() : QString();
-}
-
-int QmlQueryModel::errorPosition() const
-{
-    const auto *serverError = dynamic_cast<const ServerError *>(error());
-    return serverError ? serverError->position() : 0;
+    m_runner->schedule();
 }
 
 void QmlQueryModel::setKeyColumnList(const QStringList &columns)
@@ -102,70 +71,19 @@ void QmlQueryModel::clear()
 {
     // QueryModel::clear() forgets the channel too; the property still names it, so listen again.
     const QString channel = refreshChannel();
-    m_runScheduled = false;
+    m_runner->unschedule();
     QueryModel::clear();
     setRefreshOnNotify(channel, std::chrono::milliseconds(m_refreshDelay));
 }
 
-QJSValue QmlQueryModel::get(int row) const
-{
-    QJSEngine *engine = qjsEngine(this);
-    if (!engine || row < 0 || row >= rowCount())
-        return QJSValue(QJSValue::UndefinedValue);
-    return toJsObject(engine, record(row));
-}
-
-QHash<int, QByteArray> QmlQueryModel::roleNames() const
-{
-    QHash<int, QByteArray> names = QueryModel::roleNames();
-    const QStringList columns = columnNames();
-    for (int column = 0; column < columns.size(); ++column) {
-        names.remove(ColumnRole + column);
-        const QByteArray name = columns.at(column).toUtf8();
-        auto id = m_roleIds.constFind(name);
-        if (id == m_roleIds.cend()) {
-            id = m_roleIds.insert(name, NamedColumnRole + int(m_roleNames.size()));
-            m_roleNames.append(name);
-        }
-        names.insert(*id, name);
-    }
-    return names;
-}
-
 QVariant QmlQueryModel::data(const QModelIndex &index, int role) const
 {
-    if (role < NamedColumnRole)
+    if (!QmlModelRunner::isNamedRole(role))
         return QueryModel::data(index, role);
-    const qsizetype named = role - NamedColumnRole;
-    if (named >= m_roleNames.size() || !index.isValid())
-        return {};
-    const int column = int(columnNames().indexOf(QString::fromUtf8(m_roleNames.at(named))));
-    if (column < 0)
+    const int column = m_runner->columnOfRole(role);
+    if (column < 0 || !index.isValid())
         return {}; // a column of an earlier query
     return QueryModel::data(index, ColumnRole + column);
-}
-
-void QmlQueryModel::componentComplete()
-{
-    m_complete = true;
-    scheduleRun();
-}
-
-void QmlQueryModel::scheduleRun()
-{
-    if (!m_complete || m_runScheduled)
-        return;
-    m_runScheduled = true;
-    QMetaObject::invokeMethod(this, &QmlQueryModel::run, Qt::QueuedConnection);
-}
-
-void QmlQueryModel::run()
-{
-    if (!std::exchange(m_runScheduled, false))
-        return; // cleared meanwhile
-    if (!m_pool || m_pool->status() != QmlPool::Status::Open || !m_pool->pool() || m_query.isEmpty())
-        return; // runs when the pool opens or a query is set
-    setQuery(m_pool->pool(), m_query, m_arguments);
 }
 
 } // namespace QPg::Qml

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "qmlmodelsupport_p.h"
 #include "qmlpool.h"
 
 #include <QPg/querymodel.h>
 
-#include <QtCore/QPointer>
 #include <QtQml/QJSValue>
 #include <QtQml/QQmlParserStatus>
 #include <QtQml/qqmlregistration.h>
@@ -49,14 +49,14 @@ public:
     explicit QmlQueryModel(QObject *parent = nullptr);
     ~QmlQueryModel() override;
 
-    QmlPool *poolElement() const { return m_pool; }
+    QmlPool *poolElement() const { return m_runner->poolElement(); }
     void setPoolElement(QmlPool *pool);
     QString queryText() const { return m_query; }
     void setQueryText(const QString &sql);
     QVariantList argumentList() const { return m_arguments; }
     void setArgumentList(const QVariantList &arguments);
-    QString sqlState() const;
-    int errorPosition() const;
+    QString sqlState() const { return m_runner->sqlState(); }
+    int errorPosition() const { return m_runner->errorPosition(); }
     int rows() const { return rowCount(); }
     void setKeyColumnList(const QStringList &columns);
     void setRefreshChannel(const QString &channel);
@@ -70,16 +70,12 @@ public:
     // Drops the rows and stops running: pool, query and arguments stay, and a change of one runs again.
     Q_INVOKABLE void clear();
     // The row as a JavaScript object keyed by column name (undefined for a row that does not exist).
-    Q_INVOKABLE QJSValue get(int row) const;
+    Q_INVOKABLE QJSValue get(int row) const { return m_runner->row(row); }
 
     void classBegin() override {}
-    void componentComplete() override;
+    void componentComplete() override { m_runner->complete(); }
 
-    // Column roles keep their id for as long as the model lives, by name: Qt Quick's views read
-    // roleNames() once, when they create their first delegate, so a delegate made for one query
-    // must read its column by name (or nothing) after another query, not whatever column now
-    // stands at that position.
-    QHash<int, QByteArray> roleNames() const override;
+    QHash<int, QByteArray> roleNames() const override { return m_runner->namedRoles(QueryModel::roleNames()); }
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
 
 Q_SIGNALS:
@@ -94,21 +90,10 @@ Q_SIGNALS:
     void listeningStateChanged(); // QueryModel::listeningChanged(bool), for the property
 
 private:
-    void scheduleRun();
-    void run();
-
-    // Ids of named column roles, counted from NamedColumnRole; only ever grows.
-    static constexpr int NamedColumnRole = Qt::UserRole + 0x10000;
-    mutable QHash<QByteArray, int> m_roleIds;
-    mutable QList<QByteArray> m_roleNames; // by id - NamedColumnRole
-
-    QPointer<QmlPool> m_pool;
+    QmlModelRunner *const m_runner;
     QString m_query;
     QVariantList m_arguments;
     int m_refreshDelay = 200;
-    int m_lastRowCount = 0;
-    bool m_complete = false;
-    bool m_runScheduled = false;
 };
 
 } // namespace QPg::Qml
