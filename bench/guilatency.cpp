@@ -10,7 +10,8 @@
 #include "monitorsession.h"
 #include "privatecluster.h"
 #include "queryrunnerwidget.h"
-#include "recordtablemodel.h"
+
+#include <QPg/querymodel.h>
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QElapsedTimer>
