@@ -569,11 +569,11 @@ void QueryModelPrivate::refreshFromNotify()
 {
     if (sql.isEmpty() || !pool)
         return;
-    if (run) {
-        refreshAgain = true; // after the run in flight has delivered its rows
+    if (run && (run->busy || run->fetchesInFlight > 0)) {
+        refreshAgain = true; // after the step in flight has delivered its rows
         return;
     }
-    start(/*refresh*/ true);
+    start(/*refresh*/ true); // an idle cursor waiting for fetchMore() is replaced
 }
 
 QueryModel::QueryModel(QObject *parent)
