@@ -10,7 +10,8 @@
 #include "monitorsession.h"
 #include "privatecluster.h"
 #include "queryrunnerwidget.h"
-#include "recordtablemodel.h"
+
+#include <QPg/querymodel.h>
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QElapsedTimer>
@@ -66,7 +67,13 @@ int main(int argc, char **argv)
     const QCommandLineOption streamOption(
         u"stream"_s, u"Also run SQL in the query runner when the measurement starts (rows streamed into the grid)."_s,
         u"SQL"_s);
-    parser.addOptions({secondsOption, clientsOption, thinkOption, maxOption, queryOption, idleOption, streamOption});
+    const QCommandLineOption untilDoneOption(
+        u"until-done"_s, u"With --stream: end the measurement when the query runner has every row (--seconds is then the limit)."_s);
+    const QCommandLineOption maxP99Option(
+        u"max-p99"_s, u"Exit with status 3 when the p99 lateness exceeds MS, or --until-done did not finish (a check for ctest)."_s,
+        u"MS"_s);
+    parser.addOptions({secondsOption, clientsOption, thinkOption, maxOption, queryOption, idleOption, streamOption,
+                       untilDoneOption, maxP99Option});
     parser.process(app);
     const int seconds = std::max(1, parser.value(secondsOption).toInt());
     const int poolSize = std::max(1, parser.value(maxOption).toInt());
@@ -124,7 +131,15 @@ int main(int argc, char **argv)
         streamClock.start();
         window.runInQueryRunner(parser.value(streamOption));
     }
-    runFor(seconds * 1000);
+    if (parser.isSet(streamOption) && parser.isSet(untilDoneOption)) {
+        QEventLoop loop;
+        QObject::connect(window.queryRunner(), &QueryRunnerWidget::queryDone, &loop, &QEventLoop::quit);
+        QTimer::singleShot(seconds * 1000, &loop, &QEventLoop::quit);
+        if (streamDoneMs < 0)
+            loop.exec();
+    } else {
+        runFor(seconds * 1000);
+    }
     probe.stop();
     const quint64 queriesAfter = session.latestStats().queries;
     const double timeAfter = session.latestTime();
@@ -146,5 +161,17 @@ int main(int argc, char **argv)
     }
     window.close();
     session.shutdown();
+    if (parser.isSet(maxP99Option)) {
+        const double limit = parser.value(maxP99Option).toDouble();
+        if (parser.isSet(untilDoneOption) && streamDoneMs < 0) {
+            std::printf("FAIL: the query runner did not finish within %d s\n", seconds);
+            return 3;
+        }
+        if (percentile(lateness, 0.99) > limit) {
+            std::printf("FAIL: p99 lateness %.2f ms is above %.2f ms\n", percentile(lateness, 0.99), limit);
+            return 3;
+        }
+        std::printf("OK: p99 lateness within %.2f ms\n", limit);
+    }
     return 0;
 }

@@ -17,7 +17,8 @@
 #include "monitorsession.h"
 #include "qcustomplotinclude.h"
 #include "queryrunnerwidget.h"
-#include "recordtablemodel.h"
+
+#include <QPg/querymodel.h>
 #include "serverswidget.h"
 #include "openconnection.h"
 #include "privatecluster.h"
@@ -183,7 +184,7 @@ void tst_Monitor::queryRunnerGrid()
     QVERIFY(done.wait(Timeout));
     QCOMPARE(done.first().first().toBool(), true);
 
-    RecordTableModel *model = runner->resultModel();
+    QPg::QueryModel *model = runner->resultModel();
     QCOMPARE(model->rowCount(), 25);
     QCOMPARE(model->columnCount(), 3);
     QCOMPARE(model->headerData(0, Qt::Horizontal).toString(), u"n"_s);
@@ -296,7 +297,7 @@ void tst_Monitor::queryRunnerCancelsSleep()
     QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 5000);
     QVERIFY2(took.elapsed() < 5000, qPrintable(QString::number(took.elapsed())));
     QCOMPARE(done.first().first().toBool(), false);
-    QVERIFY2(runner.errorText().contains(u"57014"_s), qPrintable(runner.errorText()));
+    QVERIFY2(runner.errorText().isEmpty(), qPrintable(runner.errorText())); // the user's cancel is not an error
     QVERIFY2(runner.statusText().startsWith(u"Canceled"_s), qPrintable(runner.statusText()));
 }
 

@@ -61,6 +61,7 @@ private Q_SLOTS:
     void refreshKeepsSelectionByKey();
     void refreshWithoutKeyKeepsPositions();
     void refreshOnNotify();
+    void notifyRefreshesAnIdleCursor();
     void listenerComesBackAfterSessionLoss();
     void droppedConnectionMidStream();
     void poolInAnotherThread();
@@ -396,6 +397,26 @@ void tst_QueryModel::refreshOnNotify()
     model.setRefreshOnNotify(QString());
     QVERIFY(!model.isListening());
     QTRY_COMPARE(m_pool->idleSize(), m_pool->size());
+}
+
+void tst_QueryModel::notifyRefreshesAnIdleCursor()
+{
+    await(m_admin->execute(u"TRUNCATE qm_items; INSERT INTO qm_items SELECT g, 'item ' || g, g FROM "
+                           "generate_series(1, 5) g"_s));
+    QueryModel model; // on demand, without the checker (which would read to the end)
+    model.setChunkSize(2);
+    model.setKeyColumns({u"id"_s});
+    model.setRefreshOnNotify(u"qm_idle"_s, std::chrono::milliseconds(10));
+    model.setQuery(m_pool.get(), u"SELECT id, name FROM qm_items ORDER BY id"_s);
+    QVERIFY(QTest::qWaitFor([&] { return model.status() == QueryModel::Status::Ready && model.isListening(); }, 20000));
+    QCOMPARE(model.rowCount(), 2);
+    QVERIFY(model.canFetchMore()); // the cursor waits for the view
+    QSignalSpy refreshed(&model, &QueryModel::refreshed);
+    await(m_admin->execute(u"UPDATE qm_items SET name = 'renamed' WHERE id = 2; NOTIFY qm_idle"_s));
+    QVERIFY(refreshed.wait(10000));
+    QCOMPARE(model.rowCount(), 2); // as many rows as were loaded
+    QCOMPARE(model.data(model.index(1, 1)).toString(), u"renamed"_s);
+    QVERIFY(model.canFetchMore());
 }
 
 void tst_QueryModel::listenerComesBackAfterSessionLoss()

@@ -27,6 +27,9 @@ const QString CursorName = u"qpg_model_rows"_s;
 const QString CursorPrefix = u"DECLARE qpg_model_rows NO SCROLL CURSOR FOR "_s;
 constexpr int DisplayLength = 200; // long cells are cut for display; EditRole has the whole value
 constexpr std::chrono::milliseconds RelistenDelay{1000};
+// FETCHes kept in flight when reading eagerly: the server makes the next chunk while this thread
+// hands the previous one to the views.
+constexpr int ReadAhead = 2;
 
 // Statements a cursor can read: one row-returning statement that modifies nothing (a DECLARE
 // refuses data-modifying WITH and FOR UPDATE anyway, and the error would be confusing).
@@ -91,7 +94,9 @@ struct QueryRun
 {
     PooledConnection handle;
     bool cursor = false;   // reading through CursorName
-    bool busy = false;     // an operation of this run is in flight
+    bool busy = false;     // a step other than FETCH is in flight, or rows are being handed over
+    int fetchesInFlight = 0;
+    int rowsRequested = 0; // by the FETCHes in flight
     bool atEnd = false;
     bool canceled = false;
     bool refresh = false;  // rows go to pending and replace the model's in one step
@@ -114,7 +119,8 @@ public:
     void start(bool refresh);
     void abandon();
     void onAcquired(const std::shared_ptr<QueryRun> &run, const QFuture<PooledConnection> &acquired);
-    void fetchNext(const std::shared_ptr<QueryRun> &run);
+    bool fetchNext(const std::shared_ptr<QueryRun> &run);
+    void readAhead(const std::shared_ptr<QueryRun> &run);
     void onChunk(const std::shared_ptr<QueryRun> &run, int asked, RecordList chunk);
     void readColumnsThenFinish(const std::shared_ptr<QueryRun> &run);
     void finishRun(const std::shared_ptr<QueryRun> &run);
@@ -180,7 +186,7 @@ void QueryModelPrivate::abandon()
     const std::shared_ptr<QueryRun> old = std::exchange(run, nullptr);
     old->canceled = true;
     if (old->handle.isValid()) {
-        if (old->busy)
+        if (old->busy || old->fetchesInFlight > 0)
             old->handle.cancel();
         old->handle.release(); // the pool's reset rolls the cursor's transaction back
     }
@@ -269,41 +275,59 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
                                            fail(current, failure, int(CursorPrefix.size()));
                                            return;
                                        }
+                                       current->busy = false;
                                        if (current->canceled) {
-                                           current->busy = false;
                                            finishRun(current);
                                            return;
                                        }
-                                       fetchNext(current);
+                                       if (fetchMode == QueryModel::FetchMode::Eager)
+                                           readAhead(current);
+                                       else
+                                           fetchNext(current);
                                    });
 }
 
-void QueryModelPrivate::fetchNext(const std::shared_ptr<QueryRun> &current)
+// Sends one FETCH; false when the row limit leaves nothing to ask for.
+bool QueryModelPrivate::fetchNext(const std::shared_ptr<QueryRun> &current)
 {
-    const int loaded = loadedRows(*current);
-    int count = current->refresh && loaded == 0 ? current->refreshRows : chunkSize;
+    const int asked = loadedRows(*current) + current->rowsRequested;
+    int count = current->refresh && asked == 0 ? current->refreshRows : chunkSize;
     if (rowLimit > 0) // one row more than the limit tells that the result was cut
-        count = std::min(count, rowLimit + 1 - loaded);
-    current->busy = true;
+        count = std::min(count, rowLimit + 1 - asked);
+    if (count <= 0)
+        return false;
+    ++current->fetchesInFlight;
+    current->rowsRequested += count;
     setStatus(QueryModel::Status::Loading);
     const QString fetchSql = u"FETCH FORWARD %1 FROM %2"_s.arg(count).arg(CursorName);
     Private::whenFinished<RecordList>(current->handle.fetch(fetchSql), q,
                                       [this, current, count](const QFuture<RecordList> &f) {
                                           if (current != run)
                                               return;
+                                          --current->fetchesInFlight;
+                                          current->rowsRequested -= count;
+                                          if (current->atEnd)
+                                              return; // read ahead past the end: nothing to add
                                           if (const std::exception_ptr failure = Private::errorOf(f)) {
-                                              current->busy = false;
                                               fail(current, failure, 0);
                                               return;
                                           }
-                                          onChunk(current, count, f.result()); // still busy: see there
+                                          onChunk(current, count, f.result());
                                       });
+    return true;
+}
+
+void QueryModelPrivate::readAhead(const std::shared_ptr<QueryRun> &current)
+{
+    while (current->fetchesInFlight < ReadAhead && !current->atEnd && fetchNext(current)) {
+    }
 }
 
 // The run stays busy while the rows are handed over: views (and Qt's model checker) call
 // canFetchMore()/fetchMore() from the signals below, and must not start a second FETCH.
 void QueryModelPrivate::onChunk(const std::shared_ptr<QueryRun> &current, int asked, RecordList chunk)
 {
+    current->busy = true;
     if (chunk.size() < asked)
         current->atEnd = true;
     const int loaded = loadedRows(*current);
@@ -341,10 +365,11 @@ void QueryModelPrivate::onChunk(const std::shared_ptr<QueryRun> &current, int as
         return;
     }
     if (fetchMode == QueryModel::FetchMode::Eager) {
-        fetchNext(current);
+        readAhead(current);
         return;
     }
-    setStatus(QueryModel::Status::Ready); // the view asks for more as it scrolls
+    if (current->fetchesInFlight == 0)
+        setStatus(QueryModel::Status::Ready); // the view asks for more as it scrolls
 }
 
 void QueryModelPrivate::readColumnsThenFinish(const std::shared_ptr<QueryRun> &current)
@@ -544,11 +569,11 @@ void QueryModelPrivate::refreshFromNotify()
 {
     if (sql.isEmpty() || !pool)
         return;
-    if (run) {
-        refreshAgain = true; // after the run in flight has delivered its rows
+    if (run && (run->busy || run->fetchesInFlight > 0)) {
+        refreshAgain = true; // after the step in flight has delivered its rows
         return;
     }
-    start(/*refresh*/ true);
+    start(/*refresh*/ true); // an idle cursor waiting for fetchMore() is replaced
 }
 
 QueryModel::QueryModel(QObject *parent)
@@ -600,7 +625,7 @@ void QueryModel::cancel()
     if (!run || run->canceled)
         return;
     run->canceled = true;
-    if (run->busy) {
+    if (run->busy || run->fetchesInFlight > 0) {
         if (run->handle.isValid())
             run->handle.cancel(); // the operation in flight fails with QueryCanceledError
         return; // otherwise the acquire's callback ends the run
@@ -654,7 +679,7 @@ void QueryModel::setFetchMode(FetchMode mode)
 {
     d->fetchMode = mode;
     if (mode == FetchMode::Eager && d->run && d->run->cursor && !d->run->busy && !d->run->atEnd)
-        d->fetchNext(d->run);
+        d->readAhead(d->run);
 }
 
 int QueryModel::chunkSize() const
@@ -828,7 +853,8 @@ QHash<int, QByteArray> QueryModel::roleNames() const
 bool QueryModel::canFetchMore(const QModelIndex &parent) const
 {
     const QueryRun *run = d->run.get();
-    return !parent.isValid() && run && run->cursor && !run->busy && !run->atEnd && !run->canceled;
+    return !parent.isValid() && run && run->cursor && !run->busy && run->fetchesInFlight == 0 && !run->atEnd
+        && !run->canceled;
 }
 
 void QueryModel::fetchMore(const QModelIndex &parent)

@@ -5,8 +5,6 @@
 #include "copyrequest.h"
 #include "loadsettings.h"
 #include "monitorevent.h"
-#include "queryoutcome.h"
-#include "queryrequest.h"
 
 #include <QPg/clusterpool.h>
 #include <QPg/poolstats.h>
@@ -32,8 +30,6 @@ void registerMetaTypes()
         qRegisterMetaType<QPg::RecordList>();
         qRegisterMetaType<MonitorEvent>();
         qRegisterMetaType<LoadSettings>();
-        qRegisterMetaType<QueryRequest>();
-        qRegisterMetaType<QueryOutcome>();
         qRegisterMetaType<CopyRequest>();
         qRegisterMetaType<CopyOutcome>();
     });

@@ -42,8 +42,12 @@ MonitorSession::MonitorSession(QObject *parent)
                 m_loadSettings = settings;
                 Q_EMIT loadStateChanged(running, settings);
             });
-    connect(m_controller, &PoolController::queryRows, this, &MonitorSession::queryRows);
-    connect(m_controller, &PoolController::queryFinished, this, &MonitorSession::queryFinished);
+    connect(m_controller, &PoolController::poolChanged, this, [this](QPg::Pool *pool) {
+        if (!m_thread.isRunning())
+            return; // shut down: the pool is gone
+        m_pool = pool;
+        Q_EMIT poolChanged(pool);
+    });
     connect(m_controller, &PoolController::copyProgress, this, &MonitorSession::copyProgress);
     connect(m_controller, &PoolController::copyFinished, this, &MonitorSession::copyFinished);
     m_thread.start();
@@ -107,18 +111,6 @@ void MonitorSession::stopLoad()
     post([c = m_controller] { c->stopLoad(); });
 }
 
-quint64 MonitorSession::runQuery(const QString &sql, const QVariantList &args, int maxRows)
-{
-    QueryRequest request{m_nextQueryId++, sql, args, maxRows};
-    post([c = m_controller, request] { c->runQuery(request); });
-    return request.id;
-}
-
-void MonitorSession::cancelQuery(quint64 id)
-{
-    post([c = m_controller, id] { c->cancelQuery(id); });
-}
-
 quint64 MonitorSession::runCopy(CopyRequest request)
 {
     request.id = m_nextCopyId++;
@@ -140,6 +132,9 @@ void MonitorSession::shutdown()
 {
     if (!m_thread.isRunning())
         return;
+    // Nothing in this thread may call the pool once the controller deletes it.
+    if (std::exchange(m_pool, nullptr))
+        Q_EMIT poolChanged(nullptr);
     // Blocking: the pool and the demo cluster must be gone before the thread (and the process) ends.
     QMetaObject::invokeMethod(m_controller, [c = m_controller] { c->shutdown(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();

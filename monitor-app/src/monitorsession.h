@@ -4,8 +4,6 @@
 #include "loadsettings.h"
 #include "monitorevent.h"
 #include "poolcontroller.h"
-#include "queryoutcome.h"
-#include "queryrequest.h"
 
 #include <QPg/poolstats.h>
 
@@ -34,9 +32,9 @@ public:
     void resizePool(int minSize, int maxSize);
     void startLoad(const QPg::Monitor::LoadSettings &settings);
     void stopLoad();
-    // Returns the request id that queryFinished() will carry.
-    quint64 runQuery(const QString &sql, const QVariantList &args, int maxRows);
-    void cancelQuery(quint64 id);
+    // The pool shown, for calls from this thread (its methods are thread-safe); nullptr when none.
+    // A replaced pool stays valid, terminated, until shutdown().
+    QPg::Pool *pool() const { return m_pool; }
     // Sets request.id and returns it; copyProgress() and copyFinished() carry it.
     quint64 runCopy(QPg::Monitor::CopyRequest request);
     void cancelCopy(quint64 id);
@@ -58,8 +56,7 @@ Q_SIGNALS:
     void event(const QPg::Monitor::MonitorEvent &event);
     void poolStateChanged(QPg::Monitor::PoolController::PoolState state, const QString &maskedDsn);
     void loadStateChanged(bool running, const QPg::Monitor::LoadSettings &settings);
-    void queryRows(quint64 id, const QPg::RecordList &rows);
-    void queryFinished(const QPg::Monitor::QueryOutcome &outcome);
+    void poolChanged(QPg::Pool *pool);
     void copyProgress(quint64 id, qint64 bytes, qint64 rows);
     void copyFinished(const QPg::Monitor::CopyOutcome &outcome);
 
@@ -75,7 +72,7 @@ private:
     QList<QPg::ConnectionInfo> m_connections;
     double m_time = 0;
     quint64 m_snapshots = 0;
-    quint64 m_nextQueryId = 1;
+    QPg::Pool *m_pool = nullptr;
     quint64 m_nextCopyId = 1;
     bool m_loadRunning = false;
     LoadSettings m_loadSettings;

@@ -25,60 +25,8 @@ namespace QPg::Monitor {
 namespace {
 
 constexpr int DefaultSampleIntervalMs = 250;
-// The first chunk is small so the grid shows rows at once; the rest comes in bigger chunks.
-constexpr int FirstChunkRows = 500;
-constexpr int ChunkRows = 5000;
 constexpr int CopyProgressIntervalMs = 100;
-constexpr int CancelRetryMs = 100;
 constexpr int CopyServerCancelDelayMs = 300;
-constexpr int CancelRetries = 30;
-const QString CursorName = u"qpg_monitor_rows"_s;
-const QString CursorPrefix = u"DECLARE qpg_monitor_rows NO SCROLL CURSOR FOR "_s;
-
-// Streaming commands wait as long as the rows take; Cancel is the way out.
-QPg::QueryOptions noTimeout()
-{
-    QPg::QueryOptions options;
-    options.timeout = std::chrono::milliseconds(0);
-    return options;
-}
-
-// Whether the text is a single read-only query a cursor can run (DECLARE ... CURSOR FOR takes
-// SELECT, VALUES, TABLE and WITH without data-modifying parts). Anything else runs whole.
-bool isStreamable(const QString &sql)
-{
-    QString body = sql.trimmed();
-    while (body.endsWith(u';'))
-        body = body.chopped(1).trimmed();
-    if (body.contains(u';'))
-        return false; // several statements (or a ';' in a literal: run it whole)
-    static const QRegularExpression readOnly(u"^(SELECT|WITH|VALUES|TABLE)\\b"_s,
-                                             QRegularExpression::CaseInsensitiveOption);
-    static const QRegularExpression modifying(
-        u"\\b(INSERT|UPDATE|DELETE|MERGE|INTO|FOR\\s+(UPDATE|SHARE|NO\\s+KEY|KEY))\\b"_s,
-        QRegularExpression::CaseInsensitiveOption);
-    return readOnly.match(body).hasMatch() && !modifying.match(body).hasMatch();
-}
-
-void describeFailure(QueryOutcome &outcome, const std::exception_ptr &failure)
-{
-    try {
-        std::rethrow_exception(failure);
-    } catch (const QPg::ServerError &error) {
-        outcome.message = error.message();
-        outcome.sqlState = error.sqlState();
-        outcome.severity = error.severity();
-        outcome.detail = error.detail();
-        outcome.hint = error.hint();
-        outcome.position = error.position();
-    } catch (const QPg::Error &error) {
-        outcome.message = error.message();
-    } catch (const std::exception &error) {
-        outcome.message = QString::fromLocal8Bit(error.what());
-    } catch (...) {
-        outcome.message = u"unknown error"_s;
-    }
-}
 
 void describeFailure(CopyOutcome &outcome, const std::exception_ptr &failure)
 {
@@ -199,6 +147,7 @@ void PoolController::createPool()
     }
     const quint64 epoch = ++m_poolEpoch;
     m_load->setPool(m_pool);
+    Q_EMIT poolChanged(m_pool);
 
     connect(m_pool, &QPg::Pool::connectionOpened, this, [this](quint64 id, int pid) {
         log(MonitorEvent::Kind::Opened, u"connection #%1 opened (backend pid %2)"_s.arg(id).arg(pid));
@@ -256,15 +205,16 @@ void PoolController::destroyPool()
     m_load->setPool(nullptr);
     abortRunning(u"the pool was replaced"_s);
     disconnect(m_pool, nullptr, this, nullptr);
-    // Deferred: this may run inside a continuation of one of the pool's own futures.
-    QObject *owner = m_cluster ? static_cast<QObject *>(m_cluster) : m_pool;
     if (m_cluster)
         m_cluster->terminate();
     else
         m_pool->terminate();
-    owner->deleteLater();
+    // Kept until shutdown, not deleted: the GUI's query model may still call the old pool from its
+    // thread (it refuses politely once terminated), and a deleted object cannot be called at all.
+    m_retired.append(m_cluster ? static_cast<QObject *>(m_cluster) : m_pool);
     m_pool = nullptr;
     m_cluster = nullptr;
+    Q_EMIT poolChanged(nullptr);
 }
 
 void PoolController::expireConnections()
@@ -345,188 +295,6 @@ void PoolController::stopLoad()
     log(MonitorEvent::Kind::Info, u"load generator stopped (%1 calls done, %2 failed)"_s.arg(m_load->completed())
                                       .arg(m_load->failed()));
     Q_EMIT loadStateChanged(false, m_load->settings());
-}
-
-void PoolController::runQuery(const QueryRequest &request)
-{
-    QueryOutcome outcome;
-    outcome.id = request.id;
-    if (!m_pool || m_pool->isClosing()) {
-        outcome.message = u"the pool is not open"_s;
-        Q_EMIT queryFinished(outcome);
-        return;
-    }
-    RunningQuery &running = m_queries[request.id];
-    running.outcome = outcome;
-    running.maxRows = request.maxRows;
-    running.took.start();
-    QPg::AcquireOptions acquire;
-    acquire.tag = u"query runner"_s;
-    m_pool->acquire(acquire).then(this, [this, request](QFuture<QPg::PooledConnection> future) {
-        const quint64 id = request.id;
-        auto it = m_queries.find(id);
-        if (it == m_queries.end())
-            return;
-        try {
-            it->connection = future.result();
-        } catch (...) {
-            describeFailure(it->outcome, std::current_exception());
-            finishQuery(id);
-            return;
-        }
-        if (it->cancelRequested) {
-            it->outcome.canceled = true;
-            it->outcome.message = u"canceled before it started"_s;
-            finishQuery(id);
-            return;
-        }
-        QPg::Connection *connection = it->connection.connection();
-        if (isStreamable(request.sql)) {
-            // A cursor of our own (rather than Connection::cursor()) so the DECLARE prefix is known and
-            // the server's error positions can be mapped back to the text as typed.
-            it->outcome.streamed = true;
-            it->cursorOpen = true;
-            connection->execute(u"BEGIN"_s);
-            connection->execute(CursorPrefix + request.sql, request.args, noTimeout())
-                .then(this, [this, id](QFuture<QString> declared) {
-                    auto it = m_queries.find(id);
-                    if (it == m_queries.end())
-                        return;
-                    try {
-                        declared.waitForFinished();
-                    } catch (...) {
-                        describeFailure(it->outcome, std::current_exception());
-                        const int prefix = int(CursorPrefix.size());
-                        it->outcome.position = it->outcome.position > prefix ? it->outcome.position - prefix : 0;
-                        it->outcome.canceled = it->cancelRequested;
-                        finishQuery(id);
-                        return;
-                    }
-                    fetchNextChunk(id);
-                });
-            return;
-        }
-        connection->fetch(request.sql, request.args).then(this, [this, id](QFuture<QPg::RecordList> result) {
-            auto it = m_queries.find(id);
-            if (it == m_queries.end())
-                return;
-            try {
-                QPg::RecordList rows = result.result();
-                if (it->maxRows > 0 && rows.size() > it->maxRows) {
-                    rows.resize(it->maxRows);
-                    it->outcome.truncated = true;
-                }
-                it->outcome.rowCount = rows.size();
-                it->outcome.rows = rows;
-                it->outcome.ok = true;
-            } catch (...) {
-                describeFailure(it->outcome, std::current_exception());
-                it->outcome.canceled = it->cancelRequested;
-            }
-            finishQuery(id);
-        });
-    });
-}
-
-void PoolController::fetchNextChunk(quint64 id)
-{
-    auto it = m_queries.find(id);
-    if (it == m_queries.end())
-        return;
-    int count = it->outcome.rowCount == 0 ? FirstChunkRows : ChunkRows;
-    if (it->maxRows > 0) // one row more than the maximum tells that the result was cut
-        count = int(std::min<qint64>(count, it->maxRows + 1 - it->outcome.rowCount));
-    QPg::Connection *connection = it->connection.connection();
-    if (!connection) {
-        it->outcome.message = u"the connection is gone"_s;
-        finishQuery(id);
-        return;
-    }
-    connection->fetch(u"FETCH FORWARD %1 FROM %2"_s.arg(count).arg(CursorName), {}, noTimeout())
-        .then(this, [this, id, count](QFuture<QPg::RecordList> future) {
-        auto it = m_queries.find(id);
-        if (it == m_queries.end())
-            return;
-        QPg::RecordList rows;
-        try {
-            rows = future.result();
-        } catch (...) {
-            describeFailure(it->outcome, std::current_exception());
-            it->outcome.canceled = it->cancelRequested;
-            finishQuery(id);
-            return;
-        }
-        const bool exhausted = rows.size() < count;
-        if (it->maxRows > 0 && it->outcome.rowCount + rows.size() > it->maxRows) {
-            rows.resize(it->maxRows - it->outcome.rowCount);
-            it->outcome.truncated = true;
-        }
-        if (!rows.isEmpty()) {
-            if (it->outcome.rowCount == 0)
-                it->outcome.firstRowsMs = double(it->took.nsecsElapsed()) / 1e6;
-            it->outcome.rowCount += rows.size();
-            Q_EMIT queryRows(id, rows);
-        }
-        if (it->cancelRequested && !exhausted) {
-            it->outcome.canceled = true;
-            it->outcome.message = u"canceled after %1 rows"_s.arg(it->outcome.rowCount);
-            finishQuery(id);
-            return;
-        }
-        if (exhausted || it->outcome.truncated) {
-            it->outcome.ok = true;
-            finishQuery(id);
-            return;
-        }
-        fetchNextChunk(id);
-    });
-}
-
-void PoolController::finishQuery(quint64 id, bool endCursor)
-{
-    auto it = m_queries.find(id);
-    if (it == m_queries.end())
-        return;
-    RunningQuery running = *it;
-    m_queries.erase(it);
-    running.outcome.elapsedMs = double(running.took.nsecsElapsed()) / 1e6;
-    const QPg::PooledConnection connection = running.connection;
-    if (connection.isValid()) {
-        QPg::Connection *raw = connection.connection();
-        if (running.cursorOpen && raw && endCursor) {
-            // Ends the cursor's transaction (aborted or not) before the connection goes back.
-            raw->execute(u"ROLLBACK"_s).then(this, [connection](QFuture<QString>) { connection.release(); });
-        } else {
-            connection.release();
-        }
-    }
-    Q_EMIT queryFinished(running.outcome);
-}
-
-void PoolController::cancelQuery(quint64 id)
-{
-    auto it = m_queries.find(id);
-    if (it == m_queries.end() || it->cancelRequested)
-        return;
-    it->cancelRequested = true;
-    log(MonitorEvent::Kind::Info, u"query runner: cancel requested"_s);
-    sendCancel(id, CancelRetries);
-}
-
-void PoolController::sendCancel(quint64 id, int retries)
-{
-    auto it = m_queries.find(id);
-    if (it == m_queries.end())
-        return;
-    QPg::Connection *connection = it->connection.isValid() ? it->connection.connection() : nullptr;
-    if (connection && connection->cancel()) {
-        log(MonitorEvent::Kind::Info, u"query runner: cancel sent to backend pid %1"_s.arg(connection->backendPid()));
-        return;
-    }
-    // Nothing running right now (still acquiring, or between two commands): try again shortly, in
-    // case the next command starts before the query notices the request.
-    if (retries > 0)
-        QTimer::singleShot(CancelRetryMs, this, [this, id, retries] { sendCancel(id, retries - 1); });
 }
 
 void PoolController::runCopy(const CopyRequest &request)
@@ -675,11 +443,6 @@ void PoolController::cancelCopy(quint64 id)
 
 void PoolController::abortRunning(const QString &reason)
 {
-    const QList<quint64> queries = m_queries.keys();
-    for (quint64 id : queries) {
-        m_queries[id].outcome.message = reason;
-        finishQuery(id, false); // the pool goes away next: no continuation may outlive it
-    }
     const QList<quint64> copies = m_copies.keys();
     for (quint64 id : copies) {
         if (m_copies[id].future.isValid() && !m_copies[id].future.isFinished())
@@ -711,6 +474,8 @@ void PoolController::shutdown()
         m_pool = nullptr;
         m_cluster = nullptr;
     }
+    // The GUI has stopped using pools before it shut the controller down (MonitorSession::shutdown).
+    qDeleteAll(std::exchange(m_retired, {}));
     m_demo.reset(); // stops the demo cluster
 }
 

@@ -5,8 +5,6 @@
 #include "copyrequest.h"
 #include "loadsettings.h"
 #include "monitorevent.h"
-#include "queryoutcome.h"
-#include "queryrequest.h"
 
 #include <QPg/clusterpool.h>
 #include <QPg/pooledconnection.h>
@@ -55,11 +53,6 @@ public:
     void resizePool(int minSize, int maxSize);
     void startLoad(const QPg::Monitor::LoadSettings &settings);
     void stopLoad();
-    // Read-only queries are streamed through a cursor: queryRows() carries each chunk (the first
-    // small, so it shows at once), queryFinished() the end. Other statements run whole.
-    void runQuery(const QPg::Monitor::QueryRequest &request);
-    // Asks the server to cancel the statement (Connection::cancel()) and stops the cursor.
-    void cancelQuery(quint64 id);
     void runCopy(const QPg::Monitor::CopyRequest &request);
     // Cancels the COPY's future: the COPY stops and the server rolls it back.
     void cancelCopy(quint64 id);
@@ -75,22 +68,15 @@ Q_SIGNALS:
     void event(const QPg::Monitor::MonitorEvent &event);
     void poolStateChanged(QPg::Monitor::PoolController::PoolState state, const QString &maskedDsn);
     void loadStateChanged(bool running, const QPg::Monitor::LoadSettings &settings);
-    void queryRows(quint64 id, const QPg::RecordList &rows);
-    void queryFinished(const QPg::Monitor::QueryOutcome &outcome);
+    // The pool shown (nullptr when there is none). The GUI's query runner calls it from its own
+    // thread (Pool's methods are thread-safe); a replaced pool stays alive, terminated, until
+    // shutdown, so a pointer the GUI still holds never dangles.
+    void poolChanged(QPg::Pool *pool);
     // Throttled (a few times a second) while a COPY runs.
     void copyProgress(quint64 id, qint64 bytes, qint64 rows);
     void copyFinished(const QPg::Monitor::CopyOutcome &outcome);
 
 private:
-    struct RunningQuery
-    {
-        QPg::PooledConnection connection;
-        bool cursorOpen = false;
-        QueryOutcome outcome;
-        QElapsedTimer took;
-        int maxRows = 0;
-        bool cancelRequested = false;
-    };
     struct RunningCopy
     {
         QPg::PooledConnection connection;
@@ -102,13 +88,8 @@ private:
         qint64 rows = 0;
     };
 
-    void fetchNextChunk(quint64 id);
-    void sendCancel(quint64 id, int retries);
-    // Emits the outcome and gives the connection back (after ending the cursor's transaction when
-    // endCursor; the pool's reset does it otherwise).
-    void finishQuery(quint64 id, bool endCursor = true);
     void finishCopy(quint64 id, CopyOutcome outcome);
-    // Ends every running query and COPY (their connections go back) before the pool goes away.
+    // Ends every running COPY (their connections go back) before the pool goes away.
     void abortRunning(const QString &reason);
     void createPool();
     void destroyPool();
@@ -126,7 +107,7 @@ private:
     quint64 m_poolEpoch = 0; // continuations of an older pool's futures are ignored
     LoadGenerator *m_load = nullptr;
     std::unique_ptr<DemoDatabase> m_demo;
-    QHash<quint64, RunningQuery> m_queries;
+    QList<QObject *> m_retired; // replaced pools (or cluster pools), terminated
     QHash<quint64, RunningCopy> m_copies;
     QTimer m_sampleTimer;
     QElapsedTimer m_clock;

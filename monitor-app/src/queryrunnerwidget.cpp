@@ -2,9 +2,11 @@
 #include "queryrunnerwidget.h"
 
 #include "monitorsession.h"
-#include "recordtablemodel.h"
+#include "resultstyleproxy.h"
 #include "sqlhighlighter.h"
 #include "theme.h"
+
+#include <QPg/querymodel.h>
 
 #include <QtGui/QFontDatabase>
 #include <QtGui/QKeySequence>
@@ -30,6 +32,9 @@ namespace QPg::Monitor {
 
 namespace {
 constexpr int MaxHistory = 100;
+// The first chunk is small so the grid shows rows at once; the rest comes in bigger chunks.
+constexpr int FirstChunkRows = 500;
+constexpr int ChunkRows = 5000;
 enum ParameterColumn { ParameterName, ParameterValue, ParameterNull };
 } // namespace
 
@@ -45,7 +50,8 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     , m_maxRows(new QSpinBox(this))
     , m_status(new QLabel(this))
     , m_error(new QTextBrowser(this))
-    , m_results(new RecordTableModel(this))
+    , m_results(new QPg::QueryModel(this))
+    , m_styled(new ResultStyleProxy(this))
     , m_resultView(new QTableView(this))
     , m_history(new QListWidget(this))
 {
@@ -89,7 +95,9 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     m_error->setMaximumHeight(140);
 
     m_resultView->setObjectName(u"resultView"_s);
-    m_resultView->setModel(m_results);
+    m_results->setFetchMode(QPg::QueryModel::FetchMode::Eager);
+    m_styled->setSourceModel(m_results);
+    m_resultView->setModel(m_styled);
     m_resultView->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_resultView->setWordWrap(false);
     m_resultView->verticalHeader()->setDefaultSectionSize(m_resultView->fontMetrics().height() + 4);
@@ -110,9 +118,10 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     connect(m_cancel, &QPushButton::clicked, this, &QueryRunnerWidget::cancel);
     connect(m_export, &QPushButton::clicked, this,
             [this] { Q_EMIT exportQueryRequested(m_editor->toPlainText()); });
-    connect(session, &MonitorSession::queryRows, this, &QueryRunnerWidget::onRows);
+    connect(m_results, &QAbstractItemModel::rowsInserted, this, &QueryRunnerWidget::onRowsArrived);
+    connect(m_results, &QPg::QueryModel::finished, this, &QueryRunnerWidget::onFinished);
+    connect(m_results, &QPg::QueryModel::errorOccurred, this, &QueryRunnerWidget::onFailed);
     connect(m_editor, &QPlainTextEdit::textChanged, this, &QueryRunnerWidget::updateParameters);
-    connect(session, &MonitorSession::queryFinished, this, &QueryRunnerWidget::onFinished);
 
     auto *paramsBox = new QWidget(this);
     auto *paramsLayout = new QVBoxLayout(paramsBox);
@@ -212,7 +221,7 @@ void QueryRunnerWidget::updateParameters()
 void QueryRunnerWidget::run()
 {
     const QString sql = m_editor->toPlainText();
-    if (sql.trimmed().isEmpty() || m_pendingId != 0)
+    if (sql.trimmed().isEmpty() || m_running)
         return;
     QVariantList args;
     for (int row = 0; row < m_parameters->rowCount(); ++row) {
@@ -223,78 +232,109 @@ void QueryRunnerWidget::run()
     m_editor->setExtraSelections({});
     m_error->clear();
     m_error->setVisible(false);
+    addToHistory(sql);
+    m_results->clear();
+    if (!m_session->pool()) {
+        m_status->setText(u"Failed"_s);
+        showError(u"<b>ERROR</b>: the pool is not open"_s, 0);
+        Q_EMIT queryDone(false);
+        return;
+    }
     m_run->setEnabled(false);
     m_cancel->setEnabled(true);
-    m_results->clear();
     m_status->setText(u"Running…"_s);
-    addToHistory(sql);
+    m_running = true;
+    m_cancelRequested = false;
+    m_chunksArrived = 0;
+    m_firstRowsMs = 0;
     m_took.start();
-    m_pendingId = m_session->runQuery(sql, args, m_maxRows->value());
+    m_results->setChunkSize(FirstChunkRows);
+    m_results->setRowLimit(m_maxRows->value());
+    m_results->setQuery(m_session->pool(), sql, args);
 }
 
 void QueryRunnerWidget::cancel()
 {
-    if (m_pendingId == 0)
+    if (!m_running || m_cancelRequested)
         return;
-    m_session->cancelQuery(m_pendingId);
+    m_cancelRequested = true;
+    m_results->cancel();
     m_cancel->setEnabled(false);
-    m_status->setText(u"Canceling…"_s);
+    if (m_running)
+        m_status->setText(u"Canceling…"_s);
 }
 
-void QueryRunnerWidget::onRows(quint64 id, const QPg::RecordList &rows)
+void QueryRunnerWidget::onRowsArrived()
 {
-    if (id != m_pendingId)
+    if (!m_running)
         return;
-    const bool first = m_results->rowCount() == 0;
-    m_results->appendRecords(rows);
-    if (first)
+    if (m_chunksArrived++ == 0) {
+        m_firstRowsMs = double(m_took.nsecsElapsed()) / 1e6;
+        m_results->setChunkSize(ChunkRows);
         m_resultView->resizeColumnsToContents(); // sized on the first chunk only: later ones stay cheap
+    }
     if (m_cancel->isEnabled())
         m_status->setText(u"%L1 rows so far, %2 ms… (streaming)"_s.arg(m_results->rowCount()).arg(m_took.elapsed()));
 }
 
-void QueryRunnerWidget::onFinished(const QueryOutcome &outcome)
+void QueryRunnerWidget::onFinished()
 {
-    if (outcome.id != m_pendingId)
-        return; // another widget's query
-    m_pendingId = 0;
+    if (!m_running)
+        return;
+    m_running = false;
     m_run->setEnabled(true);
     m_cancel->setEnabled(false);
-    const QString took = u"%1 ms"_s.arg(outcome.elapsedMs, 0, 'f', 1);
-    if (outcome.ok) {
-        if (!outcome.streamed) {
-            m_results->setRecords(outcome.rows);
-            m_resultView->resizeColumnsToContents();
-        }
-        QString text = u"%1 row(s) in %2"_s.arg(outcome.rowCount).arg(took);
-        if (outcome.streamed && outcome.rowCount > 0)
-            text += u" (streamed, first rows after %1 ms)"_s.arg(outcome.firstRowsMs, 0, 'f', 1);
-        if (outcome.truncated)
-            text += u" — stopped at the in-memory maximum of %L1 rows; raise it or export to CSV for all"_s.arg(
-                outcome.rowCount);
-        m_status->setText(text);
-        Q_EMIT queryDone(true);
+    const QString took = u"%1 ms"_s.arg(double(m_took.nsecsElapsed()) / 1e6, 0, 'f', 1);
+    if (m_cancelRequested) {
+        // What the user asked for: not an error. The rows that arrived stay.
+        m_status->setText(u"Canceled after %1 — %L2 row(s) kept"_s.arg(took).arg(m_results->rowCount()));
+        Q_EMIT queryDone(false);
         return;
     }
-    if (outcome.canceled)
-        m_status->setText(u"Canceled after %1 — %L2 row(s) kept"_s.arg(took).arg(m_results->rowCount()));
-    else
-        m_results->clear();
-    if (!outcome.canceled)
-        m_status->setText(u"Failed after %1"_s.arg(took));
-    QString html = u"<b>%1%2</b>: %3"_s.arg(outcome.severity.isEmpty() ? u"ERROR"_s : outcome.severity,
-                                             outcome.sqlState.isEmpty() ? QString() : u" "_s + outcome.sqlState,
-                                             outcome.message.toHtmlEscaped());
-    if (!outcome.detail.isEmpty())
-        html += u"<br><b>Detail:</b> "_s + outcome.detail.toHtmlEscaped();
-    if (!outcome.hint.isEmpty())
-        html += u"<br><b>Hint:</b> "_s + outcome.hint.toHtmlEscaped();
-    if (outcome.position > 0)
-        html += u"<br><b>Position:</b> %1"_s.arg(outcome.position);
+    if (m_chunksArrived == 0)
+        m_resultView->resizeColumnsToContents(); // no rows: size the headers
+    QString text = u"%1 row(s) in %2"_s.arg(m_results->rowCount()).arg(took);
+    if (m_chunksArrived > 1)
+        text += u" (streamed, first rows after %1 ms)"_s.arg(m_firstRowsMs, 0, 'f', 1);
+    if (m_results->isTruncated())
+        text += u" — stopped at the in-memory maximum of %L1 rows; raise it or export to CSV for all"_s.arg(
+            m_results->rowCount());
+    m_status->setText(text);
+    Q_EMIT queryDone(true);
+}
+
+void QueryRunnerWidget::onFailed()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    m_run->setEnabled(true);
+    m_cancel->setEnabled(false);
+    m_status->setText(u"Failed after %1 ms"_s.arg(double(m_took.nsecsElapsed()) / 1e6, 0, 'f', 1));
+    QString html;
+    int position = 0;
+    if (const auto *server = dynamic_cast<const QPg::ServerError *>(m_results->error())) {
+        html = u"<b>%1 %2</b>: %3"_s.arg(server->severity().isEmpty() ? u"ERROR"_s : server->severity(),
+                                          server->sqlState(), server->message().toHtmlEscaped());
+        if (!server->detail().isEmpty())
+            html += u"<br><b>Detail:</b> "_s + server->detail().toHtmlEscaped();
+        if (!server->hint().isEmpty())
+            html += u"<br><b>Hint:</b> "_s + server->hint().toHtmlEscaped();
+        position = server->position();
+        if (position > 0)
+            html += u"<br><b>Position:</b> %1"_s.arg(position);
+    } else {
+        html = u"<b>ERROR</b>: "_s + m_results->errorMessage().toHtmlEscaped();
+    }
+    showError(html, position);
+    Q_EMIT queryDone(false);
+}
+
+void QueryRunnerWidget::showError(const QString &html, int position)
+{
     m_error->setHtml(html);
     m_error->setVisible(true);
-    markError(outcome.position);
-    Q_EMIT queryDone(false);
+    markError(position);
 }
 
 void QueryRunnerWidget::markError(int position)

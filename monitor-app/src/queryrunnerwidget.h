@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "queryoutcome.h"
-
 #include <QtCore/QElapsedTimer>
 #include <QtWidgets/QWidget>
 
@@ -15,18 +13,22 @@ class QTableView;
 class QTableWidget;
 class QTextBrowser;
 
+namespace QPg {
+class QueryModel;
+}
+
 namespace QPg::Monitor {
 
 class MonitorSession;
-class RecordTableModel;
+class ResultStyleProxy;
 class SqlHighlighter;
 
-// The query runner: SQL editor with highlighting, Ctrl+Enter runs through the pool (on the worker
-// thread), $n parameters in a small table, the result grid with row count and timing, server errors
-// with SQLSTATE, detail and hint (the error position is marked in the editor), and a history.
-// Read-only queries are streamed through a cursor: the first rows show at once, the rest is
-// appended in chunks in the background, up to a maximum kept in memory. Cancel cancels the
-// statement on the server.
+// The query runner: SQL editor with highlighting, Ctrl+Enter runs through the pool (which lives on
+// the worker thread), $n parameters in a small table, the result grid with row count and timing,
+// server errors with SQLSTATE, detail and hint (the error position is marked in the editor), and a
+// history. The grid is a QPg::QueryModel: read-only queries stream through a cursor, the first rows
+// show at once and the rest is appended in chunks in the background, up to a maximum kept in
+// memory. Cancel cancels the statement on the server.
 class QueryRunnerWidget : public QWidget
 {
     Q_OBJECT
@@ -41,12 +43,12 @@ public:
     QPushButton *cancelButton() const { return m_cancel; }
     QPushButton *exportButton() const { return m_export; }
     QSpinBox *maxRowsSpin() const { return m_maxRows; }
-    RecordTableModel *resultModel() const { return m_results; }
+    QPg::QueryModel *resultModel() const { return m_results; }
     QTableView *resultView() const { return m_resultView; }
     QListWidget *historyList() const { return m_history; }
     QString statusText() const;
     QString errorText() const;
-    bool isRunning() const { return m_pendingId != 0; }
+    bool isRunning() const { return m_running; }
 
     // Highest $n in sql outside literals and comments.
     static int parameterCount(const QString &sql);
@@ -65,8 +67,10 @@ protected:
     void changeEvent(QEvent *event) override;
 
 private:
-    void onRows(quint64 id, const QPg::RecordList &rows);
-    void onFinished(const QPg::Monitor::QueryOutcome &outcome);
+    void onRowsArrived();
+    void onFinished();
+    void onFailed();
+    void showError(const QString &html, int position);
     void updateParameters();
     void markError(int position);
     void addToHistory(const QString &sql);
@@ -81,10 +85,14 @@ private:
     QSpinBox *m_maxRows;
     QLabel *m_status;
     QTextBrowser *m_error;
-    RecordTableModel *m_results;
+    QPg::QueryModel *m_results;
+    ResultStyleProxy *m_styled;
     QTableView *m_resultView;
     QListWidget *m_history;
-    quint64 m_pendingId = 0;
+    bool m_running = false;
+    bool m_cancelRequested = false;
+    int m_chunksArrived = 0;
+    double m_firstRowsMs = 0;
     QElapsedTimer m_took;
 };
 
