@@ -62,6 +62,32 @@ void QmlModelRunner::runNow()
         m_run(m_pool->pool()); // otherwise it runs when the pool opens
 }
 
+bool QmlModelRunner::setRefreshChannel(const QString &channel)
+{
+    if (channel == m_model->refreshChannel())
+        return false;
+    m_model->setRefreshOnNotify(channel, std::chrono::milliseconds(m_refreshDelay));
+    return true;
+}
+
+bool QmlModelRunner::setRefreshDelay(int milliseconds)
+{
+    milliseconds = std::max(0, milliseconds);
+    if (milliseconds == m_refreshDelay)
+        return false;
+    m_refreshDelay = milliseconds;
+    m_model->setRefreshOnNotify(m_model->refreshChannel(), std::chrono::milliseconds(m_refreshDelay));
+    return true;
+}
+
+void QmlModelRunner::clearModel()
+{
+    const QString channel = m_model->refreshChannel();
+    m_scheduled = false;
+    m_model->clear();
+    m_model->setRefreshOnNotify(channel, std::chrono::milliseconds(m_refreshDelay));
+}
+
 QHash<int, QByteArray> QmlModelRunner::namedRoles(QHash<int, QByteArray> names) const
 {
     const QStringList columns = m_model->columnNames();

@@ -42,6 +42,13 @@ public:
     int columnOfRole(int role) const;
     static bool isNamedRole(int role) { return role >= NamedColumnRole; }
 
+    // QueryModel::setRefreshOnNotify() as two properties; false when unchanged.
+    bool setRefreshChannel(const QString &channel);
+    int refreshDelay() const { return m_refreshDelay; }
+    bool setRefreshDelay(int milliseconds);
+    // QueryModel::clear() forgets the channel; the property still names it, so this listens again.
+    void clearModel();
+
     // A row as a JavaScript object keyed by column name; undefined when there is no such row.
     QJSValue row(int row) const;
     // From the model's typed error: a server error's SQLSTATE and 1-based position.
@@ -59,6 +66,7 @@ private:
     QPg::QueryModel *const m_model;
     const std::function<void(QPg::Pool *)> m_run;
     QPointer<QmlPool> m_pool;
+    int m_refreshDelay = 200;
     bool m_complete = false;
     bool m_scheduled = false;
     int m_lastRowCount = 0;

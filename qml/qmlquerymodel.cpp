@@ -51,29 +51,14 @@ void QmlQueryModel::setKeyColumnList(const QStringList &columns)
 
 void QmlQueryModel::setRefreshChannel(const QString &channel)
 {
-    if (channel == refreshChannel())
-        return;
-    setRefreshOnNotify(channel, std::chrono::milliseconds(m_refreshDelay));
-    Q_EMIT refreshChannelChanged();
+    if (m_runner->setRefreshChannel(channel))
+        Q_EMIT refreshChannelChanged();
 }
 
 void QmlQueryModel::setRefreshDelay(int milliseconds)
 {
-    milliseconds = std::max(0, milliseconds);
-    if (milliseconds == m_refreshDelay)
-        return;
-    m_refreshDelay = milliseconds;
-    setRefreshOnNotify(refreshChannel(), std::chrono::milliseconds(m_refreshDelay));
-    Q_EMIT refreshDelayChanged();
-}
-
-void QmlQueryModel::clear()
-{
-    // QueryModel::clear() forgets the channel too; the property still names it, so listen again.
-    const QString channel = refreshChannel();
-    m_runner->unschedule();
-    QueryModel::clear();
-    setRefreshOnNotify(channel, std::chrono::milliseconds(m_refreshDelay));
+    if (m_runner->setRefreshDelay(milliseconds))
+        Q_EMIT refreshDelayChanged();
 }
 
 QVariant QmlQueryModel::data(const QModelIndex &index, int role) const

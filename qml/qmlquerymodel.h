@@ -60,7 +60,7 @@ public:
     int rows() const { return rowCount(); }
     void setKeyColumnList(const QStringList &columns);
     void setRefreshChannel(const QString &channel);
-    int refreshDelay() const { return m_refreshDelay; }
+    int refreshDelay() const { return m_runner->refreshDelay(); }
     void setRefreshDelay(int milliseconds);
 
     // Re-runs the query now (QueryModel::refresh(), keeping rows in place by keyColumns).
@@ -68,7 +68,7 @@ public:
     // Cancels the running query on the server; the rows read so far stay.
     Q_INVOKABLE void cancel() { QueryModel::cancel(); }
     // Drops the rows and stops running: pool, query and arguments stay, and a change of one runs again.
-    Q_INVOKABLE void clear();
+    Q_INVOKABLE void clear() { m_runner->clearModel(); }
     // The row as a JavaScript object keyed by column name (undefined for a row that does not exist).
     Q_INVOKABLE QJSValue get(int row) const { return m_runner->row(row); }
 
@@ -93,7 +93,6 @@ private:
     QmlModelRunner *const m_runner;
     QString m_query;
     QVariantList m_arguments;
-    int m_refreshDelay = 200;
 };
 
 } // namespace QPg::Qml
