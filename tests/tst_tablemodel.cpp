@@ -7,6 +7,7 @@
 #include <QPg/tablemodel.h>
 
 #include <QtCore/QDate>
+#include <QtCore/QPersistentModelIndex>
 #include <QtTest/QAbstractItemModelTester>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
@@ -48,6 +49,7 @@ private Q_SLOTS:
     void serverValuesReadBack();
     void tableWithoutKeyIsReadOnly();
     void onRowChangeSendsPerRow();
+    void pendingChangesFollowTheirRowsOnRefresh();
 
     void invalidFilter();
     void missingTable();
@@ -335,6 +337,33 @@ void tst_TableModel::onRowChangeSendsPerRow()
     QVERIFY(submitted.wait(20000));
     QCOMPARE(items().size(), 4);
     QCOMPARE(model.rowCount(), 4);
+}
+
+void tst_TableModel::pendingChangesFollowTheirRowsOnRefresh()
+{
+    CheckedModel checked;
+    TableModel &model = checked.model;
+    model.setSort(u"name"_s);
+    selectTable(model, u"tm_items"_s);
+    QVERIFY(model.setData(model.index(2, 2), 33)); // id 3
+    QVERIFY(model.insertRows(5, 1));
+    QVERIFY(model.setData(model.index(5, 0), 9));
+    const QPersistentModelIndex newRow = model.index(5, 1);
+    const QPersistentModelIndex editedRow = model.index(2, 1);
+    // Another client reverses the order by name: the refresh moves the rows read.
+    await(m_admin->execute(u"UPDATE tm_items SET name = 'item ' || (6 - id)"_s));
+    QSignalSpy refreshed(&model, &TableModel::refreshed);
+    model.refresh();
+    QVERIFY(refreshed.wait(20000));
+    QCOMPARE(column(model, 0), (QStringList{u"5"_s, u"4"_s, u"3"_s, u"2"_s, u"1"_s, u"9"_s}));
+    QCOMPARE(newRow.row(), 5); // the new row stays after the rows read
+    QCOMPARE(editedRow.row(), 2);
+    QCOMPARE(model.data(model.index(2, 2)).toString(), u"33"_s);
+    QCOMPARE(model.rowState(2), TableModel::RowState::Edited);
+    QCOMPARE(model.rowState(0), TableModel::RowState::Unchanged);
+    // The edit was made on the version before the other client's: a conflict, not an overwrite.
+    QVERIFY(!submitAndWait(model));
+    QVERIFY(dynamic_cast<const QPg::ConflictError *>(model.error()));
 }
 
 void tst_TableModel::invalidFilter()
