@@ -374,6 +374,8 @@ void tst_TableModel::invalidFilter()
     selectTable(model, u"tm_items"_s, TableModel::Status::Error);
     QVERIFY(dynamic_cast<const QPg::SqlSyntaxError *>(model.error()));
     QCOMPARE(model.rowCount(), 0);
+    QVERIFY(submitAndWait(model)); // nothing to send: the select's error stays
+    QCOMPARE(model.status(), TableModel::Status::Error);
     model.setFilter(u"name = $1"_s, {u"item 3"_s});
     model.select();
     QVERIFY(QTest::qWaitFor([&] { return model.status() == TableModel::Status::Ready; }, 20000));

@@ -120,6 +120,7 @@ public:
     int editingRow = -1; // OnRowChange: the row edited last
 
     std::shared_ptr<SubmitRun> submitRun;
+    bool submitFailed = false; // the Error state is a submit's (a successful one ends it)
     QSet<QString> batchKeys; // rows being submitted: not editable meanwhile
     QSet<quint64> batchInserts;
 };
@@ -316,6 +317,7 @@ void TableModelPrivate::rollBack(const std::shared_ptr<SubmitRun> &run, const st
         if (run->handle.isValid())
             run->handle.release();
         reportError(failure);
+        submitFailed = true;
         endSubmit(false);
     };
     if (!run->handle.isValid()) {
@@ -338,7 +340,6 @@ void TableModelPrivate::applyCommitted(const SubmitRun &run)
             break;
         case SubmitStep::Kind::Update:
             if (const int row = rowOfKey(step.key); row >= 0) {
-                edits.remove(step.key);
                 q->replaceRecord(row, step.result);
                 Q_EMIT q->headerDataChanged(Qt::Vertical, row, row);
             }
@@ -365,7 +366,7 @@ void TableModelPrivate::endSubmit(bool ok)
     submitRun.reset();
     batchKeys.clear();
     batchInserts.clear();
-    if (ok && q->status() == QueryModel::Status::Error)
+    if (ok && std::exchange(submitFailed, false) && q->status() == QueryModel::Status::Error)
         q->setStatus(QueryModel::Status::Ready);
     Q_EMIT q->submittingChanged();
     Q_EMIT q->pendingChangesChanged();
@@ -384,6 +385,7 @@ void TableModel::setTable(Pool *pool, const QString &table)
 {
     d->dropPending(/*keepBatch*/ false);
     d->submitRun.reset(); // a submit in flight still ends on the server; its outcome is not shown
+    d->submitFailed = false;
     ++d->generation;
     d->pool = pool;
     d->table = table;
@@ -445,6 +447,7 @@ void TableModel::setSortOrder(Qt::SortOrder order)
 void TableModel::select()
 {
     d->dropPending(/*keepBatch*/ bool(d->submitRun));
+    d->submitFailed = false; // the new query's status replaces it
     if (!d->pool || d->table.isEmpty()) {
         setQuery(d->pool, {});
         return;
