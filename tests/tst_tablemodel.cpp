@@ -186,9 +186,13 @@ void tst_TableModel::editsWaitForSubmit()
     QVERIFY(model.setData(model.index(added, 0), 6));
     QVERIFY(model.setData(model.index(added, 1), u"six"_s));
     QVERIFY(!model.insertRows(0, 1)); // new rows go after the rows read
+    // As a QML delegate writes: by the column's role on the row's first cell.
+    QVERIFY(model.setData(model.index(2, 0), 30, TableModel::ColumnRole + 2));
+    QCOMPARE(model.data(model.index(2, 2)).toString(), u"30"_s);
+    QVERIFY(!model.setData(model.index(2, 0), 1, TableModel::ColumnRole + 3)); // no such column
 
     QVERIFY(submitAndWait(model));
-    QCOMPARE(items(), (QStringList{u"1|renamed|1"_s, u"2|item 2|20"_s, u"3|item 3|3"_s, u"4|item 4|4"_s,
+    QCOMPARE(items(), (QStringList{u"1|renamed|1"_s, u"2|item 2|20"_s, u"3|item 3|30"_s, u"4|item 4|4"_s,
                                    u"5|item 5|5"_s, u"6|six|0"_s}));
     QVERIFY(!model.hasPendingChanges());
     QCOMPARE(model.rowCount(), 6);

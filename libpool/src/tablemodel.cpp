@@ -607,9 +607,11 @@ QVariant TableModel::data(const QModelIndex &index, int role) const
     return QueryModel::data(index, role);
 }
 
-bool TableModel::setData(const QModelIndex &index, const QVariant &value, int role)
+bool TableModel::setData(const QModelIndex &cell, const QVariant &value, int role)
 {
-    if ((role != Qt::EditRole && role != ValueRole) || !(flags(index) & Qt::ItemIsEditable))
+    // A QML delegate writes a column by its role name, on any index of the row.
+    const QModelIndex index = role >= ColumnRole && cell.isValid() ? this->index(cell.row(), role - ColumnRole) : cell;
+    if ((role != Qt::EditRole && role != ValueRole && role < ColumnRole) || !(flags(index) & Qt::ItemIsEditable))
         return false;
     const int row = index.row();
     const QVariant stored = value.isValid() ? value : nullValue();

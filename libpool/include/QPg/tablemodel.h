@@ -12,8 +12,9 @@ class TableModelPrivate;
 // through QueryModel (cursor, chunks and row limit apply). Filter and sort run in SQL, the filter's
 // values bound as parameters, identifiers quoted.
 //
-// Edits (setData with EditRole), insertRows() and removeRows() are kept in the model until
-// submitAll() (ManualSubmit, the default) or, with OnRowChange, until the edits move to another row.
+// Edits (setData with EditRole, or a column's ColumnRole as QML delegates write), insertRows() and
+// removeRows() are kept in the model until submitAll() (ManualSubmit, the default) or, with
+// OnRowChange, until the edits move to another row.
 // submitAll() sends every change in ONE transaction on one pooled connection, each row by primary
 // key and by the row version it was read with (xmin): a row someone else changed or deleted since
 // is reported as ConflictError instead of being overwritten. Values the server makes (defaults,
