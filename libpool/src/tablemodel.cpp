@@ -737,7 +737,7 @@ void TableModel::sort(int column, Qt::SortOrder order)
     if (!d->facts || column < 0 || column >= d->facts->columns.size())
         return;
     setSort(d->facts->columns.at(column).name, order);
-    select();
+    d->runSelect(); // pending changes stay: they follow their rows by key
 }
 
 } // namespace QPg

@@ -97,7 +97,7 @@ public:
     // Views call it when editing moves to another row: sends the changes with OnRowChange.
     bool submit() override;
     void revert() override;
-    // A click on a header: orders by that column and selects again.
+    // A click on a header: orders by that column and reads the rows again; pending changes stay.
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
 Q_SIGNALS:
