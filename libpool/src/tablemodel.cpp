@@ -1,15 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include <QPg/tablemodel.h>
+#include "tablemodel_p.h"
 
 #include <QPg/pool.h>
 
 #include "marshal_p.h"
-#include "tablesql_p.h"
-
-#include <QtCore/QPointer>
-#include <QtCore/QSet>
-
-#include <optional>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -17,42 +11,8 @@ namespace QPg {
 
 namespace {
 
-using Private::TableFacts;
-using Private::TableStatement;
-
-// Changes to a row that was read, by the key it was read with.
-struct PendingEdit
-{
-    Record original;
-    QMap<int, QVariant> values; // column -> new value
-    bool removed = false;
-};
-
-// A row made in the model, shown after the rows read.
-struct InsertedRow
-{
-    quint64 id = 0;
-    QMap<int, QVariant> values;
-};
-
-// One statement of a submit and what it changes in the model once committed.
-struct SubmitStep
-{
-    enum class Kind { Delete, Update, Insert };
-    Kind kind = Kind::Update;
-    QString key;        // Delete, Update: the row's key as read
-    quint64 insertId = 0; // Insert
-    Record original;
-    TableStatement statement;
-    Record result;      // RETURNING
-};
-
-struct SubmitRun
-{
-    PooledConnection handle;
-    QList<SubmitStep> steps;
-    int next = 0;
-};
+using Private::InsertedRow;
+using Private::PendingEdit;
 
 QVariant nullValue()
 {
@@ -77,53 +37,6 @@ QVariant pendingData(const QVariant &value, int role)
 }
 
 } // namespace
-
-class TableModelPrivate
-{
-public:
-    explicit TableModelPrivate(TableModel *q)
-        : q(q)
-    {
-    }
-
-    int readRows() const { return int(q->records().size()); }
-    QString keyOf(const Record &record) const;
-    int rowOfKey(const QString &key) const;
-    const PendingEdit *editOf(int row) const;
-    bool inBatch(int row) const;
-    void dropPending(bool keepBatch);
-    void rowChanged(int row);
-    void runSelect();
-    void readFactsThenSelect();
-    void runStep(const std::shared_ptr<SubmitRun> &run);
-    void commit(const std::shared_ptr<SubmitRun> &run);
-    void rollBack(const std::shared_ptr<SubmitRun> &run, const std::exception_ptr &failure);
-    void applyCommitted(const SubmitRun &run);
-    void endSubmit(bool ok);
-    void reportError(const std::exception_ptr &failure);
-    ConflictError conflict(const SubmitStep &step) const;
-
-    TableModel *const q;
-    QPointer<Pool> pool;
-    QString table;
-    QString filter;
-    QVariantList filterArgs;
-    QString sortColumn;
-    Qt::SortOrder sortOrder = Qt::AscendingOrder;
-    TableModel::EditStrategy strategy = TableModel::EditStrategy::ManualSubmit;
-    std::optional<TableFacts> facts;
-    quint64 generation = 0; // bumped by setTable(), so a late catalog answer is dropped
-
-    QHash<QString, PendingEdit> edits;
-    QList<InsertedRow> inserted;
-    quint64 nextInsertId = 1;
-    int editingRow = -1; // OnRowChange: the row edited last
-
-    std::shared_ptr<SubmitRun> submitRun;
-    bool submitFailed = false; // the Error state is a submit's (a successful one ends it)
-    QSet<QString> batchKeys; // rows being submitted: not editable meanwhile
-    QSet<quint64> batchInserts;
-};
 
 QString TableModelPrivate::keyOf(const Record &record) const
 {
@@ -249,130 +162,6 @@ void TableModelPrivate::runSelect()
     q->setQuery(pool, Private::selectRowsSql(*facts, filter, sortColumn, sortOrder), filterArgs);
 }
 
-ConflictError TableModelPrivate::conflict(const SubmitStep &step) const
-{
-    QVariantMap key;
-    QStringList parts;
-    for (int index : facts->keyColumns) {
-        const QString &name = facts->columns.at(index).name;
-        key.insert(name, step.original.value(index));
-        parts.append(name + u" = "_s + QueryModel::displayText(step.original.value(index)));
-    }
-    const int row = rowOfKey(step.key);
-    const QString message = u"row %1 (%2) of %3 was changed or deleted by another client since it was read; "
-                            "nothing was saved (select() to read it again)"_s.arg(row + 1)
-                                .arg(parts.join(u", "_s), table);
-    return ConflictError(message, table, key, row);
-}
-
-void TableModelPrivate::runStep(const std::shared_ptr<SubmitRun> &run)
-{
-    if (run != submitRun)
-        return;
-    if (run->next == run->steps.size()) {
-        commit(run);
-        return;
-    }
-    SubmitStep &step = run->steps[run->next];
-    Private::whenFinished<RecordList>(
-        run->handle.fetch(step.statement.sql, step.statement.args), q, [this, run](const QFuture<RecordList> &done) {
-            if (run != submitRun)
-                return;
-            if (const std::exception_ptr failure = Private::errorOf(done)) {
-                rollBack(run, failure);
-                return;
-            }
-            SubmitStep &current = run->steps[run->next];
-            const RecordList rows = done.result();
-            if (rows.isEmpty()) {
-                rollBack(run, Private::exceptionPtr(conflict(current)));
-                return;
-            }
-            current.result = rows.first();
-            ++run->next;
-            runStep(run);
-        });
-}
-
-void TableModelPrivate::commit(const std::shared_ptr<SubmitRun> &run)
-{
-    Private::whenFinished<QString>(run->handle.execute(u"COMMIT"_s), q, [this, run](const QFuture<QString> &done) {
-        if (run != submitRun)
-            return;
-        if (const std::exception_ptr failure = Private::errorOf(done)) {
-            rollBack(run, failure); // a deferred constraint: nothing was committed
-            return;
-        }
-        run->handle.release();
-        applyCommitted(*run);
-        endSubmit(true);
-    });
-}
-
-void TableModelPrivate::rollBack(const std::shared_ptr<SubmitRun> &run, const std::exception_ptr &failure)
-{
-    const auto report = [this, run, failure] {
-        if (run != submitRun)
-            return;
-        if (run->handle.isValid())
-            run->handle.release();
-        reportError(failure);
-        submitFailed = true;
-        endSubmit(false);
-    };
-    if (!run->handle.isValid()) {
-        report();
-        return;
-    }
-    // Reported once the server has rolled back (or the session is gone), so the table is as it was.
-    Private::whenFinished<QString>(run->handle.execute(u"ROLLBACK"_s), q,
-                                   [report](const QFuture<QString> &) { report(); });
-}
-
-void TableModelPrivate::applyCommitted(const SubmitRun &run)
-{
-    for (const SubmitStep &step : run.steps) {
-        switch (step.kind) {
-        case SubmitStep::Kind::Delete:
-            edits.remove(step.key);
-            if (const int row = rowOfKey(step.key); row >= 0)
-                q->removeRecord(row);
-            break;
-        case SubmitStep::Kind::Update:
-            if (const int row = rowOfKey(step.key); row >= 0) {
-                q->replaceRecord(row, step.result);
-                Q_EMIT q->headerDataChanged(Qt::Vertical, row, row);
-            }
-            edits.remove(step.key);
-            break;
-        case SubmitStep::Kind::Insert:
-            for (int i = 0; i < inserted.size(); ++i) {
-                if (inserted.at(i).id != step.insertId)
-                    continue;
-                const int row = readRows() + i;
-                q->beginRemoveRows({}, row, row);
-                inserted.removeAt(i);
-                q->endRemoveRows();
-                q->appendRecords({step.result}); // now a row read, with the server's values
-                break;
-            }
-            break;
-        }
-    }
-}
-
-void TableModelPrivate::endSubmit(bool ok)
-{
-    submitRun.reset();
-    batchKeys.clear();
-    batchInserts.clear();
-    if (ok && std::exchange(submitFailed, false) && q->status() == QueryModel::Status::Error)
-        q->setStatus(QueryModel::Status::Ready);
-    Q_EMIT q->submittingChanged();
-    Q_EMIT q->pendingChangesChanged();
-    Q_EMIT q->submitted(ok);
-}
-
 TableModel::TableModel(QObject *parent)
     : QueryModel(parent)
     , d(std::make_unique<TableModelPrivate>(this))
@@ -456,62 +245,6 @@ void TableModel::select()
         d->runSelect();
     else
         d->readFactsThenSelect();
-}
-
-bool TableModel::submitAll()
-{
-    if (d->submitRun || !d->pool || isReadOnly())
-        return false;
-    auto run = std::make_shared<SubmitRun>();
-    // Removals first (a key they free can be taken by an edit), then edits, then new rows; each in
-    // the model's row order, so the same changes always run the same way.
-    QMultiMap<int, QString> removed; // row -> key (-1 for a row no longer read)
-    QMultiMap<int, QString> edited;
-    for (auto it = d->edits.cbegin(); it != d->edits.cend(); ++it)
-        (it->removed ? removed : edited).insert(d->rowOfKey(it.key()), it.key());
-    for (const QString &key : std::as_const(removed)) {
-        const PendingEdit &edit = d->edits.value(key);
-        run->steps.append(SubmitStep{SubmitStep::Kind::Delete, key, 0, edit.original,
-                                     Private::deleteRowStatement(*d->facts, edit.original), {}});
-    }
-    for (const QString &key : std::as_const(edited)) {
-        const PendingEdit &edit = d->edits.value(key);
-        run->steps.append(SubmitStep{SubmitStep::Kind::Update, key, 0, edit.original,
-                                     Private::updateRowStatement(*d->facts, edit.original, edit.values), {}});
-    }
-    for (const InsertedRow &row : std::as_const(d->inserted)) {
-        SubmitStep step{SubmitStep::Kind::Insert, {}, row.id, {}, Private::insertRowStatement(*d->facts, row.values), {}};
-        run->steps.append(step);
-    }
-    if (run->steps.isEmpty()) {
-        d->editingRow = -1;
-        d->endSubmit(true);
-        return true;
-    }
-    for (const SubmitStep &step : std::as_const(run->steps)) {
-        if (step.kind == SubmitStep::Kind::Insert)
-            d->batchInserts.insert(step.insertId);
-        else
-            d->batchKeys.insert(step.key);
-    }
-    d->submitRun = run;
-    d->editingRow = -1;
-    Q_EMIT submittingChanged();
-    AcquireOptions options;
-    options.tag = u"TableModel submit"_s;
-    Private::whenFinished<PooledConnection>(d->pool->acquire(options), this,
-                                            [this, run](const QFuture<PooledConnection> &acquired) {
-                                                if (run != d->submitRun)
-                                                    return;
-                                                if (const std::exception_ptr failure = Private::errorOf(acquired)) {
-                                                    d->rollBack(run, failure);
-                                                    return;
-                                                }
-                                                run->handle = acquired.result();
-                                                run->handle.execute(u"BEGIN"_s); // a failure shows in the next step
-                                                d->runStep(run);
-                                            });
-    return true;
 }
 
 void TableModel::revertAll()
