@@ -7,6 +7,7 @@
 //   qpgpool-table-editor DSN [TABLE]     TABLE on that server (default: the demo table, made if missing)
 //   --state-file FILE                    the server a qpg-cluster state file names (the test run's)
 //   --selftest                           load, edit one cell, submit, check, exit 0 (or 1)
+//   --screenshot FILE                    save the window as FILE once the rows are in, then exit
 
 #include <QPg/pool.h>
 #include <QPg/tablemodel.h>
@@ -168,7 +169,8 @@ int main(int argc, char *argv[])
     const QCommandLineOption selfTest(u"selftest"_s, u"Load, edit one cell, submit, check; exit 0 or 1."_s);
     const QCommandLineOption stateFile(u"state-file"_s, u"Use the server a qpg-cluster state file names."_s,
                                        u"file"_s);
-    parser.addOptions({selfTest, stateFile});
+    const QCommandLineOption screenshot(u"screenshot"_s, u"Save the window once loaded, then exit."_s, u"file"_s);
+    parser.addOptions({selfTest, stateFile, screenshot});
     parser.process(app);
 
     QString dsn = parser.positionalArguments().value(0);
@@ -199,10 +201,18 @@ int main(int argc, char *argv[])
     std::unique_ptr<EditorWindow> window;
     const auto showTable = [&] {
         window = std::make_unique<EditorWindow>(&pool, table);
-        if (parser.isSet(selfTest))
+        if (parser.isSet(selfTest)) {
             runSelfTest(*window, &pool, table);
-        else
-            window->show();
+            return;
+        }
+        window->show();
+        if (parser.isSet(screenshot)) {
+            QObject::connect(&window->model, &QPg::TableModel::finished, &app, [&] {
+                window->view.resizeColumnsToContents();
+                const bool saved = window->grab().save(parser.value(screenshot));
+                QCoreApplication::exit(saved ? 0 : 1);
+            });
+        }
     };
     const auto reportFailure = [](const QPg::Error &e) {
         fail(e.message());

@@ -40,11 +40,11 @@ struct SubmitStep
 {
     enum class Kind { Delete, Update, Insert };
     Kind kind = Kind::Update;
-    QString key;        // Delete, Update: the row's key as read
+    QString key;          // Delete, Update: the row's key as read
     quint64 insertId = 0; // Insert
     Record original;
     TableStatement statement;
-    Record result;      // RETURNING
+    Record result; // what RETURNING gave
 };
 
 struct SubmitRun
