@@ -25,10 +25,11 @@ ConflictError TableModelPrivate::conflict(const SubmitStep &step) const
         key.insert(name, step.original.value(index));
         parts.append(name + u" = "_s + QueryModel::displayText(step.original.value(index)));
     }
-    const int row = rowOfKey(step.key);
-    const QString message = u"row %1 (%2) of %3 was changed or deleted by another client since it was read; "
-                            "nothing was saved (select() to read it again)"_s.arg(row + 1)
-                                .arg(parts.join(u", "_s), table);
+    const int row = rowOfKey(step.key); // -1 when a refresh no longer shows it
+    const QString which = row >= 0 ? u"row %1 (%2)"_s.arg(row + 1).arg(parts.join(u", "_s))
+                                   : u"the row with %1"_s.arg(parts.join(u", "_s));
+    const QString message = u"%1 of %2 was changed or deleted by another client since it was read; "
+                            "nothing was saved (select() to read it again)"_s.arg(which, table);
     return ConflictError(message, table, key, row);
 }
 
