@@ -26,7 +26,7 @@ class TableModelPrivate;
 // removed (it stays until submitted) and "<n> ~" when edited; RowStateRole gives the RowState.
 // Inserted rows sit after the rows read. A table without a primary key is read-only
 // (readOnlyReason() says why); generated columns are never editable, nor identity ALWAYS columns,
-// which an INSERT never sends.
+// which an INSERT never sends. The query is the model's own: setQuery() is not for a TableModel.
 class QPGPOOL_EXPORT TableModel : public QueryModel
 {
     Q_OBJECT
