@@ -30,6 +30,26 @@ Error *Error::clone() const
     return new Error(*this);
 }
 
+ConflictError::ConflictError(const QString &message, const QString &table, const QVariantMap &key, int row)
+    : Error(message)
+    , m_table(table)
+    , m_key(key)
+    , m_row(row)
+{
+}
+
+ConflictError::~ConflictError() = default;
+
+void ConflictError::raise() const
+{
+    throw *this;
+}
+
+ConflictError *ConflictError::clone() const
+{
+    return new ConflictError(*this);
+}
+
 ServerError::ServerError(const ServerErrorFields &fields)
     : Error(fields.message)
     , m_fields(fields)

@@ -149,6 +149,8 @@ public:
     QStringList keyColumns;
     RecordList rows;
     QStringList columns;
+    int hiddenColumns = 0; // trailing columns kept from views (a subclass's own)
+    int visibleColumns() const { return std::max(0, int(columns.size()) - hiddenColumns); }
     std::shared_ptr<QueryRun> run;
     bool refreshAgain = false;
 
@@ -485,8 +487,10 @@ void QueryModelPrivate::replaceRows(const RecordList &fresh)
             reordered[diff.moves.at(i)] = rows.at(i);
         rows = reordered;
         const QModelIndexList persistent = q->persistentIndexList();
-        for (const QModelIndex &index : persistent)
-            q->changePersistentIndex(index, q->index(diff.moves.at(index.row()), index.column()));
+        for (const QModelIndex &index : persistent) {
+            if (index.row() < diff.moves.size()) // a subclass's rows after the query's stay
+                q->changePersistentIndex(index, q->index(diff.moves.at(index.row()), index.column()));
+        }
         Q_EMIT q->layoutChanged();
     }
     for (const Private::RowDiff::Range &range : diff.insertions) {
@@ -497,8 +501,8 @@ void QueryModelPrivate::replaceRows(const RecordList &fresh)
         q->endInsertRows();
     }
     rows = fresh;
-    if (!rows.isEmpty() && !columns.isEmpty())
-        Q_EMIT q->dataChanged(q->index(0, 0), q->index(int(rows.size()) - 1, int(columns.size()) - 1));
+    if (!rows.isEmpty() && visibleColumns() > 0)
+        Q_EMIT q->dataChanged(q->index(0, 0), q->index(int(rows.size()) - 1, visibleColumns() - 1));
 }
 
 void QueryModelPrivate::listen(bool refreshAfter)
@@ -733,7 +737,7 @@ bool QueryModel::isListening() const
 
 QStringList QueryModel::columnNames() const
 {
-    return d->columns;
+    return d->columns.first(d->visibleColumns());
 }
 
 Record QueryModel::record(int row) const
@@ -744,6 +748,48 @@ Record QueryModel::record(int row) const
 const RecordList &QueryModel::records() const
 {
     return d->rows;
+}
+
+void QueryModel::setHiddenColumnCount(int count)
+{
+    if (count == d->hiddenColumns)
+        return;
+    beginResetModel();
+    d->hiddenColumns = std::max(0, count);
+    endResetModel();
+    Q_EMIT columnsChanged();
+}
+
+void QueryModel::replaceRecord(int row, const Record &record)
+{
+    if (row < 0 || row >= d->rows.size())
+        return;
+    d->rows[row] = record;
+    if (d->visibleColumns() > 0)
+        Q_EMIT dataChanged(index(row, 0), index(row, d->visibleColumns() - 1));
+}
+
+void QueryModel::removeRecord(int row)
+{
+    if (row < 0 || row >= d->rows.size())
+        return;
+    beginRemoveRows({}, row, row);
+    d->rows.remove(row);
+    endRemoveRows();
+}
+
+void QueryModel::appendRecords(const RecordList &records)
+{
+    if (!records.isEmpty())
+        d->append(records);
+}
+
+void QueryModel::setStatus(Status status, const Error *error)
+{
+    d->error.reset(error ? error->clone() : nullptr);
+    d->setStatus(status);
+    if (error)
+        Q_EMIT errorOccurred(error->message());
 }
 
 QString QueryModel::displayText(const QVariant &value)
@@ -783,7 +829,7 @@ int QueryModel::rowCount(const QModelIndex &parent) const
 
 int QueryModel::columnCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(d->columns.size());
+    return parent.isValid() ? 0 : d->visibleColumns();
 }
 
 QVariant QueryModel::data(const QModelIndex &index, int role) const
@@ -795,7 +841,7 @@ QVariant QueryModel::data(const QModelIndex &index, int role) const
     if (role >= ColumnRole) {
         // A QML delegate reads every column of its row by name.
         column = role - ColumnRole;
-        if (column >= d->columns.size())
+        if (column >= d->visibleColumns())
             return {};
         const QVariant value = record.value(column);
         const QMetaType type = value.metaType();
@@ -833,7 +879,7 @@ QVariant QueryModel::headerData(int section, Qt::Orientation orientation, int ro
         return QAbstractTableModel::headerData(section, orientation, role);
     if (orientation == Qt::Vertical)
         return section + 1;
-    if (section < 0 || section >= d->columns.size())
+    if (section < 0 || section >= d->visibleColumns())
         return {};
     if (role == Qt::ToolTipRole)
         return d->rows.isEmpty() ? QVariant() : QVariant(d->rows.first().columnTypeName(section));
@@ -845,7 +891,7 @@ QHash<int, QByteArray> QueryModel::roleNames() const
     QHash<int, QByteArray> names = QAbstractTableModel::roleNames();
     names.insert(ValueRole, "value");
     names.insert(IsNullRole, "isNull");
-    for (int column = 0; column < d->columns.size(); ++column)
+    for (int column = 0; column < d->visibleColumns(); ++column)
         names.insert(ColumnRole + column, d->columns.at(column).toUtf8());
     return names;
 }

@@ -5,6 +5,7 @@
 
 #include <QtCore/QException>
 #include <QtCore/QString>
+#include <QtCore/QVariantMap>
 
 #include <memory>
 
@@ -58,6 +59,30 @@ QPG_ERROR_CLASS(PoolClosedError, InterfaceError);
 QPG_ERROR_CLASS(PoolExhaustedError, Error);
 // A pooled connection handle was used after it went back to the pool.
 QPG_ERROR_CLASS(ConnectionReleasedError, InterfaceError);
+
+// TableModel::submitAll(): a row was changed or deleted by someone else since the model read it,
+// so the change was not applied (optimistic concurrency). Names the table, the row's primary key
+// and its row in the model.
+class QPGPOOL_EXPORT ConflictError : public Error
+{
+public:
+    ConflictError(const QString &message, const QString &table, const QVariantMap &key, int row);
+    ~ConflictError() override;
+
+    QString table() const { return m_table; }
+    // Primary-key column -> value, as the model read the row.
+    QVariantMap key() const { return m_key; }
+    // The model's row at the time of the submit.
+    int row() const { return m_row; }
+
+    void raise() const override;
+    ConflictError *clone() const override;
+
+private:
+    QString m_table;
+    QVariantMap m_key;
+    int m_row = -1;
+};
 
 // Everything the server said about an error (PostgreSQL's ErrorResponse fields).
 struct QPGPOOL_EXPORT ServerErrorFields

@@ -123,6 +123,16 @@ protected:
     // For subclasses (TableModel): the rows as records, and a hook when a new result replaces them.
     const RecordList &records() const;
     virtual void resultReplaced() {}
+    // The last count columns of the result are the subclass's own (TableModel's xmin): views see
+    // neither them (columnCount, headerData, columnNames, roleNames) nor their values.
+    void setHiddenColumnCount(int count);
+    // Rows changed by the subclass (TableModel's submit), with the usual signals. Records have the
+    // query's columns.
+    void replaceRecord(int row, const Record &record);
+    void removeRecord(int row);
+    void appendRecords(const RecordList &records);
+    // Sets the status (and the error for Error, emitting errorOccurred) without touching the rows.
+    void setStatus(Status status, const Error *error = nullptr);
 
 private:
     friend class QueryModelPrivate;
