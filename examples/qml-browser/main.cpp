@@ -3,13 +3,16 @@
 //
 //   qpgpool-qml-browser [--selftest] [DSN]
 //
-// Pick a table, page through it, and watch another client's change arrive: the demo table
+// Pick a table, page through it, edit a cell (double-click, Enter, Submit: the TableModel sends the
+// edits in one transaction), and watch another client's change arrive: the demo table
 // qpg_browser_demo (created if it does not exist) has a trigger that sends NOTIFY qpg_browser_demo
-// on every change, and the view's QueryModel refreshes on that channel. Without a DSN the program
+// on every change, and the view's model reads again on that channel. Without a DSN the program
 // starts a throwaway PostgreSQL server (QPg::Dev::PrivateCluster) and removes it at exit.
 //
-// --selftest runs offscreen, waits until the rows show, updates a row through a second connection,
-// waits for the NOTIFY refresh to show the new value, and exits with 0 (or 1 on failure or timeout).
+// --selftest runs offscreen: it waits until the rows show, reads the next page, updates a row
+// through a second connection and waits for the NOTIFY refresh to show it, edits a cell through its
+// delegate and submits, checks the server has the new value, and exits with 0 (1 on a failure or
+// after a minute).
 
 #include "privatecluster.h"
 
