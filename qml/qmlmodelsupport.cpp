@@ -57,7 +57,7 @@ void QmlModelRunner::schedule()
 void QmlModelRunner::runNow()
 {
     if (!std::exchange(m_scheduled, false))
-        return; // unscheduled meanwhile
+        return; // the model was cleared meanwhile
     if (m_pool && m_pool->status() == QmlPool::Status::Open && m_pool->pool())
         m_run(m_pool->pool()); // otherwise it runs when the pool opens
 }

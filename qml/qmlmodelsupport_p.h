@@ -31,8 +31,6 @@ public:
     bool setPoolElement(QmlPool *pool);
     void complete();
     void schedule();
-    // A scheduled run does not happen (the model was cleared).
-    void unschedule() { m_scheduled = false; }
 
     // Column roles by name whose ids last as long as the model: Qt Quick's views read roleNames()
     // once, when they create their first delegate, so a delegate made for one query must read its
