@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "qmlpool.h"
 
+#include "qmlvalues_p.h"
+
 #include <QtCore/QFutureWatcher>
 #include <QtQml/QJSEngine>
 #include <QtQml/QQmlEngine>
@@ -17,14 +19,6 @@ QString errorMessage(const QFuture<void> &finished)
         return QString::fromUtf8(e.what());
     }
     return QString();
-}
-
-// QML-friendly values: timestamps as Date (millisecond precision), everything else as it comes.
-QVariant toQml(const QVariant &value)
-{
-    if (value.metaType() == QMetaType::fromType<QPg::Timestamp>())
-        return value.value<QPg::Timestamp>().toDateTime();
-    return value;
 }
 
 } // namespace
@@ -165,13 +159,8 @@ void QmlPool::query(const QString &sql, const QVariantList &params, const QJSVal
             error = QString::fromUtf8(e.what());
         }
         QJSValue array = engine->newArray(uint(rows.size()));
-        for (qsizetype i = 0; i < rows.size(); ++i) {
-            QJSValue object = engine->newObject();
-            const QPg::Record &row = rows.at(i);
-            for (int c = row.size() - 1; c >= 0; --c) // first of duplicate names wins
-                object.setProperty(row.columnName(c), engine->toScriptValue(toQml(row.value(c))));
-            array.setProperty(quint32(i), object);
-        }
+        for (qsizetype i = 0; i < rows.size(); ++i)
+            array.setProperty(quint32(i), toJsObject(engine, rows.at(i)));
         QJSValue(callback).call({error.isEmpty() ? array : QJSValue(QJSValue::NullValue), QJSValue(error)});
     });
     watcher->setFuture(m_pool->fetch(sql, params));
@@ -184,6 +173,8 @@ void QmlPool::setStatus(Status status, const QString &error)
     m_status = status;
     m_errorString = error;
     Q_EMIT statusChanged();
+    if (status == Status::Open)
+        Q_EMIT opened();
 }
 
 void QmlPool::refreshStats()

@@ -67,6 +67,8 @@ public:
     int waiting() const { return m_counts[3]; }
     QVariantMap stats() const { return m_stats; }
     QVariantList connections() const { return m_connections; }
+    // The pool for C++ (models bind to it); null before the first open(). open() replaces it.
+    QPg::Pool *pool() const { return m_pool.get(); }
 
     // Opens a pool with the current properties (closing a previous one first).
     Q_INVOKABLE void open();
@@ -85,6 +87,8 @@ Q_SIGNALS:
     void sizeLimitsChanged();
     void statsIntervalChanged();
     void statusChanged();
+    // Each time open() has succeeded, with a new pool() (models run their queries again then).
+    void opened();
     void countsChanged();
     void statsChanged();
     void connectionOpened(int backendPid);
