@@ -19,6 +19,7 @@
 
 #include <deque>
 #include <memory>
+#include <string_view>
 
 namespace QPg {
 
@@ -62,7 +63,7 @@ public:
     std::unique_ptr<Private::Operation> makeOperation(const QString &sql, const QVariantList &args,
                                                       const QueryOptions &options, bool allowScript,
                                                       std::optional<InterfaceError> *error);
-    void noteSessionChange(const QString &commandTag);
+    void noteSessionChange(std::string_view commandTag);
     Private::EncodedParameter encodeArgument(const QVariant &value) const;
     template<typename T, typename Convert>
     QFuture<T> enqueueBatch(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options,
@@ -142,6 +143,7 @@ public:
     QHash<QString, QList<std::function<void(const Notification &)>>> listeners;
     QList<Notice> pendingNotices;
     Private::StatementCache statementCache;
+    Private::SqlFactsCache sqlFacts;
     Private::CustomCodecsPtr customCodecs;
     QHash<QString, Private::TableColumns> tableColumns; // by qualified table name
     // The pool drops every connection's cache when one of them meets a stale plan.

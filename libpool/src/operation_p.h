@@ -6,6 +6,7 @@
 #pragma once
 
 #include "resultdata_p.h"
+#include "sqlfacts_p.h"
 #include "statementcache_p.h"
 #include "textcodec_p.h"
 
@@ -24,8 +25,7 @@ namespace QPg::Private {
 // status tag of the last statement.
 struct Outcome
 {
-    std::shared_ptr<const ResultData> result;
-    QString commandTag;
+    std::shared_ptr<const ResultData> result; // also gives the command tag
     std::vector<std::shared_ptr<const ResultData>> batchResults; // fetchMany: one per row set
     qint64 copiedRows = 0;                                       // COPY: rows the server counted
 };
@@ -43,7 +43,7 @@ public:
 namespace Convert {
 inline QString commandTag(Outcome &&o)
 {
-    return std::move(o.commandTag);
+    return o.result ? o.result->commandTag() : QString();
 }
 inline RecordList records(Outcome &&o)
 {
@@ -80,7 +80,13 @@ inline QVariant value(Outcome &&o, int column)
 struct Operation
 {
     QString sql;
-    QByteArray sqlUtf8;
+    QByteArray sqlUtf8; // sql in UTF-8, made when first needed (a cached statement never needs it)
+    const QByteArray &utf8()
+    {
+        if (sqlUtf8.isNull() && !sql.isNull())
+            sqlUtf8 = sql.toUtf8();
+        return sqlUtf8;
+    }
     std::vector<EncodedParameter> parameters;
     enum class Kind {
         Query,   // extended protocol, one statement
@@ -90,6 +96,7 @@ struct Operation
         CopyIn,  // COPY ... FROM STDIN from copyInSource
     };
     Kind kind = Kind::Query;
+    SqlFacts facts; // of sql, when it is known up front
     // Script only: builds the SQL when the operation reaches the front of the queue, from the
     // session state every earlier command left (the pool's reset decides on ROLLBACK this way).
     // An empty text completes the operation without a round trip.
@@ -130,43 +137,50 @@ struct Operation
 
     std::function<void(Outcome &&)> complete;
     std::function<void(const QException &)> fail;
+    // What complete, fail and isCanceled work on (a promise, a pool's one-shot call), owned here so
+    // that they capture a plain pointer: std::function keeps one without a heap allocation.
+    std::shared_ptr<void> target;
 
     // Filled while the results arrive.
-    PGresultPtr lastResult;
-    QString commandTag;
+    PGresultPtr lastResult; // also gives the command tag
     std::unique_ptr<Error> error; // the first error reported
     bool timedOut = false;
     qint64 sequence = 0; // the connection's queryCount when it was sent: identifies it in timers
 };
 
 // Binds an Operation's callbacks to a promise of T, converting the Outcome with convert (which may
-// throw a QException, e.g. for a bad column index).
+// throw a QException, e.g. for a bad column index). One allocation holds the promise and convert.
 template<typename T, typename Convert>
 QFuture<T> bindPromise(Operation &op, Convert convert)
 {
-    auto promise = std::make_shared<QPromise<T>>();
-    promise->start();
-    op.complete = [promise, convert = std::move(convert)](Outcome &&outcome) {
+    struct Target
+    {
+        explicit Target(Convert c) : convert(std::move(c)) { }
+        QPromise<T> promise;
+        Convert convert;
+    };
+    auto target = std::make_shared<Target>(std::move(convert));
+    Target *t = target.get(); // the operation owns it, and the callbacks live in the operation
+    op.target = std::move(target);
+    t->promise.start();
+    op.complete = [t](Outcome &&outcome) {
         try {
             if constexpr (std::is_void_v<T>) {
-                convert(std::move(outcome));
+                t->convert(std::move(outcome));
             } else {
-                promise->addResult(convert(std::move(outcome)));
+                t->promise.addResult(t->convert(std::move(outcome)));
             }
         } catch (const QException &e) {
-            promise->setException(e);
+            t->promise.setException(e);
         }
-        promise->finish();
+        t->promise.finish();
     };
-    op.fail = [promise](const QException &e) {
-        promise->setException(e);
-        promise->finish();
+    op.fail = [t](const QException &e) {
+        t->promise.setException(e);
+        t->promise.finish();
     };
-    op.isCanceled = [weak = std::weak_ptr<QPromise<T>>(promise)] {
-        auto p = weak.lock();
-        return p && p->isCanceled();
-    };
-    return promise->future();
+    op.isCanceled = [t] { return t->promise.isCanceled(); };
+    return t->promise.future();
 }
 
 // A future that has already failed with error.
