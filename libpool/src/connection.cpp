@@ -990,7 +990,8 @@ QFuture<T> ConnectionPrivate::enqueue(const QString &sql, const QVariantList &ar
 bool ConnectionPrivate::enqueueWithCallbacks(const QString &sql, const QVariantList &args,
                                              const QueryOptions &queryOptions, bool allowScript,
                                              std::function<void(Outcome &&)> complete,
-                                             std::function<void(const QException &)> fail)
+                                             std::function<void(const QException &)> fail,
+                                             std::shared_ptr<void> target)
 {
     std::optional<InterfaceError> error;
     std::unique_ptr<Operation> op;
@@ -1006,6 +1007,7 @@ bool ConnectionPrivate::enqueueWithCallbacks(const QString &sql, const QVariantL
     }
     op->complete = std::move(complete);
     op->fail = std::move(fail);
+    op->target = std::move(target);
     enqueueOperation(std::move(op));
     return true;
 }

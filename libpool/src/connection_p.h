@@ -53,9 +53,10 @@ public:
                        Convert convert, bool allowScript = true);
     // Queues a command whose callbacks the caller provides (the pool's one-shot helpers use it to
     // release before delivering). Returns false, having called fail, when it cannot be queued.
+    // target becomes the operation's (what the callbacks work on).
     bool enqueueWithCallbacks(const QString &sql, const QVariantList &args, const QueryOptions &options,
                               bool allowScript, std::function<void(Private::Outcome &&)> complete,
-                              std::function<void(const QException &)> fail);
+                              std::function<void(const QException &)> fail, std::shared_ptr<void> target = {});
     // Queues a simple-protocol script whose text makeSql builds when it is about to be sent.
     bool enqueueScriptAtSend(std::function<QString()> makeSql, const QueryOptions &options,
                              std::function<void(Private::Outcome &&)> complete,
