@@ -744,8 +744,8 @@ void ConnectionPrivate::completeCurrent()
         outcome.batchResults = std::move(op->batchResults);
         if ((op->kind == Operation::Kind::CopyIn || op->kind == Operation::Kind::CopyOut) && op->lastResult)
             outcome.copiedRows = QByteArray(PQcmdTuples(op->lastResult.get())).toLongLong(); // "COPY n"
-        if (op->lastResult)
-            outcome.result = std::make_shared<const ResultData>(std::move(op->lastResult), codecs);
+        outcome.lastResult = std::move(op->lastResult);
+        outcome.codecs = codecs;
         op->complete(std::move(outcome));
     }
 }

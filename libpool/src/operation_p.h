@@ -21,11 +21,17 @@
 
 namespace QPg::Private {
 
-// What a finished command produced: the last result with rows (or the last result at all) and the
-// status tag of the last statement.
+// What a finished command produced: the last result with rows (or the last result at all), which
+// also gives the status tag of the last statement. It becomes a shared ResultData only for the
+// methods that hand out Records.
 struct Outcome
 {
-    std::shared_ptr<const ResultData> result; // also gives the command tag
+    PGresultPtr lastResult;
+    CustomCodecsPtr codecs;
+    std::shared_ptr<const ResultData> takeResult()
+    {
+        return lastResult ? std::make_shared<const ResultData>(std::move(lastResult), std::move(codecs)) : nullptr;
+    }
     std::vector<std::shared_ptr<const ResultData>> batchResults; // fetchMany: one per row set
     qint64 copiedRows = 0;                                       // COPY: rows the server counted
 };
@@ -43,15 +49,16 @@ public:
 namespace Convert {
 inline QString commandTag(Outcome &&o)
 {
-    return o.result ? o.result->commandTag() : QString();
+    return o.lastResult ? QString::fromUtf8(PQcmdStatus(o.lastResult.get())) : QString();
 }
 inline RecordList records(Outcome &&o)
 {
-    return o.result ? ResultData::records(o.result) : RecordList();
+    const std::shared_ptr<const ResultData> result = o.takeResult();
+    return result ? ResultData::records(result) : RecordList();
 }
 inline Record firstRow(Outcome &&o)
 {
-    return ResultData::record(o.result, 0);
+    return ResultData::record(o.takeResult(), 0);
 }
 inline RecordList batchRecords(Outcome &&o)
 {
@@ -66,13 +73,16 @@ inline qint64 copiedRows(Outcome &&o)
 }
 inline QVariant value(Outcome &&o, int column)
 {
-    if (!o.result || o.result->rowCount() == 0)
+    if (!o.lastResult)
         return QVariant();
-    if (column < 0 || column >= o.result->columnCount())
+    const ResultData result(std::move(o.lastResult), std::move(o.codecs)); // one value: no sharing
+    if (result.rowCount() == 0)
+        return QVariant();
+    if (column < 0 || column >= result.columnCount())
         throw InterfaceError(QStringLiteral("column index %1 is out of range: the result has %2 columns")
                                  .arg(column)
-                                 .arg(o.result->columnCount()));
-    return o.result->value(0, column);
+                                 .arg(result.columnCount()));
+    return result.value(0, column);
 }
 } // namespace Convert
 
