@@ -941,32 +941,41 @@ std::unique_ptr<Operation> ConnectionPrivate::makeOperation(const QString &sql, 
                                                           const QueryOptions &queryOptions, bool allowScript,
                                                           std::optional<InterfaceError> *error)
 {
+    auto op = std::make_unique<Operation>();
+    if (!initOperation(*op, sql, args, queryOptions, allowScript, error))
+        return nullptr;
+    return op;
+}
+
+bool ConnectionPrivate::initOperation(Operation &op, const QString &sql, const QVariantList &args,
+                                      const QueryOptions &queryOptions, bool allowScript,
+                                      std::optional<InterfaceError> *error)
+{
     if (QThread::currentThread() != q->thread()) {
         error->emplace(QStringLiteral("a connection can only be used from the thread it lives in"));
-        return nullptr;
+        return false;
     }
     if (state != Connection::State::Ready && state != Connection::State::Connecting) {
         error->emplace(QStringLiteral("cannot run a query: the connection is ") + stateName(state));
-        return nullptr;
+        return false;
     }
-    auto op = std::make_unique<Operation>();
-    op->sql = sql;
-    op->facts = sqlFacts.facts(sql);
-    op->kind = allowScript && args.isEmpty() ? Operation::Kind::Script : Operation::Kind::Query;
-    op->timeout = queryOptions.timeout.value_or(options.commandTimeout);
-    op->args = args;
-    op->parameters.reserve(args.size());
+    op.sql = sql;
+    op.facts = sqlFacts.facts(sql);
+    op.kind = allowScript && args.isEmpty() ? Operation::Kind::Script : Operation::Kind::Query;
+    op.timeout = queryOptions.timeout.value_or(options.commandTimeout);
+    op.args = args;
+    op.parameters.reserve(args.size());
     for (const QVariant &arg : args)
-        op->parameters.push_back(encodeArgument(arg)); // may throw InterfaceError
+        op.parameters.push_back(encodeArgument(arg)); // may throw InterfaceError
     // Session state a command tag cannot reveal.
-    if (op->facts.changesSession)
+    if (op.facts.changesSession)
         sessionChanged = true;
     // CREATE TEMP ..., or anything in pg_temp: the reset drops temporary objects (DISCARD TEMP).
-    if (op->facts.createsTemp) {
+    if (op.facts.createsTemp) {
         tempObjectsCreated = true;
         sessionChanged = true;
     }
-    return op;
+    return true;
 }
 
 template<typename T, typename Convert>
@@ -974,15 +983,14 @@ QFuture<T> ConnectionPrivate::enqueue(const QString &sql, const QVariantList &ar
                                       const QueryOptions &queryOptions, Convert convert, bool allowScript)
 {
     std::optional<InterfaceError> error;
-    std::unique_ptr<Operation> op;
+    auto op = std::make_unique<Private::PromiseOperation<T, Convert>>(std::move(convert));
     try {
-        op = makeOperation(sql, args, queryOptions, allowScript, &error);
+        if (!initOperation(*op, sql, args, queryOptions, allowScript, &error))
+            return Private::failedFuture<T>(*error);
     } catch (const QException &e) {
         return Private::failedFuture<T>(e);
     }
-    if (!op)
-        return Private::failedFuture<T>(*error);
-    QFuture<T> future = Private::bindPromise<T>(*op, std::move(convert));
+    QFuture<T> future = Private::bindCallbacks<T, Convert>(*op, op.get());
     enqueueOperation(std::move(op));
     return future;
 }

@@ -64,6 +64,9 @@ public:
     std::unique_ptr<Private::Operation> makeOperation(const QString &sql, const QVariantList &args,
                                                       const QueryOptions &options, bool allowScript,
                                                       std::optional<InterfaceError> *error);
+    // makeOperation into an operation made by the caller; false (and *error) when it cannot run.
+    bool initOperation(Private::Operation &op, const QString &sql, const QVariantList &args,
+                       const QueryOptions &options, bool allowScript, std::optional<InterfaceError> *error);
     void noteSessionChange(std::string_view commandTag);
     Private::EncodedParameter encodeArgument(const QVariant &value) const;
     template<typename T, typename Convert>

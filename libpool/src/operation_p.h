@@ -89,6 +89,7 @@ inline QVariant value(Outcome &&o, int column)
 // One queued request on a connection. Exactly one of complete() or fail() is called, once.
 struct Operation
 {
+    virtual ~Operation() = default; // a query method's operation carries its promise (PromiseOperation)
     QString sql;
     QByteArray sqlUtf8; // sql in UTF-8, made when first needed (a cached statement never needs it)
     const QByteArray &utf8()
@@ -158,20 +159,27 @@ struct Operation
     qint64 sequence = 0; // the connection's queryCount when it was sent: identifies it in timers
 };
 
-// Binds an Operation's callbacks to a promise of T, converting the Outcome with convert (which may
-// throw a QException, e.g. for a bad column index). One allocation holds the promise and convert.
+// A promise of T and how an Outcome becomes its result: what a query method's callbacks work on.
 template<typename T, typename Convert>
-QFuture<T> bindPromise(Operation &op, Convert convert)
+struct PromiseTarget
 {
-    struct Target
-    {
-        explicit Target(Convert c) : convert(std::move(c)) { }
-        QPromise<T> promise;
-        Convert convert;
-    };
-    auto target = std::make_shared<Target>(std::move(convert));
-    Target *t = target.get(); // the operation owns it, and the callbacks live in the operation
-    op.target = std::move(target);
+    explicit PromiseTarget(Convert c) : convert(std::move(c)) { }
+    QPromise<T> promise;
+    Convert convert;
+};
+
+// An operation that carries its own promise: one allocation for both.
+template<typename T, typename Convert>
+struct PromiseOperation : Operation, PromiseTarget<T, Convert>
+{
+    explicit PromiseOperation(Convert c) : PromiseTarget<T, Convert>(std::move(c)) { }
+};
+
+// Binds op's callbacks to t, which op owns (or is), so they capture a plain pointer: std::function
+// keeps one without allocating. convert may throw a QException (e.g. for a bad column index).
+template<typename T, typename Convert>
+QFuture<T> bindCallbacks(Operation &op, PromiseTarget<T, Convert> *t)
+{
     t->promise.start();
     op.complete = [t](Outcome &&outcome) {
         try {
@@ -191,6 +199,16 @@ QFuture<T> bindPromise(Operation &op, Convert convert)
     };
     op.isCanceled = [t] { return t->promise.isCanceled(); };
     return t->promise.future();
+}
+
+// bindCallbacks for an operation made without a promise of its own.
+template<typename T, typename Convert>
+QFuture<T> bindPromise(Operation &op, Convert convert)
+{
+    auto target = std::make_shared<PromiseTarget<T, Convert>>(std::move(convert));
+    PromiseTarget<T, Convert> *t = target.get();
+    op.target = std::move(target);
+    return bindCallbacks<T, Convert>(op, t);
 }
 
 // A future that has already failed with error.
