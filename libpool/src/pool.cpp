@@ -691,14 +691,15 @@ QFuture<PooledConnection> Pool::acquire(const AcquireOptions &options)
         {
             if (started)
                 return; // the pool was destroyed before the request reached it
-            waiter->promise.setException(PoolClosedError(QStringLiteral("pool is closed")));
-            waiter->promise.finish();
+            waiter->promise->setException(PoolClosedError(QStringLiteral("pool is closed")));
+            waiter->promise->finish();
         }
     };
     auto queued = std::make_shared<QueuedWaiter>();
-    queued->waiter->promise.start();
+    queued->waiter->promise.emplace();
+    queued->waiter->promise->start();
     queued->waiter->published = true;
-    QFuture<PooledConnection> future = queued->waiter->promise.future();
+    QFuture<PooledConnection> future = queued->waiter->promise->future();
     d->anchor->run([queued, options](PoolPrivate *d) {
         queued->started = true;
         d->startWaiting(queued->waiter, options);

@@ -96,7 +96,8 @@ using WaiterList = std::list<std::shared_ptr<PoolWaiter>>;
 // An acquire() waiting for a connection.
 struct PoolWaiter
 {
-    QPromise<PooledConnection> promise;
+    // acquire()'s promise; the pool's helpers take the outcome through handOff and make none.
+    std::optional<QPromise<PooledConnection>> promise;
     QString tag;
     QElapsedTimer waited;
     QTimer *timer = nullptr;
@@ -108,7 +109,7 @@ struct PoolWaiter
     std::function<void(PoolWaiter &)> handOff;
     std::optional<PooledConnection> handed;
     std::exception_ptr error;
-    bool live() const { return !done && !promise.isCanceled(); }
+    bool live() const { return !done && !(promise && promise->isCanceled()); }
     // Hands the outcome over: runs continuations or the helper, so only ever outside the pool's
     // bookkeeping.
     void complete()
@@ -116,7 +117,7 @@ struct PoolWaiter
         if (handOff)
             handOff(*this);
         else
-            promise.finish();
+            promise->finish();
     }
 };
 

@@ -28,8 +28,9 @@ QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOpti
         return promise.future();
     }
     auto waiter = std::make_shared<PoolWaiter>();
-    waiter->promise.start();
-    QFuture<PooledConnection> future = waiter->promise.future();
+    waiter->promise.emplace();
+    waiter->promise->start();
+    QFuture<PooledConnection> future = waiter->promise->future();
     startWaiting(waiter, acquireOptions);
     // From here on the caller may attach continuations: completing the waiter is deferred.
     waiter->published = true;
@@ -168,7 +169,7 @@ void PoolPrivate::failWaiter(std::shared_ptr<PoolWaiter> waiter, const std::exce
     if (wasLive) {
         waiter->error = error;
         if (!waiter->handOff)
-            waiter->promise.setException(error);
+            waiter->promise->setException(error);
         finishPromise(std::move(waiter));
     }
 }
@@ -311,7 +312,7 @@ void PoolPrivate::deliver(PoolEntry *e, const std::shared_ptr<PoolWaiter> &waite
     if (waiter->handOff)
         waiter->handed = PooledConnection(std::move(lease));
     else
-        waiter->promise.addResult(PooledConnection(std::move(lease)));
+        waiter->promise->addResult(PooledConnection(std::move(lease)));
     finishPromise(waiter);
 }
 
@@ -319,7 +320,7 @@ void PoolPrivate::onWaiterTimeout(const std::shared_ptr<PoolWaiter> &waiter)
 {
     if (waiter->done)
         return;
-    if (waiter->promise.isCanceled()) {
+    if (waiter->promise && waiter->promise->isCanceled()) {
         finishWaiter(waiter); // cancelled by its caller: not a timeout
         emitCounts();
         return;
