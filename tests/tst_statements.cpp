@@ -48,6 +48,7 @@ private Q_SLOTS:
     void customCodecRoundTrip();
     void customCodecFromPoolInit();
     void recordClassFillsGadget();
+    void sessionChangeSeenOnEveryRun();
 };
 
 namespace {
@@ -244,4 +245,23 @@ void tst_Statements::recordClassFillsGadget()
 }
 
 QTEST_MAIN(tst_Statements)
+// What a statement's text says (here: set_config changes the session) is remembered per text: the
+// pool must still reset after the second and later runs, which take it from the cache.
+void tst_Statements::sessionChangeSeenOnEveryRun()
+{
+    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(dsn());
+    options.minSize = 1;
+    options.maxSize = 1;
+    QPg::Pool pool(options);
+    await(pool.open());
+    const QString original = await(pool.fetchValue(u"SELECT current_setting('application_name')"_s)).toString();
+    for (const QString &sql : {u"SELECT set_config('application_name', 'changed', false)"_s,
+                               u"  select SET_CONFIG('application_name', 'changed', false)"_s}) {
+        for (int run = 0; run < 3; ++run) {
+            QCOMPARE(await(pool.fetchValue(sql)).toString(), u"changed"_s);
+            QCOMPARE(await(pool.fetchValue(u"SELECT current_setting('application_name')"_s)).toString(), original);
+        }
+    }
+}
+
 #include "tst_statements.moc"

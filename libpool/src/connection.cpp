@@ -366,21 +366,6 @@ struct ParameterArrays
 
 namespace {
 
-// Statements worth preparing; utility commands (DECLARE, FETCH, SET...) run unnamed.
-bool isPreparable(const QString &sql)
-{
-    static const QStringList keywords = {QStringLiteral("select"), QStringLiteral("insert"), QStringLiteral("update"),
-                                         QStringLiteral("delete"), QStringLiteral("with"),   QStringLiteral("values"),
-                                         QStringLiteral("table"),  QStringLiteral("merge")};
-    const QStringView text = QStringView(sql).trimmed();
-    for (const QString &keyword : keywords) {
-        if (text.startsWith(keyword, Qt::CaseInsensitive)
-            && (text.size() == keyword.size() || !text.at(keyword.size()).isLetterOrNumber()))
-            return true;
-    }
-    return false;
-}
-
 // "cached plan must not change result type", recognised by where it comes from: the message text
 // is translated under a non-English lc_messages.
 bool isStalePlan(const Error &error)
@@ -395,11 +380,10 @@ bool isStalePlan(const Error &error)
 // codecs allow. A new one is prepared, described and executed in one pipelined round trip.
 bool ConnectionPrivate::sendCached(Operation &op)
 {
-    std::vector<quint32> declared;
-    declared.reserve(op.parameters.size());
+    Private::StatementKey key{op.sql, {}};
+    key.declaredTypes.reserve(op.parameters.size());
     for (const auto &p : op.parameters)
-        declared.push_back(p.typeOid);
-    const QByteArray key = Private::StatementCache::key(op.sqlUtf8, declared);
+        key.declaredTypes.push_back(p.typeOid);
     std::shared_ptr<Private::PreparedStatement> statement = statementCache.find(key);
     if (statement && statement->ready) {
         op.statement = statement;
@@ -439,7 +423,7 @@ bool ConnectionPrivate::sendCached(Operation &op)
     op.stage = 0;
     op.executeStage = int(stale.size()) + 2; // after the Prepare and the Describe
     const ParameterArrays arrays(op.parameters);
-    return PQsendPrepare(conn, statement->name.constData(), op.sqlUtf8.constData(), arrays.count(), arrays.types.data())
+    return PQsendPrepare(conn, statement->name.constData(), op.utf8().constData(), arrays.count(), arrays.types.data())
         && PQsendDescribePrepared(conn, statement->name.constData())
         && PQsendQueryPrepared(conn, statement->name.constData(), arrays.count(), arrays.values.data(),
                                arrays.lengths.data(), arrays.formats.data(), 0)
@@ -487,7 +471,6 @@ bool ConnectionPrivate::retryAfterStalePlan(Operation &op)
     op.error.reset();
     op.statement.reset();
     op.lastResult.reset();
-    op.commandTag.clear();
     op.stage = 0;
     op.executeStage = -1;
     running = false;
@@ -518,7 +501,7 @@ bool ConnectionPrivate::sendBatch(Operation &op)
         }
         types[c] = agree ? common : 0;
     }
-    if (!PQsendPrepare(conn, "", op.sqlUtf8.constData(), int(types.size()), types.data()))
+    if (!PQsendPrepare(conn, "", op.utf8().constData(), int(types.size()), types.data()))
         return false;
     for (const auto &row : op.batchRows) { // all of the same length: enqueueBatch checked
         const ParameterArrays arrays(row);
@@ -544,15 +527,15 @@ bool ConnectionPrivate::sendMain(Operation &op)
     case Operation::Kind::Script:
     case Operation::Kind::CopyOut:
     case Operation::Kind::CopyIn:
-        sent = PQsendQuery(conn, op.sqlUtf8.constData());
+        sent = PQsendQuery(conn, op.utf8().constData());
         break;
     case Operation::Kind::Query: {
-        if (statementCache.accepts(op.sqlUtf8) && isPreparable(op.sql)) {
+        if (op.facts.preparable && statementCache.accepts(op.sql, [&op]() -> const QByteArray & { return op.utf8(); })) {
             sent = sendCached(op);
             break;
         }
         const ParameterArrays arrays(op.parameters);
-        sent = PQsendQueryParams(conn, op.sqlUtf8.constData(), arrays.count(), arrays.types.data(),
+        sent = PQsendQueryParams(conn, op.utf8().constData(), arrays.count(), arrays.types.data(),
                                  arrays.values.data(), arrays.lengths.data(), arrays.formats.data(),
                                  /*resultFormat text*/ 0);
         break;
@@ -650,7 +633,7 @@ void ConnectionPrivate::processResults()
             op.preludeSql.clear();
             if (op.error) {
                 completeCurrent();
-            } else if (!PQsendQuery(conn, op.sqlUtf8.constData())) {
+            } else if (!PQsendQuery(conn, op.utf8().constData())) {
                 connectionBroken(QString::fromUtf8(PQerrorMessage(conn)));
                 return;
             } else if (!flush()) {
@@ -679,8 +662,7 @@ void ConnectionPrivate::processResults()
         case PGRES_TUPLES_OK:
         case PGRES_COMMAND_OK:
         case PGRES_EMPTY_QUERY:
-            op.commandTag = QString::fromUtf8(PQcmdStatus(result.get()));
-            noteSessionChange(op.commandTag);
+            noteSessionChange(PQcmdStatus(result.get()));
             if (op.kind == Operation::Kind::Batch) {
                 if (op.keepBatchResults && PQresultStatus(result.get()) == PGRES_TUPLES_OK)
                     op.batchResults.push_back(std::make_shared<const ResultData>(std::move(result), customCodecs));
@@ -759,12 +741,11 @@ void ConnectionPrivate::completeCurrent()
         op->fail(*op->error);
     } else {
         Outcome outcome;
-        outcome.commandTag = std::move(op->commandTag);
         outcome.batchResults = std::move(op->batchResults);
-        if (op->kind == Operation::Kind::CopyIn || op->kind == Operation::Kind::CopyOut)
-            outcome.copiedRows = outcome.commandTag.mid(5).toLongLong(); // "COPY n"
-        if (op->lastResult)
-            outcome.result = std::make_shared<const ResultData>(std::move(op->lastResult), codecs);
+        if ((op->kind == Operation::Kind::CopyIn || op->kind == Operation::Kind::CopyOut) && op->lastResult)
+            outcome.copiedRows = QByteArray(PQcmdTuples(op->lastResult.get())).toLongLong(); // "COPY n"
+        outcome.lastResult = std::move(op->lastResult);
+        outcome.codecs = codecs;
         op->complete(std::move(outcome));
     }
 }
@@ -960,33 +941,41 @@ std::unique_ptr<Operation> ConnectionPrivate::makeOperation(const QString &sql, 
                                                           const QueryOptions &queryOptions, bool allowScript,
                                                           std::optional<InterfaceError> *error)
 {
+    auto op = std::make_unique<Operation>();
+    if (!initOperation(*op, sql, args, queryOptions, allowScript, error))
+        return nullptr;
+    return op;
+}
+
+bool ConnectionPrivate::initOperation(Operation &op, const QString &sql, const QVariantList &args,
+                                      const QueryOptions &queryOptions, bool allowScript,
+                                      std::optional<InterfaceError> *error)
+{
     if (QThread::currentThread() != q->thread()) {
         error->emplace(QStringLiteral("a connection can only be used from the thread it lives in"));
-        return nullptr;
+        return false;
     }
     if (state != Connection::State::Ready && state != Connection::State::Connecting) {
         error->emplace(QStringLiteral("cannot run a query: the connection is ") + stateName(state));
-        return nullptr;
+        return false;
     }
-    auto op = std::make_unique<Operation>();
-    op->sql = sql;
-    op->sqlUtf8 = sql.toUtf8();
-    op->kind = allowScript && args.isEmpty() ? Operation::Kind::Script : Operation::Kind::Query;
-    op->timeout = queryOptions.timeout.value_or(options.commandTimeout);
-    op->args = args;
-    op->parameters.reserve(args.size());
+    op.sql = sql;
+    op.facts = sqlFacts.facts(sql);
+    op.kind = allowScript && args.isEmpty() ? Operation::Kind::Script : Operation::Kind::Query;
+    op.timeout = queryOptions.timeout.value_or(options.commandTimeout);
+    op.args = args;
+    op.parameters.reserve(args.size());
     for (const QVariant &arg : args)
-        op->parameters.push_back(encodeArgument(arg)); // may throw InterfaceError
+        op.parameters.push_back(encodeArgument(arg)); // may throw InterfaceError
     // Session state a command tag cannot reveal.
-    if (sql.contains(u"pg_advisory", Qt::CaseInsensitive) || sql.contains(u"set_config", Qt::CaseInsensitive))
+    if (op.facts.changesSession)
         sessionChanged = true;
     // CREATE TEMP ..., or anything in pg_temp: the reset drops temporary objects (DISCARD TEMP).
-    // A false positive only adds DISCARD TEMP to a reset that runs anyway.
-    if (sql.contains(u"temp", Qt::CaseInsensitive) && sql.contains(u"create", Qt::CaseInsensitive)) {
+    if (op.facts.createsTemp) {
         tempObjectsCreated = true;
         sessionChanged = true;
     }
-    return op;
+    return true;
 }
 
 template<typename T, typename Convert>
@@ -994,15 +983,14 @@ QFuture<T> ConnectionPrivate::enqueue(const QString &sql, const QVariantList &ar
                                       const QueryOptions &queryOptions, Convert convert, bool allowScript)
 {
     std::optional<InterfaceError> error;
-    std::unique_ptr<Operation> op;
+    auto op = std::make_unique<Private::PromiseOperation<T, Convert>>(std::move(convert));
     try {
-        op = makeOperation(sql, args, queryOptions, allowScript, &error);
+        if (!initOperation(*op, sql, args, queryOptions, allowScript, &error))
+            return Private::failedFuture<T>(*error);
     } catch (const QException &e) {
         return Private::failedFuture<T>(e);
     }
-    if (!op)
-        return Private::failedFuture<T>(*error);
-    QFuture<T> future = Private::bindPromise<T>(*op, std::move(convert));
+    QFuture<T> future = Private::bindCallbacks<T, Convert>(*op, op.get());
     enqueueOperation(std::move(op));
     return future;
 }
@@ -1010,7 +998,8 @@ QFuture<T> ConnectionPrivate::enqueue(const QString &sql, const QVariantList &ar
 bool ConnectionPrivate::enqueueWithCallbacks(const QString &sql, const QVariantList &args,
                                              const QueryOptions &queryOptions, bool allowScript,
                                              std::function<void(Outcome &&)> complete,
-                                             std::function<void(const QException &)> fail)
+                                             std::function<void(const QException &)> fail,
+                                             std::shared_ptr<void> target)
 {
     std::optional<InterfaceError> error;
     std::unique_ptr<Operation> op;
@@ -1026,6 +1015,7 @@ bool ConnectionPrivate::enqueueWithCallbacks(const QString &sql, const QVariantL
     }
     op->complete = std::move(complete);
     op->fail = std::move(fail);
+    op->target = std::move(target);
     enqueueOperation(std::move(op));
     return true;
 }
@@ -1060,19 +1050,17 @@ Private::EncodedParameter ConnectionPrivate::encodeArgument(const QVariant &valu
     return Private::encodeParameter(value);
 }
 
-void ConnectionPrivate::noteSessionChange(const QString &tag)
+void ConnectionPrivate::noteSessionChange(std::string_view tag)
 {
-    if (tag == u"DISCARD ALL" || tag == u"DEALLOCATE ALL")
+    if (tag == "DISCARD ALL" || tag == "DEALLOCATE ALL")
         statementCache.clear(/*serverDropped*/ true);
-    if (tag.startsWith(u"ALTER") || tag.startsWith(u"DROP") || tag.startsWith(u"CREATE"))
+    if (tag.starts_with("ALTER") || tag.starts_with("DROP") || tag.starts_with("CREATE"))
         tableColumns.clear(); // a table's columns may have changed
-    static const QStringList prefixes = {
-        QStringLiteral("SET"),     QStringLiteral("RESET"),      QStringLiteral("LISTEN"),
-        QStringLiteral("UNLISTEN"), QStringLiteral("DECLARE"),   QStringLiteral("PREPARE"),
-        QStringLiteral("DEALLOCATE"), QStringLiteral("LOCK"),
+    static constexpr std::string_view prefixes[] = {
+        "SET", "RESET", "LISTEN", "UNLISTEN", "DECLARE", "PREPARE", "DEALLOCATE", "LOCK",
     };
-    for (const QString &prefix : prefixes) {
-        if (tag.startsWith(prefix)) {
+    for (std::string_view prefix : prefixes) {
+        if (tag.starts_with(prefix)) {
             sessionChanged = true;
             return;
         }

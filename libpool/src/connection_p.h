@@ -19,6 +19,7 @@
 
 #include <deque>
 #include <memory>
+#include <string_view>
 
 namespace QPg {
 
@@ -52,9 +53,10 @@ public:
                        Convert convert, bool allowScript = true);
     // Queues a command whose callbacks the caller provides (the pool's one-shot helpers use it to
     // release before delivering). Returns false, having called fail, when it cannot be queued.
+    // target becomes the operation's (what the callbacks work on).
     bool enqueueWithCallbacks(const QString &sql, const QVariantList &args, const QueryOptions &options,
                               bool allowScript, std::function<void(Private::Outcome &&)> complete,
-                              std::function<void(const QException &)> fail);
+                              std::function<void(const QException &)> fail, std::shared_ptr<void> target = {});
     // Queues a simple-protocol script whose text makeSql builds when it is about to be sent.
     bool enqueueScriptAtSend(std::function<QString()> makeSql, const QueryOptions &options,
                              std::function<void(Private::Outcome &&)> complete,
@@ -62,7 +64,10 @@ public:
     std::unique_ptr<Private::Operation> makeOperation(const QString &sql, const QVariantList &args,
                                                       const QueryOptions &options, bool allowScript,
                                                       std::optional<InterfaceError> *error);
-    void noteSessionChange(const QString &commandTag);
+    // makeOperation into an operation made by the caller; false (and *error) when it cannot run.
+    bool initOperation(Private::Operation &op, const QString &sql, const QVariantList &args,
+                       const QueryOptions &options, bool allowScript, std::optional<InterfaceError> *error);
+    void noteSessionChange(std::string_view commandTag);
     Private::EncodedParameter encodeArgument(const QVariant &value) const;
     template<typename T, typename Convert>
     QFuture<T> enqueueBatch(const QString &sql, const QList<QVariantList> &rows, const QueryOptions &options,
@@ -142,6 +147,7 @@ public:
     QHash<QString, QList<std::function<void(const Notification &)>>> listeners;
     QList<Notice> pendingNotices;
     Private::StatementCache statementCache;
+    Private::SqlFactsCache sqlFacts;
     Private::CustomCodecsPtr customCodecs;
     QHash<QString, Private::TableColumns> tableColumns; // by qualified table name
     // The pool drops every connection's cache when one of them meets a stale plan.

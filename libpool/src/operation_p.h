@@ -6,6 +6,7 @@
 #pragma once
 
 #include "resultdata_p.h"
+#include "sqlfacts_p.h"
 #include "statementcache_p.h"
 #include "textcodec_p.h"
 
@@ -20,12 +21,17 @@
 
 namespace QPg::Private {
 
-// What a finished command produced: the last result with rows (or the last result at all) and the
-// status tag of the last statement.
+// What a finished command produced: the last result with rows (or the last result at all), which
+// also gives the status tag of the last statement. It becomes a shared ResultData only for the
+// methods that hand out Records.
 struct Outcome
 {
-    std::shared_ptr<const ResultData> result;
-    QString commandTag;
+    PGresultPtr lastResult;
+    CustomCodecsPtr codecs;
+    std::shared_ptr<const ResultData> takeResult()
+    {
+        return lastResult ? std::make_shared<const ResultData>(std::move(lastResult), std::move(codecs)) : nullptr;
+    }
     std::vector<std::shared_ptr<const ResultData>> batchResults; // fetchMany: one per row set
     qint64 copiedRows = 0;                                       // COPY: rows the server counted
 };
@@ -43,15 +49,16 @@ public:
 namespace Convert {
 inline QString commandTag(Outcome &&o)
 {
-    return std::move(o.commandTag);
+    return o.lastResult ? QString::fromUtf8(PQcmdStatus(o.lastResult.get())) : QString();
 }
 inline RecordList records(Outcome &&o)
 {
-    return o.result ? ResultData::records(o.result) : RecordList();
+    const std::shared_ptr<const ResultData> result = o.takeResult();
+    return result ? ResultData::records(result) : RecordList();
 }
 inline Record firstRow(Outcome &&o)
 {
-    return ResultData::record(o.result, 0);
+    return ResultData::record(o.takeResult(), 0);
 }
 inline RecordList batchRecords(Outcome &&o)
 {
@@ -66,21 +73,31 @@ inline qint64 copiedRows(Outcome &&o)
 }
 inline QVariant value(Outcome &&o, int column)
 {
-    if (!o.result || o.result->rowCount() == 0)
+    if (!o.lastResult)
         return QVariant();
-    if (column < 0 || column >= o.result->columnCount())
+    const ResultData result(std::move(o.lastResult), std::move(o.codecs)); // one value: no sharing
+    if (result.rowCount() == 0)
+        return QVariant();
+    if (column < 0 || column >= result.columnCount())
         throw InterfaceError(QStringLiteral("column index %1 is out of range: the result has %2 columns")
                                  .arg(column)
-                                 .arg(o.result->columnCount()));
-    return o.result->value(0, column);
+                                 .arg(result.columnCount()));
+    return result.value(0, column);
 }
 } // namespace Convert
 
 // One queued request on a connection. Exactly one of complete() or fail() is called, once.
 struct Operation
 {
+    virtual ~Operation() = default; // a query method's operation carries its promise (PromiseOperation)
     QString sql;
-    QByteArray sqlUtf8;
+    QByteArray sqlUtf8; // sql in UTF-8, made when first needed (a cached statement never needs it)
+    const QByteArray &utf8()
+    {
+        if (sqlUtf8.isNull() && !sql.isNull())
+            sqlUtf8 = sql.toUtf8();
+        return sqlUtf8;
+    }
     std::vector<EncodedParameter> parameters;
     enum class Kind {
         Query,   // extended protocol, one statement
@@ -90,6 +107,7 @@ struct Operation
         CopyIn,  // COPY ... FROM STDIN from copyInSource
     };
     Kind kind = Kind::Query;
+    SqlFacts facts; // of sql, when it is known up front
     // Script only: builds the SQL when the operation reaches the front of the queue, from the
     // session state every earlier command left (the pool's reset decides on ROLLBACK this way).
     // An empty text completes the operation without a round trip.
@@ -130,43 +148,67 @@ struct Operation
 
     std::function<void(Outcome &&)> complete;
     std::function<void(const QException &)> fail;
+    // What complete, fail and isCanceled work on (a promise, a pool's one-shot call), owned here so
+    // that they capture a plain pointer: std::function keeps one without a heap allocation.
+    std::shared_ptr<void> target;
 
     // Filled while the results arrive.
-    PGresultPtr lastResult;
-    QString commandTag;
+    PGresultPtr lastResult; // also gives the command tag
     std::unique_ptr<Error> error; // the first error reported
     bool timedOut = false;
     qint64 sequence = 0; // the connection's queryCount when it was sent: identifies it in timers
 };
 
-// Binds an Operation's callbacks to a promise of T, converting the Outcome with convert (which may
-// throw a QException, e.g. for a bad column index).
+// A promise of T and how an Outcome becomes its result: what a query method's callbacks work on.
+template<typename T, typename Convert>
+struct PromiseTarget
+{
+    explicit PromiseTarget(Convert c) : convert(std::move(c)) { }
+    QPromise<T> promise;
+    Convert convert;
+};
+
+// An operation that carries its own promise: one allocation for both.
+template<typename T, typename Convert>
+struct PromiseOperation : Operation, PromiseTarget<T, Convert>
+{
+    explicit PromiseOperation(Convert c) : PromiseTarget<T, Convert>(std::move(c)) { }
+};
+
+// Binds op's callbacks to t, which op owns (or is), so they capture a plain pointer: std::function
+// keeps one without allocating. convert may throw a QException (e.g. for a bad column index).
+template<typename T, typename Convert>
+QFuture<T> bindCallbacks(Operation &op, PromiseTarget<T, Convert> *t)
+{
+    t->promise.start();
+    op.complete = [t](Outcome &&outcome) {
+        try {
+            if constexpr (std::is_void_v<T>) {
+                t->convert(std::move(outcome));
+            } else {
+                t->promise.addResult(t->convert(std::move(outcome)));
+            }
+        } catch (const QException &e) {
+            t->promise.setException(e);
+        }
+        t->promise.finish();
+    };
+    op.fail = [t](const QException &e) {
+        t->promise.setException(e);
+        t->promise.finish();
+    };
+    op.isCanceled = [t] { return t->promise.isCanceled(); };
+    return t->promise.future();
+}
+
+// bindCallbacks for an operation made without a promise of its own.
 template<typename T, typename Convert>
 QFuture<T> bindPromise(Operation &op, Convert convert)
 {
-    auto promise = std::make_shared<QPromise<T>>();
-    promise->start();
-    op.complete = [promise, convert = std::move(convert)](Outcome &&outcome) {
-        try {
-            if constexpr (std::is_void_v<T>) {
-                convert(std::move(outcome));
-            } else {
-                promise->addResult(convert(std::move(outcome)));
-            }
-        } catch (const QException &e) {
-            promise->setException(e);
-        }
-        promise->finish();
-    };
-    op.fail = [promise](const QException &e) {
-        promise->setException(e);
-        promise->finish();
-    };
-    op.isCanceled = [weak = std::weak_ptr<QPromise<T>>(promise)] {
-        auto p = weak.lock();
-        return p && p->isCanceled();
-    };
-    return promise->future();
+    auto target = std::make_shared<PromiseTarget<T, Convert>>(std::move(convert));
+    PromiseTarget<T, Convert> *t = target.get();
+    op.target = std::move(target);
+    return bindCallbacks<T, Convert>(op, t);
 }
 
 // A future that has already failed with error.

@@ -6,6 +6,7 @@
 #include "marshal_p.h"
 #include "metatypes_p.h"
 
+#include <QtCore/QMetaMethod>
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QThread>
 
@@ -76,8 +77,11 @@ void PoolPrivate::runDeferred()
     for (;;) {
         if (countsDirty) {
             countsDirty = false;
+            // Nobody listening is the common case on a busy pool: skip building the emission.
+            static const QMetaMethod countsSignal = QMetaMethod::fromSignal(&Pool::countsChanged);
             const std::array<int, 4> c = lastCounts;
-            Q_EMIT q->countsChanged(c[0], c[1], c[2], c[3]);
+            if (q->isSignalConnected(countsSignal))
+                Q_EMIT q->countsChanged(c[0], c[1], c[2], c[3]);
         } else if (!finishedWaiters.empty()) {
             std::shared_ptr<PoolWaiter> waiter = std::move(finishedWaiters.front());
             finishedWaiters.pop_front();
@@ -687,14 +691,15 @@ QFuture<PooledConnection> Pool::acquire(const AcquireOptions &options)
         {
             if (started)
                 return; // the pool was destroyed before the request reached it
-            waiter->promise.setException(PoolClosedError(QStringLiteral("pool is closed")));
-            waiter->promise.finish();
+            waiter->promise->setException(PoolClosedError(QStringLiteral("pool is closed")));
+            waiter->promise->finish();
         }
     };
     auto queued = std::make_shared<QueuedWaiter>();
-    queued->waiter->promise.start();
+    queued->waiter->promise.emplace();
+    queued->waiter->promise->start();
     queued->waiter->published = true;
-    QFuture<PooledConnection> future = queued->waiter->promise.future();
+    QFuture<PooledConnection> future = queued->waiter->promise->future();
     d->anchor->run([queued, options](PoolPrivate *d) {
         queued->started = true;
         d->startWaiting(queued->waiter, options);
@@ -722,6 +727,63 @@ std::exception_ptr connectionGoneError(const PoolPrivate *d)
         ConnectionLostError(QStringLiteral("the pooled connection was closed before the query could run")));
 }
 
+// A one-shot helper's call in one allocation, owned by the operation it runs as: the caller's
+// promise, the conversion of the outcome, and the checkout (the lease itself on the fast path).
+template<typename T, typename Convert>
+struct OneShot
+{
+    explicit OneShot(Convert c) : convert(std::move(c)) { }
+    QPromise<T> promise;
+    Convert convert;
+    PoolLease ownLease;                      // fast path: the entry's lease aliases this object
+    std::shared_ptr<PoolLease> handedLease;  // slow path: the lease a waiter was handed
+    PoolLease &lease() { return handedLease ? *handedLease : ownLease; }
+    void fail(const std::exception_ptr &error)
+    {
+        promise.setException(error);
+        promise.finish();
+    }
+};
+
+// The connection goes back before the caller sees the result (so a caller that queries again finds
+// it idle). Captures only values: the lease may be gone when a posted call runs.
+void giveBack(PoolLease &lease, bool failed)
+{
+    const bool wasReleased = lease.released.exchange(true);
+    lease.anchor->run([id = lease.entryId, wasReleased, failed](PoolPrivate *d) {
+        if (failed)
+            ++d->counters.queryErrors;
+        if (!wasReleased)
+            d->releaseEntry(id);
+    });
+}
+
+// Queues the command on connection; its callbacks live in the operation, which owns call.
+template<typename T, typename Convert>
+void startOneShot(const std::shared_ptr<OneShot<T, Convert>> &call, ConnectionPrivate *connection, const QString &sql,
+                  const QVariantList &args, const QueryOptions &options, bool allowScript)
+{
+    OneShot<T, Convert> *c = call.get();
+    auto complete = [c](Outcome &&outcome) {
+        giveBack(c->lease(), false);
+        try {
+            if constexpr (std::is_void_v<T>)
+                c->convert(std::move(outcome));
+            else
+                c->promise.addResult(c->convert(std::move(outcome)));
+        } catch (const QException &e) {
+            c->promise.setException(e);
+        }
+        c->promise.finish();
+    };
+    auto fail = [c](const QException &e) {
+        giveBack(c->lease(), true);
+        c->promise.setException(e);
+        c->promise.finish();
+    };
+    connection->enqueueWithCallbacks(sql, args, options, allowScript, complete, fail, call);
+}
+
 } // namespace
 
 // acquire → run → release, releasing before the result is handed to the caller.
@@ -729,47 +791,28 @@ template<typename T, typename Convert>
 QFuture<T> PoolPrivate::runOnce(const QString &sql, const QVariantList &args, const QueryOptions &options,
                                 const AcquireOptions &acquireOptions, bool allowScript, Convert convert)
 {
-    auto promise = std::make_shared<QPromise<T>>();
-    promise->start();
-    QFuture<T> future = promise->future();
-    auto run = [=, this](PoolWaiter &acquired) {
+    auto call = std::make_shared<OneShot<T, Convert>>(std::move(convert));
+    call->promise.start();
+    QFuture<T> future = call->promise.future();
+    if (PoolEntry *e = takeIdleNow(acquireOptions)) {
+        lend(e, std::shared_ptr<PoolLease>(call, &call->ownLease), 0);
+        startOneShot(call, e->connection->d.get(), sql, args, options, allowScript);
+        return future;
+    }
+    acquireWith(acquireOptions, [=, this](PoolWaiter &acquired) {
         if (acquired.error) {
-            promise->setException(acquired.error);
-            promise->finish();
+            call->fail(acquired.error);
             return;
         }
         PooledConnection handle = std::move(*acquired.handed);
-        std::shared_ptr<PoolLease> lease = handle.m_lease;
+        call->handedLease = handle.m_lease;
         Connection *connection = handle.connection();
         if (!connection) {
-            promise->setException(connectionGoneError(this));
-            promise->finish();
+            call->fail(connectionGoneError(this));
             return;
         }
-        // The callbacks live in the connection's queue; they reach the pool through its anchor.
-        auto complete = [=](Outcome &&outcome) {
-            lease->anchor->run([lease](PoolPrivate *d) { d->releaseUnobserved(*lease); });
-            try {
-                if constexpr (std::is_void_v<T>)
-                    convert(std::move(outcome));
-                else
-                    promise->addResult(convert(std::move(outcome)));
-            } catch (const QException &e) {
-                promise->setException(e);
-            }
-            promise->finish();
-        };
-        auto fail = [=](const QException &e) {
-            lease->anchor->run([lease](PoolPrivate *d) {
-                ++d->counters.queryErrors;
-                d->releaseUnobserved(*lease);
-            });
-            promise->setException(e);
-            promise->finish();
-        };
-        connection->d->enqueueWithCallbacks(sql, args, options, allowScript, complete, fail);
-    };
-    acquireWith(acquireOptions, run);
+        startOneShot(call, connection->d.get(), sql, args, options, allowScript);
+    });
     return future;
 }
 

@@ -30,18 +30,21 @@ class PoolAnchor
 {
 public:
     explicit PoolAnchor(Pool *pool) : m_pool(pool) { }
-    // Runs call in the pool's thread: now when already there, otherwise queued. False when the
-    // pool is gone (call is dropped).
-    bool run(std::function<void(PoolPrivate *)> call);
+    // Runs call in the pool's thread: now when already there (no std::function, no allocation),
+    // otherwise queued. False when the pool is gone (call is dropped).
+    template<typename Call>
+    bool run(Call &&call);
     // Runs call in the pool's thread and returns its future; fails with ConnectionReleasedError
     // (message what) when the pool is gone.
-    template<typename T>
-    QFuture<T> future(const QString &gone, std::function<QFuture<T>(PoolPrivate *)> call);
+    template<typename T, typename Call>
+    QFuture<T> future(const QString &gone, Call call);
     bool isPool(const Pool *pool);
     bool isAlive();
     void detach();
 
 private:
+    // The queued half of run(), with m_mutex held.
+    static void post(Pool *pool, std::function<void(PoolPrivate *)> call);
     QMutex m_mutex;
     Pool *m_pool;
 };
@@ -93,7 +96,8 @@ using WaiterList = std::list<std::shared_ptr<PoolWaiter>>;
 // An acquire() waiting for a connection.
 struct PoolWaiter
 {
-    QPromise<PooledConnection> promise;
+    // acquire()'s promise; the pool's helpers take the outcome through handOff and make none.
+    std::optional<QPromise<PooledConnection>> promise;
     QString tag;
     QElapsedTimer waited;
     QTimer *timer = nullptr;
@@ -105,7 +109,7 @@ struct PoolWaiter
     std::function<void(PoolWaiter &)> handOff;
     std::optional<PooledConnection> handed;
     std::exception_ptr error;
-    bool live() const { return !done && !promise.isCanceled(); }
+    bool live() const { return !done && !(promise && promise->isCanceled()); }
     // Hands the outcome over: runs continuations or the helper, so only ever outside the pool's
     // bookkeeping.
     void complete()
@@ -113,7 +117,7 @@ struct PoolWaiter
         if (handOff)
             handOff(*this);
         else
-            promise.finish();
+            promise->finish();
     }
 };
 
@@ -206,6 +210,12 @@ public:
     void runSetup(quint64 id, const std::shared_ptr<PoolWaiter> &waiter);
     void deliver(PoolEntry *entry, const std::shared_ptr<PoolWaiter> &waiter, bool setupRan);
     void requeue(const std::shared_ptr<PoolWaiter> &waiter);
+    // The fast path in the pool's thread: an idle connection that nobody queues for and that needs
+    // neither validation nor setup, marked acquired at once (no waiter). nullptr: take the slow path.
+    PoolEntry *takeIdleNow(const AcquireOptions &options);
+    void markAcquired(PoolEntry *entry, const QString &tag);
+    // Makes lease the entry's checkout and counts the acquire.
+    void lend(PoolEntry *entry, const std::shared_ptr<PoolLease> &lease, qint64 waitedMicros);
     void onWaiterTimeout(const std::shared_ptr<PoolWaiter> &waiter);
     void armTimeout(const std::shared_ptr<PoolWaiter> &waiter, std::chrono::milliseconds timeout);
     void enqueueWaiter(const std::shared_ptr<PoolWaiter> &waiter, bool front);
@@ -221,9 +231,6 @@ public:
     // Return.
     // For a caller that waits for the return: ready at once unless a reset runs.
     QFuture<void> release(PoolLease &lease);
-    // For the pool's own returns (one-shot helpers), which nobody waits for: no future is made,
-    // since even a ready one costs allocations on every call.
-    void releaseUnobserved(PoolLease &lease);
     // The return of entry id, whoever held it (a lease released, or its last copy destroyed). The
     // reset's future when one started.
     std::optional<QFuture<void>> releaseEntry(quint64 id);
@@ -303,8 +310,8 @@ public:
     std::atomic<int> publishedSize{0}, publishedIdle{0}, publishedWaiting{0}, publishedMin{0}, publishedMax{0};
 };
 
-template<typename T>
-inline QFuture<T> PoolAnchor::future(const QString &gone, std::function<QFuture<T>(PoolPrivate *)> call)
+template<typename T, typename Call>
+inline QFuture<T> PoolAnchor::future(const QString &gone, Call call)
 {
     QMutexLocker lock(&m_mutex);
     if (!m_pool)
@@ -315,9 +322,32 @@ inline QFuture<T> PoolAnchor::future(const QString &gone, std::function<QFuture<
     return d->inThread<T>([d, call = std::move(call)] { return call(d); });
 }
 
+template<typename Call>
+inline bool PoolAnchor::run(Call &&call)
+{
+    QMutexLocker lock(&m_mutex);
+    if (!m_pool)
+        return false;
+    Pool *pool = m_pool;
+    if (QThread::currentThread() == pool->thread()) {
+        // Only this thread can destroy the pool, so it stays alive without the lock.
+        lock.unlock();
+        PoolPrivate::DispatchScope scope(pool->d.get());
+        call(pool->d.get());
+        return true;
+    }
+    // Posted under the lock: the pool cannot be destroyed in between, and a posted call dies with it.
+    post(pool, std::function<void(PoolPrivate *)>(std::forward<Call>(call)));
+    return true;
+}
+
 template<typename T, typename Function>
 QFuture<T> PoolPrivate::inThread(Function function)
 {
+    if (QThread::currentThread() == q->thread()) {
+        DispatchScope scope(this);
+        return function();
+    }
     return Private::runInThreadOf<T>(q, [this, function = std::move(function)] {
         DispatchScope scope(this);
         return function();

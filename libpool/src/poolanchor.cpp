@@ -15,25 +15,12 @@ using Private::Outcome;
 // ---------------------------------------------------------------------------------------------
 // PoolAnchor and PoolLease
 
-bool PoolAnchor::run(std::function<void(PoolPrivate *)> call)
+void PoolAnchor::post(Pool *pool, std::function<void(PoolPrivate *)> call)
 {
-    QMutexLocker lock(&m_mutex);
-    if (!m_pool)
-        return false;
-    Pool *pool = m_pool;
-    if (QThread::currentThread() == pool->thread()) {
-        // Only this thread can destroy the pool, so it stays alive without the lock.
-        lock.unlock();
-        PoolPrivate::DispatchScope scope(pool->d.get());
-        call(pool->d.get());
-        return true;
-    }
-    // Posted under the lock: the pool cannot be destroyed in between, and a posted call dies with it.
     QMetaObject::invokeMethod(pool, [pool, call = std::move(call)] {
         PoolPrivate::DispatchScope scope(pool->d.get());
         call(pool->d.get());
     }, Qt::QueuedConnection);
-    return true;
 }
 
 bool PoolAnchor::isPool(const Pool *pool)

@@ -17,9 +17,20 @@ using Private::Outcome;
 
 QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOptions)
 {
+    if (PoolEntry *e = takeIdleNow(acquireOptions)) {
+        // Nobody can have attached a continuation yet: the promise finishes at once.
+        QPromise<PooledConnection> promise;
+        promise.start();
+        auto lease = std::make_shared<PoolLease>();
+        lend(e, lease, 0);
+        promise.addResult(PooledConnection(std::move(lease)));
+        promise.finish();
+        return promise.future();
+    }
     auto waiter = std::make_shared<PoolWaiter>();
-    waiter->promise.start();
-    QFuture<PooledConnection> future = waiter->promise.future();
+    waiter->promise.emplace();
+    waiter->promise->start();
+    QFuture<PooledConnection> future = waiter->promise->future();
     startWaiting(waiter, acquireOptions);
     // From here on the caller may attach continuations: completing the waiter is deferred.
     waiter->published = true;
@@ -34,6 +45,38 @@ void PoolPrivate::acquireWith(const AcquireOptions &acquireOptions, std::functio
     waiter->handOff = std::move(handOff);
     startWaiting(waiter, acquireOptions);
     waiter->published = true; // the helper's future has not been returned yet: until here, at once
+}
+
+PoolEntry *PoolPrivate::takeIdleNow(const AcquireOptions &acquireOptions)
+{
+    if (state != State::Open || idle.isEmpty() || liveWaiterCount() != 0 || options.setup)
+        return nullptr;
+    PoolEntry *e = idle.last();
+    if (options.validateIdleAfter > 0ms && e->stateSince.elapsed() > options.validateIdleAfter.count())
+        return nullptr;
+    idle.removeLast();
+    markAcquired(e, acquireOptions.tag);
+    emitCounts();
+    return e;
+}
+
+void PoolPrivate::markAcquired(PoolEntry *e, const QString &tag)
+{
+    setEntryState(e, ConnectionInfo::State::Acquired);
+    e->holder = tag;
+    e->leakReported = false;
+}
+
+void PoolPrivate::lend(PoolEntry *e, const std::shared_ptr<PoolLease> &lease, qint64 waitedMicros)
+{
+    lease->anchor = anchor;
+    lease->connection = e->connection;
+    lease->entryId = e->id;
+    e->lease = lease;
+    waitHistogram.add(waitedMicros);
+    ++counters.acquires;
+    if (waitedMicros >= 1000)
+        ++counters.acquiresWaited;
 }
 
 // Serves waiter now, or queues it (or fails it at once).
@@ -126,7 +169,7 @@ void PoolPrivate::failWaiter(std::shared_ptr<PoolWaiter> waiter, const std::exce
     if (wasLive) {
         waiter->error = error;
         if (!waiter->handOff)
-            waiter->promise.setException(error);
+            waiter->promise->setException(error);
         finishPromise(std::move(waiter));
     }
 }
@@ -193,9 +236,7 @@ void PoolPrivate::dispatch(PoolEntry *e)
 void PoolPrivate::checkout(PoolEntry *e, const std::shared_ptr<PoolWaiter> &waiter)
 {
     const qint64 idleFor = e->state == ConnectionInfo::State::Idle ? e->stateSince.elapsed() : 0;
-    setEntryState(e, ConnectionInfo::State::Acquired);
-    e->holder = waiter->tag;
-    e->leakReported = false;
+    markAcquired(e, waiter->tag);
     const quint64 id = e->id;
 
     if (options.validateIdleAfter > 0ms && idleFor > options.validateIdleAfter.count()) {
@@ -267,19 +308,11 @@ void PoolPrivate::deliver(PoolEntry *e, const std::shared_ptr<PoolWaiter> &waite
     }
     finishWaiter(waiter);
     auto lease = std::make_shared<PoolLease>();
-    lease->anchor = anchor;
-    lease->connection = e->connection;
-    lease->entryId = e->id;
-    e->lease = lease;
-    const qint64 waitedMicros = waiter->waited.nsecsElapsed() / 1000;
-    waitHistogram.add(waitedMicros);
-    ++counters.acquires;
-    if (waitedMicros >= 1000)
-        ++counters.acquiresWaited;
+    lend(e, lease, waiter->waited.nsecsElapsed() / 1000);
     if (waiter->handOff)
         waiter->handed = PooledConnection(std::move(lease));
     else
-        waiter->promise.addResult(PooledConnection(std::move(lease)));
+        waiter->promise->addResult(PooledConnection(std::move(lease)));
     finishPromise(waiter);
 }
 
@@ -287,7 +320,7 @@ void PoolPrivate::onWaiterTimeout(const std::shared_ptr<PoolWaiter> &waiter)
 {
     if (waiter->done)
         return;
-    if (waiter->promise.isCanceled()) {
+    if (waiter->promise && waiter->promise->isCanceled()) {
         finishWaiter(waiter); // cancelled by its caller: not a timeout
         emitCounts();
         return;

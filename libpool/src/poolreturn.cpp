@@ -30,12 +30,6 @@ QFuture<void> PoolPrivate::release(PoolLease &lease)
     return reset ? *reset : QtFuture::makeReadyFuture();
 }
 
-void PoolPrivate::releaseUnobserved(PoolLease &lease)
-{
-    if (!lease.released.exchange(true))
-        releaseEntry(lease.entryId);
-}
-
 // Everything a checkout made stops working: the handle, and transactions and cursors made through
 // its connection (they compare the epoch).
 void PoolPrivate::endLease(PoolEntry *e)

@@ -15,28 +15,34 @@ namespace QPg {
 ResultData::ResultData(Private::PGresultPtr result, Private::CustomCodecsPtr codecs)
     : m_result(std::move(result))
     , m_codecs(std::move(codecs))
+    , m_rows(PQntuples(m_result.get()))
+    , m_columns(PQnfields(m_result.get()))
 {
-    const PGresult *r = m_result.get();
-    m_rows = PQntuples(r);
-    const int columns = PQnfields(r);
-    m_names.reserve(columns);
-    m_types.reserve(columns);
-    for (int c = 0; c < columns; ++c) {
-        m_names.append(QString::fromUtf8(PQfname(r, c)));
-        m_types.append(PQftype(r, c));
-        // Wide results get a hash for lookups by name; the first column of a name wins, as in
-        // asyncpg's Record.
-        if (columns > 16 && !m_indexByName.contains(m_names.last()))
-            m_indexByName.insert(m_names.last(), c);
-    }
+}
+
+const QList<QString> &ResultData::columnNames() const
+{
+    std::call_once(m_namesOnce, [this] {
+        const PGresult *r = m_result.get();
+        m_names.reserve(m_columns);
+        for (int c = 0; c < m_columns; ++c) {
+            m_names.append(QString::fromUtf8(PQfname(r, c)));
+            // Wide results get a hash for lookups by name; the first column of a name wins, as in
+            // asyncpg's Record.
+            if (m_columns > 16 && !m_indexByName.contains(m_names.last()))
+                m_indexByName.insert(m_names.last(), c);
+        }
+    });
+    return m_names;
 }
 
 int ResultData::indexOf(QStringView name) const
 {
+    const QList<QString> &names = columnNames();
     // Most results have few columns: comparing in place beats building a QString key to hash.
-    if (m_names.size() <= 16) {
-        for (qsizetype c = 0; c < m_names.size(); ++c) {
-            if (m_names.at(c) == name)
+    if (names.size() <= 16) {
+        for (qsizetype c = 0; c < names.size(); ++c) {
+            if (names.at(c) == name)
                 return int(c);
         }
         return -1;
@@ -57,15 +63,15 @@ QVariant ResultData::value(int row, int column) const
     const int length = PQgetlength(m_result.get(), row, column);
     if (m_codecs) {
         // Statements with such columns always ask for text results.
-        if (auto it = m_codecs->byType.constFind(m_types.at(column)); it != m_codecs->byType.cend())
+        if (auto it = m_codecs->byType.constFind(columnType(column)); it != m_codecs->byType.cend())
             return it->decoder(QByteArray(data, length));
     }
     if (PQfformat(m_result.get(), column) == 0)
-        return Private::decodeText(m_types.at(column), data, length);
+        return Private::decodeText(columnType(column), data, length);
     QVariant value;
     QString error;
-    if (!Private::decodeBinary(m_types.at(column), data, length, &value, &error)) {
-        qCWarning(Private::lcConnection) << "cannot decode a value of type" << m_types.at(column) << ":" << error;
+    if (!Private::decodeBinary(columnType(column), data, length, &value, &error)) {
+        qCWarning(Private::lcConnection) << "cannot decode a value of type" << columnType(column) << ":" << error;
         return QVariant();
     }
     return value;

@@ -13,21 +13,25 @@
 #include <QtCore/QHash>
 #include <QtCore/QList>
 
+#include <mutex>
+
 namespace QPg {
 
 // A completed query result shared by the Records that point into it. Values stay in libpq's
 // buffer and are decoded on access, so handing over a large result costs nothing on the loop thread.
+// Column names are decoded on first use (a fetchValue never needs them); types are libpq's.
 class ResultData
 {
 public:
     explicit ResultData(Private::PGresultPtr result, Private::CustomCodecsPtr codecs = nullptr);
 
     int rowCount() const { return m_rows; }
-    int columnCount() const { return int(m_names.size()); }
-    const QString &columnName(int column) const { return m_names.at(column); }
-    const QList<QString> &columnNames() const { return m_names; }
-    quint32 columnType(int column) const { return m_types.at(column); }
+    int columnCount() const { return m_columns; }
+    const QString &columnName(int column) const { return columnNames().at(column); }
+    const QList<QString> &columnNames() const;
+    quint32 columnType(int column) const { return PQftype(m_result.get(), column); }
     int indexOf(QStringView name) const;
+    QString commandTag() const { return QString::fromUtf8(PQcmdStatus(m_result.get())); }
 
     bool isNull(int row, int column) const;
     QVariant value(int row, int column) const;
@@ -39,9 +43,11 @@ private:
     Private::PGresultPtr m_result;
     Private::CustomCodecsPtr m_codecs;
     int m_rows = 0;
-    QList<QString> m_names;
-    QList<quint32> m_types;
-    QHash<QString, int> m_indexByName;
+    int m_columns = 0;
+    // Filled once, by whichever thread first asks (Records may be read in several threads).
+    mutable std::once_flag m_namesOnce;
+    mutable QList<QString> m_names;
+    mutable QHash<QString, int> m_indexByName;
 };
 
 } // namespace QPg

@@ -17,49 +17,41 @@ StatementCache::StatementCache(int capacity, int maxStatementSize)
 {
 }
 
-QByteArray StatementCache::key(const QByteArray &sql, const std::vector<quint32> &declaredTypes)
-{
-    QByteArray key = sql;
-    key.append('\0');
-    key.append(reinterpret_cast<const char *>(declaredTypes.data()), qsizetype(declaredTypes.size() * sizeof(quint32)));
-    return key;
-}
-
-std::shared_ptr<PreparedStatement> StatementCache::find(const QByteArray &key)
+std::shared_ptr<PreparedStatement> StatementCache::find(const StatementKey &key)
 {
     auto it = m_statements.constFind(key);
     if (it == m_statements.cend())
         return nullptr;
-    // A linear move is fine: the list is at most the capacity (100 by default) long, and the hit
-    // just used is usually near the front.
-    auto pos = std::find(m_recency.begin(), m_recency.end(), key);
-    if (pos != m_recency.begin())
-        m_recency.splice(m_recency.begin(), m_recency, pos);
-    return *it;
+    const std::shared_ptr<PreparedStatement> &statement = *it;
+    if (statement->recency != m_recency.begin())
+        m_recency.splice(m_recency.begin(), m_recency, statement->recency);
+    return statement;
 }
 
-std::shared_ptr<PreparedStatement> StatementCache::create(const QByteArray &key)
+std::shared_ptr<PreparedStatement> StatementCache::create(const StatementKey &key)
 {
     remove(key);
     while (int(m_statements.size()) >= m_capacity && !m_recency.empty()) {
-        auto oldest = m_statements.take(m_recency.back());
+        std::shared_ptr<PreparedStatement> oldest = m_recency.back();
         m_recency.pop_back();
+        m_statements.remove(oldest->key);
         forget(oldest, true);
     }
     auto statement = std::make_shared<PreparedStatement>();
     statement->key = key;
     statement->name = m_namePrefix + QByteArray::number(++m_counter);
     m_statements.insert(key, statement);
-    m_recency.push_front(key);
+    m_recency.push_front(statement);
+    statement->recency = m_recency.begin();
     return statement;
 }
 
-void StatementCache::remove(const QByteArray &key)
+void StatementCache::remove(const StatementKey &key)
 {
     auto statement = m_statements.take(key);
     if (!statement)
         return;
-    m_recency.remove(key);
+    m_recency.erase(statement->recency);
     forget(statement, statement->ready);
 }
 
