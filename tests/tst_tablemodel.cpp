@@ -43,6 +43,7 @@ private Q_SLOTS:
 
     void filterSortAndHiddenVersion();
     void editsWaitForSubmit();
+    void viewsSeeTheSubmittedState();
     void revertAllDropsChanges();
     void removalIsMarkedThenApplied();
     void quotedIdentifiers();
@@ -215,6 +216,30 @@ void tst_TableModel::editsWaitForSubmit()
     QCOMPARE(items().first(), u"1|renamed twice|1"_s);
     QCOMPARE(items().last(), u"6|six|66"_s);
     QCOMPARE(model.status(), TableModel::Status::Ready);
+}
+
+// A view repaints on the signals the submit sends: at that moment the row must already read as
+// submitted, or the view keeps showing it as edited (seen in the QML browser).
+void tst_TableModel::viewsSeeTheSubmittedState()
+{
+    CheckedModel checked;
+    TableModel &model = checked.model;
+    selectTable(model, u"tm_items"_s);
+    QVERIFY(model.setData(model.index(1, 1), u"seen"_s));
+    QList<TableModel::RowState> statesOnData;
+    QStringList headersOnSignal;
+    connect(&model, &QAbstractItemModel::dataChanged, this, [&](const QModelIndex &topLeft) {
+        statesOnData.append(model.rowState(topLeft.row()));
+    });
+    connect(&model, &QAbstractItemModel::headerDataChanged, this, [&](Qt::Orientation, int first) {
+        headersOnSignal.append(model.headerData(first, Qt::Vertical).toString());
+    });
+    QVERIFY(submitAndWait(model));
+    QVERIFY(!statesOnData.isEmpty());
+    for (TableModel::RowState state : statesOnData)
+        QCOMPARE(state, TableModel::RowState::Unchanged);
+    for (const QString &header : headersOnSignal)
+        QVERIFY2(!header.contains(u'~'), qPrintable(header));
 }
 
 void tst_TableModel::revertAllDropsChanges()

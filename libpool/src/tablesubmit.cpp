@@ -107,11 +107,14 @@ void TableModelPrivate::applyCommitted(const SubmitRun &run)
                 q->removeRecord(row);
             break;
         case SubmitStep::Kind::Update:
+            // The edit goes first: views repaint on the signals below and must see the row as sent.
             if (const int row = rowOfKey(step.key); row >= 0) {
+                edits.remove(step.key);
                 q->replaceRecord(row, step.result);
                 Q_EMIT q->headerDataChanged(Qt::Vertical, row, row);
+            } else {
+                edits.remove(step.key);
             }
-            edits.remove(step.key);
             break;
         case SubmitStep::Kind::Insert:
             for (int i = 0; i < inserted.size(); ++i) {
