@@ -65,6 +65,7 @@ private Q_SLOTS:
     void listenerComesBackAfterSessionLoss();
     void droppedConnectionMidStream();
     void poolInAnotherThread();
+    void signalsNeverComeInsideSetQuery();
 
 private:
     std::unique_ptr<QPg::Pool> m_pool;
@@ -492,6 +493,23 @@ void tst_QueryModel::poolInAnotherThread()
     QMetaObject::invokeMethod(pool, [pool] { delete pool; }, Qt::BlockingQueuedConnection);
     worker.quit();
     worker.wait();
+}
+
+// A caller's setQuery() must not see the model's signals re-enter it: even when the outcome is
+// known at once (a closed pool refuses at once), it arrives from the event loop. Under load the
+// pool's thread used to finish a whole query before the next line of setQuery() ran.
+void tst_QueryModel::signalsNeverComeInsideSetQuery()
+{
+    auto closed = openPool(poolOptions(1, 1));
+    await(closed->close());
+    CheckedModel checked;
+    QueryModel &model = checked.model;
+    QSignalSpy errors(&model, &QueryModel::errorOccurred);
+    model.setQuery(closed.get(), u"SELECT 1"_s);
+    QCOMPARE(errors.size(), 0);
+    QCOMPARE(model.status(), QueryModel::Status::Loading);
+    QVERIFY(errors.wait(10000));
+    QVERIFY(dynamic_cast<const QPg::PoolClosedError *>(model.error()));
 }
 
 QTEST_MAIN(tst_QueryModel)

@@ -5,6 +5,7 @@
 
 #include "logging_p.h"
 #include "marshal_p.h"
+#include "resultdata_p.h"
 #include "rowdiff_p.h"
 
 #include <QtCore/QJsonArray>
@@ -125,7 +126,7 @@ public:
     void readColumnsThenFinish(const std::shared_ptr<QueryRun> &run);
     void finishRun(const std::shared_ptr<QueryRun> &run);
     void fail(const std::shared_ptr<QueryRun> &run, const std::exception_ptr &failure, int prefixLength);
-    void append(const RecordList &chunk);
+    void append(RecordList &&chunk);
     void replaceRows(const RecordList &fresh);
     void setColumns(const QStringList &names);
     void setStatus(QueryModel::Status status);
@@ -221,7 +222,7 @@ void QueryModelPrivate::start(bool refresh)
     setStatus(QueryModel::Status::Loading);
     AcquireOptions options;
     options.tag = u"QueryModel"_s;
-    Private::whenFinished<PooledConnection>(pool->acquire(options), q,
+    Private::whenFinishedLater<PooledConnection>(pool->acquire(options), q,
                                             [this, next](const QFuture<PooledConnection> &acquired) {
                                                 onAcquired(next, acquired);
                                             });
@@ -246,7 +247,7 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
     }
     if (!readsThroughCursor(sql)) {
         // Run whole: statements a cursor cannot hold (DML with RETURNING, utility commands).
-        Private::whenFinished<RecordList>(current->handle.fetch(sql, args), q, [this, current](const QFuture<RecordList> &f) {
+        Private::whenFinishedLater<RecordList>(current->handle.fetch(sql, args), q, [this, current](const QFuture<RecordList> &f) {
             if (current != run)
                 return;
             if (const std::exception_ptr failure = Private::errorOf(f)) {
@@ -268,7 +269,7 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
     }
     current->cursor = true;
     current->handle.execute(u"BEGIN"_s);
-    Private::whenFinished<QString>(current->handle.execute(CursorPrefix + sql, args), q,
+    Private::whenFinishedLater<QString>(current->handle.execute(CursorPrefix + sql, args), q,
                                    [this, current](const QFuture<QString> &declared) {
                                        if (current != run)
                                            return;
@@ -302,8 +303,10 @@ bool QueryModelPrivate::fetchNext(const std::shared_ptr<QueryRun> &current)
     current->rowsRequested += count;
     setStatus(QueryModel::Status::Loading);
     const QString fetchSql = u"FETCH FORWARD %1 FROM %2"_s.arg(count).arg(CursorName);
-    Private::whenFinished<RecordList>(current->handle.fetch(fetchSql), q,
-                                      [this, current, count](const QFuture<RecordList> &f) {
+    // fetchRow's record carries the whole chunk's result: the Records are made here, once, rather
+    // than in the pool's thread and copied again (and an empty chunk still names its columns).
+    Private::whenFinishedLater<Record>(current->handle.fetchRow(fetchSql), q,
+                                      [this, current, count](const QFuture<Record> &f) {
                                           if (current != run)
                                               return;
                                           --current->fetchesInFlight;
@@ -314,7 +317,11 @@ bool QueryModelPrivate::fetchNext(const std::shared_ptr<QueryRun> &current)
                                               fail(current, failure, 0);
                                               return;
                                           }
-                                          onChunk(current, count, f.result());
+                                          const std::shared_ptr<const ResultData> result = ResultData::resultOf(f.result());
+                                          if (result && result->rowCount() == 0 && columns.isEmpty() && !current->refresh
+                                              && rows.isEmpty())
+                                              setColumns(f.result().columnNames());
+                                          onChunk(current, count, result ? ResultData::records(result) : RecordList());
                                       });
     return true;
 }
@@ -349,7 +356,7 @@ void QueryModelPrivate::onChunk(const std::shared_ptr<QueryRun> &current, int as
     } else if (!chunk.isEmpty()) {
         if (columns.isEmpty())
             setColumns(chunk.first().columnNames());
-        append(chunk);
+        append(std::move(chunk));
     }
     if (current != run)
         return; // a slot connected to the signals above started another query
@@ -379,7 +386,7 @@ void QueryModelPrivate::readColumnsThenFinish(const std::shared_ptr<QueryRun> &c
     // An empty result has no row to name its columns; a FETCH on the exhausted cursor still
     // describes them, and fetchRow's "no row" record carries the description.
     current->busy = true;
-    Private::whenFinished<Record>(current->handle.fetchRow(u"FETCH FORWARD 1 FROM "_s + CursorName), q,
+    Private::whenFinishedLater<Record>(current->handle.fetchRow(u"FETCH FORWARD 1 FROM "_s + CursorName), q,
                                   [this, current](const QFuture<Record> &f) {
                                       if (current != run)
                                           return;
@@ -427,11 +434,11 @@ void QueryModelPrivate::fail(const std::shared_ptr<QueryRun> &current, const std
     Q_EMIT q->errorOccurred(error->message());
 }
 
-void QueryModelPrivate::append(const RecordList &chunk)
+void QueryModelPrivate::append(RecordList &&chunk)
 {
     const int first = int(rows.size());
     q->beginInsertRows({}, first, first + int(chunk.size()) - 1);
-    rows += chunk;
+    rows.append(std::move(chunk)); // moves the records when the chunk is not shared
     q->endInsertRows();
 }
 
@@ -513,7 +520,7 @@ void QueryModelPrivate::listen(bool refreshAfter)
     const quint64 generation = ++listenGeneration;
     AcquireOptions options;
     options.tag = u"QueryModel listener"_s;
-    Private::whenFinished<PooledConnection>(
+    Private::whenFinishedLater<PooledConnection>(
         pool->acquire(options), q, [this, generation, refreshAfter](const QFuture<PooledConnection> &acquired) {
             if (generation != listenGeneration)
                 return; // stopped or restarted meanwhile; the handle goes back with the future
@@ -537,7 +544,7 @@ void QueryModelPrivate::listen(bool refreshAfter)
                 Q_EMIT q->listeningChanged(false);
                 relisten.start(RelistenDelay);
             };
-            Private::whenFinished<void>(listener.addListener(channel, q, onNotify, onEnded), q,
+            Private::whenFinishedLater<void>(listener.addListener(channel, q, onNotify, onEnded), q,
                                         [this, generation, refreshAfter](const QFuture<void> &listened) {
                                             if (generation != listenGeneration)
                                                 return;
@@ -781,7 +788,7 @@ void QueryModel::removeRecord(int row)
 void QueryModel::appendRecords(const RecordList &records)
 {
     if (!records.isEmpty())
-        d->append(records);
+        d->append(RecordList(records));
 }
 
 void QueryModel::setStatus(Status status, const Error *error)

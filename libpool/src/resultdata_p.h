@@ -38,6 +38,8 @@ public:
 
     static RecordList records(const std::shared_ptr<const ResultData> &result);
     static Record record(const std::shared_ptr<const ResultData> &result, int row);
+    // The result a record reads from (fetchRow's record carries the whole result, rows or not).
+    static const std::shared_ptr<const ResultData> &resultOf(const Record &record) { return record.m_result; }
 
 private:
     Private::PGresultPtr m_result;

@@ -123,7 +123,7 @@ void TableModelPrivate::readFactsThenSelect()
 {
     const quint64 asked = generation;
     q->setStatus(QueryModel::Status::Loading);
-    Private::whenFinished<RecordList>(
+    Private::whenFinishedLater<RecordList>(
         pool->fetch(Private::tableFactsQuery(), {Private::qualifiedTableName(table)}), q,
         [this, asked](const QFuture<RecordList> &answered) {
             if (asked != generation)

@@ -42,7 +42,7 @@ void TableModelPrivate::runStep(const std::shared_ptr<SubmitRun> &run)
         return;
     }
     SubmitStep &step = run->steps[run->next];
-    Private::whenFinished<RecordList>(
+    Private::whenFinishedLater<RecordList>(
         run->handle.fetch(step.statement.sql, step.statement.args), q, [this, run](const QFuture<RecordList> &done) {
             if (run != submitRun)
                 return;
@@ -64,7 +64,7 @@ void TableModelPrivate::runStep(const std::shared_ptr<SubmitRun> &run)
 
 void TableModelPrivate::commit(const std::shared_ptr<SubmitRun> &run)
 {
-    Private::whenFinished<QString>(run->handle.execute(u"COMMIT"_s), q, [this, run](const QFuture<QString> &done) {
+    Private::whenFinishedLater<QString>(run->handle.execute(u"COMMIT"_s), q, [this, run](const QFuture<QString> &done) {
         if (run != submitRun)
             return;
         if (const std::exception_ptr failure = Private::errorOf(done)) {
@@ -93,7 +93,7 @@ void TableModelPrivate::rollBack(const std::shared_ptr<SubmitRun> &run, const st
         return;
     }
     // Reported once the server has rolled back (or the session is gone), so the table is as it was.
-    Private::whenFinished<QString>(run->handle.execute(u"ROLLBACK"_s), q,
+    Private::whenFinishedLater<QString>(run->handle.execute(u"ROLLBACK"_s), q,
                                    [report](const QFuture<QString> &) { report(); });
 }
 
@@ -185,7 +185,7 @@ bool TableModel::submitAll()
     Q_EMIT submittingChanged();
     AcquireOptions options;
     options.tag = u"TableModel submit"_s;
-    Private::whenFinished<PooledConnection>(d->pool->acquire(options), this,
+    Private::whenFinishedLater<PooledConnection>(d->pool->acquire(options), this,
                                             [this, run](const QFuture<PooledConnection> &acquired) {
                                                 if (run != d->submitRun)
                                                     return;
