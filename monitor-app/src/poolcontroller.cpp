@@ -10,6 +10,7 @@
 #include <QPg/errors.h>
 #include <QPg/pool.h>
 
+#include <QtCore/QCoreApplication>
 #include <QtCore/QFile>
 #include <QtCore/QFutureWatcher>
 #include <QtCore/QRegularExpression>
@@ -476,6 +477,10 @@ void PoolController::shutdown()
     }
     // The GUI has stopped using pools before it shut the controller down (MonitorSession::shutdown).
     qDeleteAll(std::exchange(m_retired, {}));
+    // What the GUI's query model left queued here (a COMMIT, a release) ended with the pools above;
+    // the hand-backs to its futures are posted events that must run before this thread finishes,
+    // or their watchers are never freed.
+    QCoreApplication::sendPostedEvents();
     m_demo.reset(); // stops the demo cluster
 }
 
