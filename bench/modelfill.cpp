@@ -2,13 +2,15 @@
 // qpgpool-model-fill: rows per second into a table model shown in a QTableView, and how long the
 // GUI thread is blocked meanwhile. QPg::QueryModel (the pool in a worker thread, rows streamed in
 // chunks) side by side with QSqlQueryModel on Qt's QPSQL driver, each read to its last row, in
-// alternating rounds on the same server. A 10 ms precise timer in the GUI thread records how late
-// it fires: a blocked GUI shows up as its worst frame. See docs/BENCHMARKS.md.
+// alternating rounds on the same server. The dashboard's latency probe (a 20 ms precise timer in
+// the GUI thread) records how late it fires: a blocked GUI shows up as its worst frame. See
+// docs/BENCHMARKS.md.
 //
 //   qpgpool-model-fill [--rows N] [--rounds R] [--model qpg|qsql|both] [--chunk N] [--dsn DSN]
 // Server: --dsn, QPG_BENCH_DSN, QPG_BENCH_STATE_FILE, else a private cluster started for the run.
 
 #include "benchserver.h"
+#include "latencyprobe.h"
 
 #include <QPg/pool.h>
 #include <QPg/querymodel.h>
@@ -34,8 +36,6 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace {
 
-constexpr int ProbeIntervalMs = 10;
-
 double cpuSeconds()
 {
     rusage usage{};
@@ -43,53 +43,6 @@ double cpuSeconds()
     return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
         + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
-
-double percentile(QList<double> values, double fraction)
-{
-    if (values.isEmpty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    const auto index = qsizetype(fraction * double(values.size() - 1) + 0.5);
-    return values.at(std::min(index, values.size() - 1));
-}
-
-// How late a 10 ms timer in the GUI thread fires while a fill runs.
-class LatencyProbe
-{
-public:
-    LatencyProbe()
-    {
-        m_timer.setTimerType(Qt::PreciseTimer);
-        m_timer.setInterval(ProbeIntervalMs);
-        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] { tick(); });
-    }
-    void start()
-    {
-        m_lateness.clear();
-        m_clock.start();
-        m_last = 0;
-        m_timer.start();
-    }
-    void stop()
-    {
-        tick(); // a GUI blocked until now counts
-        m_timer.stop();
-    }
-    double p99() const { return percentile(m_lateness, 0.99); }
-    double worst() const { return m_lateness.isEmpty() ? 0 : *std::max_element(m_lateness.begin(), m_lateness.end()); }
-
-private:
-    void tick()
-    {
-        const qint64 now = m_clock.nsecsElapsed();
-        m_lateness.append(std::max(0.0, double(now - m_last) / 1e6 - ProbeIntervalMs));
-        m_last = now;
-    }
-    QTimer m_timer;
-    QElapsedTimer m_clock;
-    qint64 m_last = 0;
-    QList<double> m_lateness;
-};
 
 struct Round
 {
@@ -99,6 +52,26 @@ struct Round
     double p99 = 0;
     double worst = 0;
 };
+
+// Times one fill: fill() returns once model has every row; the dashboard's probe watches the GUI.
+template<typename Fill>
+Round measure(const QAbstractItemModel &model, Fill fill)
+{
+    QPg::Monitor::LatencyProbe probe;
+    Round round;
+    const double cpuBefore = cpuSeconds();
+    QElapsedTimer took;
+    took.start();
+    probe.start();
+    fill();
+    probe.stop();
+    round.seconds = double(took.nsecsElapsed()) / 1e9;
+    round.cpuSeconds = cpuSeconds() - cpuBefore;
+    round.rows = model.rowCount();
+    round.p99 = probe.percentileMs(0.99);
+    round.worst = probe.maxMs();
+    return round;
+}
 
 QString fillSql(int rows)
 {
@@ -111,26 +84,16 @@ Round fillQueryModel(QPg::Pool *pool, QTableView &view, int rows, int chunkSize)
     model.setFetchMode(QPg::QueryModel::FetchMode::Eager);
     model.setChunkSize(chunkSize);
     view.setModel(&model);
-    LatencyProbe probe;
-    QEventLoop loop;
-    QObject::connect(&model, &QPg::QueryModel::finished, &loop, &QEventLoop::quit);
-    QObject::connect(&model, &QPg::QueryModel::errorOccurred, &loop, [&](const QString &message) {
-        std::fprintf(stderr, "qpgpool-model-fill: %s\n", qPrintable(message));
-        loop.quit();
+    const Round round = measure(model, [&] {
+        QEventLoop loop;
+        QObject::connect(&model, &QPg::QueryModel::finished, &loop, &QEventLoop::quit);
+        QObject::connect(&model, &QPg::QueryModel::errorOccurred, &loop, [&](const QString &message) {
+            std::fprintf(stderr, "qpgpool-model-fill: %s\n", qPrintable(message));
+            loop.quit();
+        });
+        model.setQuery(pool, fillSql(rows));
+        loop.exec();
     });
-    Round round;
-    const double cpuBefore = cpuSeconds();
-    QElapsedTimer took;
-    took.start();
-    probe.start();
-    model.setQuery(pool, fillSql(rows));
-    loop.exec();
-    probe.stop();
-    round.seconds = double(took.nsecsElapsed()) / 1e9;
-    round.cpuSeconds = cpuSeconds() - cpuBefore;
-    round.rows = model.rowCount();
-    round.p99 = probe.p99();
-    round.worst = probe.worst();
     view.setModel(nullptr);
     return round;
 }
@@ -139,35 +102,25 @@ Round fillSqlQueryModel(QTableView &view, int rows)
 {
     QSqlQueryModel model;
     view.setModel(&model);
-    LatencyProbe probe;
-    Round round;
-    const double cpuBefore = cpuSeconds();
-    QElapsedTimer took;
-    took.start();
-    probe.start();
-    // The GUI thread's event loop gets a turn between fetchMore() calls, as a view scrolling to the
-    // end would give it; setQuery() itself runs the whole query in this thread.
-    QEventLoop loop;
-    QTimer::singleShot(0, &loop, [&] {
-        model.setQuery(fillSql(rows), QSqlDatabase::database());
-        if (model.lastError().isValid())
-            std::fprintf(stderr, "qpgpool-model-fill: %s\n", qPrintable(model.lastError().text()));
-        QTimer *step = new QTimer(&loop);
-        QObject::connect(step, &QTimer::timeout, &loop, [&model, &loop] {
-            if (!model.canFetchMore())
-                loop.quit();
-            else
-                model.fetchMore();
+    const Round round = measure(model, [&] {
+        // The GUI thread's event loop gets a turn between fetchMore() calls, as a view scrolling to
+        // the end would give it; setQuery() itself runs the whole query in this thread.
+        QEventLoop loop;
+        QTimer::singleShot(0, &loop, [&] {
+            model.setQuery(fillSql(rows), QSqlDatabase::database());
+            if (model.lastError().isValid())
+                std::fprintf(stderr, "qpgpool-model-fill: %s\n", qPrintable(model.lastError().text()));
+            QTimer *step = new QTimer(&loop);
+            QObject::connect(step, &QTimer::timeout, &loop, [&model, &loop] {
+                if (!model.canFetchMore())
+                    loop.quit();
+                else
+                    model.fetchMore();
+            });
+            step->start(0);
         });
-        step->start(0);
+        loop.exec();
     });
-    loop.exec();
-    probe.stop();
-    round.seconds = double(took.nsecsElapsed()) / 1e9;
-    round.cpuSeconds = cpuSeconds() - cpuBefore;
-    round.rows = model.rowCount();
-    round.p99 = probe.p99();
-    round.worst = probe.worst();
     view.setModel(nullptr);
     return round;
 }

@@ -123,7 +123,6 @@ public:
     bool fetchNext(const std::shared_ptr<QueryRun> &run);
     void readAhead(const std::shared_ptr<QueryRun> &run);
     void onChunk(const std::shared_ptr<QueryRun> &run, int asked, RecordList chunk);
-    void readColumnsThenFinish(const std::shared_ptr<QueryRun> &run);
     void finishRun(const std::shared_ptr<QueryRun> &run);
     void fail(const std::shared_ptr<QueryRun> &run, const std::exception_ptr &failure, int prefixLength);
     void append(RecordList &&chunk);
@@ -318,8 +317,7 @@ bool QueryModelPrivate::fetchNext(const std::shared_ptr<QueryRun> &current)
                                               return;
                                           }
                                           const std::shared_ptr<const ResultData> result = ResultData::resultOf(f.result());
-                                          if (result && result->rowCount() == 0 && columns.isEmpty() && !current->refresh
-                                              && rows.isEmpty())
+                                          if (result && result->rowCount() == 0 && columns.isEmpty())
                                               setColumns(f.result().columnNames());
                                           onChunk(current, count, result ? ResultData::records(result) : RecordList());
                                       });
@@ -360,10 +358,6 @@ void QueryModelPrivate::onChunk(const std::shared_ptr<QueryRun> &current, int as
     }
     if (current != run)
         return; // a slot connected to the signals above started another query
-    if (current->atEnd && columns.isEmpty() && current->cursor) {
-        readColumnsThenFinish(current);
-        return;
-    }
     current->busy = false;
     if (current->atEnd || current->canceled) {
         finishRun(current);
@@ -379,25 +373,6 @@ void QueryModelPrivate::onChunk(const std::shared_ptr<QueryRun> &current, int as
     }
     if (current->fetchesInFlight == 0)
         setStatus(QueryModel::Status::Ready); // the view asks for more as it scrolls
-}
-
-void QueryModelPrivate::readColumnsThenFinish(const std::shared_ptr<QueryRun> &current)
-{
-    // An empty result has no row to name its columns; a FETCH on the exhausted cursor still
-    // describes them, and fetchRow's "no row" record carries the description.
-    current->busy = true;
-    Private::whenFinishedLater<Record>(current->handle.fetchRow(u"FETCH FORWARD 1 FROM "_s + CursorName), q,
-                                  [this, current](const QFuture<Record> &f) {
-                                      if (current != run)
-                                          return;
-                                      current->busy = false;
-                                      if (const std::exception_ptr failure = Private::errorOf(f)) {
-                                          fail(current, failure, 0);
-                                          return;
-                                      }
-                                      setColumns(f.result().columnNames());
-                                      finishRun(current);
-                                  });
 }
 
 void QueryModelPrivate::finishRun(const std::shared_ptr<QueryRun> &current)

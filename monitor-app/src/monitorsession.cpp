@@ -46,7 +46,6 @@ MonitorSession::MonitorSession(QObject *parent)
         if (!m_thread.isRunning())
             return; // shut down: the pool is gone
         m_pool = pool;
-        Q_EMIT poolChanged(pool);
     });
     connect(m_controller, &PoolController::copyProgress, this, &MonitorSession::copyProgress);
     connect(m_controller, &PoolController::copyFinished, this, &MonitorSession::copyFinished);
@@ -133,8 +132,7 @@ void MonitorSession::shutdown()
     if (!m_thread.isRunning())
         return;
     // Nothing in this thread may call the pool once the controller deletes it.
-    if (std::exchange(m_pool, nullptr))
-        Q_EMIT poolChanged(nullptr);
+    m_pool = nullptr;
     // Blocking: the pool and the demo cluster must be gone before the thread (and the process) ends.
     QMetaObject::invokeMethod(m_controller, [c = m_controller] { c->shutdown(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();

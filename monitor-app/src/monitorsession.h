@@ -56,7 +56,6 @@ Q_SIGNALS:
     void event(const QPg::Monitor::MonitorEvent &event);
     void poolStateChanged(QPg::Monitor::PoolController::PoolState state, const QString &maskedDsn);
     void loadStateChanged(bool running, const QPg::Monitor::LoadSettings &settings);
-    void poolChanged(QPg::Pool *pool);
     void copyProgress(quint64 id, qint64 bytes, qint64 rows);
     void copyFinished(const QPg::Monitor::CopyOutcome &outcome);
 

@@ -120,9 +120,8 @@ Q_SIGNALS:
     void listeningChanged(bool listening);
 
 protected:
-    // For subclasses (TableModel): the rows as records, and a hook when a new result replaces them.
+    // For subclasses (TableModel): the rows as records.
     const RecordList &records() const;
-    virtual void resultReplaced() {}
     // The last count columns of the result are the subclass's own (TableModel's xmin): views see
     // neither them (columnCount, headerData, columnNames, roleNames) nor their values.
     void setHiddenColumnCount(int count);
