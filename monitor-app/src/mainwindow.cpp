@@ -174,6 +174,7 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     connect(session, &MonitorSession::serversSnapshot, m_servers, &ServersWidget::setServers);
     connect(session, &MonitorSession::poolStateChanged, this, &MainWindow::onPoolState);
     connect(session, &MonitorSession::event, m_eventLog, &EventLogModel::append);
+    connect(session, &MonitorSession::event, m_charts, &ChartsWidget::addEventMarker);
     onPoolState(session->poolState(), session->maskedDsn());
     resize(1280, 860);
 }

@@ -5,9 +5,9 @@ using namespace Qt::Literals::StringLiterals;
 
 namespace QPg::Monitor {
 
-MonitorEvent MonitorEvent::make(Kind kind, const QString &text)
+MonitorEvent MonitorEvent::make(Kind kind, const QString &text, const QString &marker)
 {
-    return MonitorEvent{QDateTime::currentDateTime(), kind, text};
+    return MonitorEvent{QDateTime::currentDateTime(), kind, text, marker};
 }
 
 QString MonitorEvent::kindName(Kind kind)

@@ -15,8 +15,11 @@ struct MonitorEvent
     QDateTime time;
     Kind kind = Kind::Info;
     QString text;
+    // A short label when the event also marks the charts (an action taken on the pool: expire,
+    // resize, close, reopen); empty otherwise.
+    QString marker;
 
-    static MonitorEvent make(Kind kind, const QString &text);
+    static MonitorEvent make(Kind kind, const QString &text, const QString &marker = QString());
     static QString kindName(Kind kind);
 };
 

@@ -223,7 +223,8 @@ void PoolController::expireConnections()
     if (!m_pool)
         return;
     m_pool->expireConnections();
-    log(MonitorEvent::Kind::Info, u"expire: idle connections are replaced now, acquired ones on release"_s);
+    log(MonitorEvent::Kind::Info, u"expire: idle connections are replaced now, acquired ones on release"_s,
+        u"expire"_s);
 }
 
 void PoolController::closePool(int timeoutMs)
@@ -231,7 +232,7 @@ void PoolController::closePool(int timeoutMs)
     if (!m_pool || m_pool->isClosing())
         return;
     setState(PoolState::Closing);
-    log(MonitorEvent::Kind::Info, u"close requested (graceful, timeout %1 ms)"_s.arg(timeoutMs));
+    log(MonitorEvent::Kind::Info, u"close requested (graceful, timeout %1 ms)"_s.arg(timeoutMs), u"close"_s);
     QElapsedTimer took;
     took.start();
     const quint64 epoch = m_poolEpoch;
@@ -254,7 +255,7 @@ void PoolController::terminatePool()
 {
     if (!m_pool)
         return;
-    log(MonitorEvent::Kind::Info, u"terminate requested: every connection is closed now"_s);
+    log(MonitorEvent::Kind::Info, u"terminate requested: every connection is closed now"_s, u"terminate"_s);
     m_pool->terminate();
     setState(PoolState::Closed);
 }
@@ -263,7 +264,7 @@ void PoolController::reopenPool()
 {
     if (m_dsn.isNull() && !m_pool)
         return;
-    log(MonitorEvent::Kind::Info, u"reopen requested"_s);
+    log(MonitorEvent::Kind::Info, u"reopen requested"_s, u"reopen"_s);
     destroyPool();
     createPool();
     m_sampleTimer.start();
@@ -276,7 +277,8 @@ void PoolController::resizePool(int minSize, int maxSize)
     if (!m_pool)
         return;
     m_pool->resize(minSize, maxSize);
-    log(MonitorEvent::Kind::Info, u"resized to min %1, max %2"_s.arg(minSize).arg(maxSize));
+    log(MonitorEvent::Kind::Info, u"resized to min %1, max %2"_s.arg(minSize).arg(maxSize),
+        u"resize %1–%2"_s.arg(minSize).arg(maxSize));
     sample();
 }
 
@@ -507,9 +509,9 @@ void PoolController::sample()
     Q_EMIT serversSnapshot(m_cluster ? m_cluster->servers() : QList<QPg::ServerStatus>());
 }
 
-void PoolController::log(MonitorEvent::Kind kind, const QString &text)
+void PoolController::log(MonitorEvent::Kind kind, const QString &text, const QString &marker)
 {
-    Q_EMIT event(MonitorEvent::make(kind, text));
+    Q_EMIT event(MonitorEvent::make(kind, text, marker));
 }
 
 } // namespace QPg::Monitor

@@ -95,7 +95,8 @@ private:
     void destroyPool();
     void setState(PoolState state);
     void sample();
-    void log(MonitorEvent::Kind kind, const QString &text);
+    // marker: a short label for the charts when the event is an action on the pool.
+    void log(MonitorEvent::Kind kind, const QString &text, const QString &marker = QString());
 
     QString m_dsn;
     int m_minSize = 1;

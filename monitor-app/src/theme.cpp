@@ -20,32 +20,26 @@ bool isDark(const QPalette &palette)
 
 QColor seriesColor(Series series, const QPalette &palette)
 {
+    // Okabe-Ito on both backgrounds, except where a hue lacks contrast: the dark blue becomes sky
+    // blue on a dark background, and the neutral reference line is a grey matching the background.
     const bool dark = isDark(palette);
-    // {light background, dark background}
-    auto pick = [dark](const char *onLight, const char *onDark) {
-        return QColor::fromString(QLatin1StringView(dark ? onDark : onLight));
-    };
     switch (series) {
     case Series::Size:
-        return pick("#1f5fbf", "#6ea8ff");
-    case Series::Idle:
-        return pick("#1b8a3a", "#5fd47f");
-    case Series::Active:
-        return pick("#c25a00", "#ffa54f");
-    case Series::Waiting:
-        return pick("#c0182b", "#ff6b7a");
-    case Series::MaxSize:
-        return pick("#555555", "#b0b0b0");
     case Series::Acquires:
-        return pick("#1f5fbf", "#6ea8ff");
-    case Series::Queries:
-        return pick("#7a2fbf", "#c79bff");
-    case Series::Errors:
-        return pick("#c0182b", "#ff6b7a");
+        return QColor(dark ? OkabeIto::SkyBlue : OkabeIto::Blue);
+    case Series::Idle:
     case Series::WaitP50:
-        return pick("#0f8a8a", "#4fd8d8");
+        return QColor(OkabeIto::BluishGreen);
+    case Series::Active:
     case Series::WaitP99:
-        return pick("#a07800", "#f0c94f");
+        return QColor(OkabeIto::Orange);
+    case Series::Waiting:
+    case Series::Errors:
+        return QColor(OkabeIto::Vermillion);
+    case Series::Queries:
+        return QColor(OkabeIto::ReddishPurple);
+    case Series::MaxSize:
+        return QColor(dark ? 0xb0b0b0 : 0x555555);
     }
     return palette.color(QPalette::Text);
 }
