@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// qpgpool-monitor's charts (issue 10), offscreen: a wall-clock time axis, hover values, markers for
-// the actions taken, errors/s on an axis of its own, series that stay apart for colour-blind
-// readers, paused charts that pan together.
+// qpgpool-monitor's charts and reconnecting state (issue 10), offscreen: a wall-clock time axis,
+// hover values, markers for the actions taken, errors/s on an axis of its own, series that stay
+// apart for colour-blind readers, paused charts that pan together; "reconnecting" while a private
+// server is down and "open" once it is back.
 
 #include "chartswidget.h"
 #include "controlspanel.h"
@@ -161,6 +162,7 @@ private Q_SLOTS:
     void pausedChartsPanTogether();
     void markersDropWithTheirSamples();
     void markersForActions();
+    void reconnectingWhileServerIsDown();
 };
 
 void tst_MonitorCharts::openPool(MonitorSession &session, const QString &dsn, int minSize, int maxSize)
@@ -457,6 +459,46 @@ void tst_MonitorCharts::markersForActions()
             labelsShown += labels().contains(text->text()) ? 1 : 0;
     }
     QCOMPARE(labelsShown, 4);
+}
+
+// A server of its own, stopped and started again while the dashboard watches.
+void tst_MonitorCharts::reconnectingWhileServerIsDown()
+{
+    QPg::Dev::PrivateCluster cluster;
+    QString error;
+    QVERIFY2(cluster.start(&error), qPrintable(error));
+    MonitorSession session;
+    session.setSampleInterval(50);
+    openPool(session, cluster.dsn(), 1, 2);
+    MainWindow window(&session);
+    window.show();
+    auto *stateLabel = window.findChild<QLabel *>(u"statusPoolState"_s);
+    auto *controlsLabel = window.controls()->findChild<QLabel *>(u"poolStateLabel"_s);
+    QVERIFY(stateLabel && controlsLabel);
+    const auto says = [stateLabel](const QString &state) {
+        return stateLabel->text().contains(state) && (state == u"reconnecting"_s || !stateLabel->text().contains(u"reconnecting"_s));
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(says(u"open"_s), Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(session.latestStats().size, 1, Timeout);
+
+    QVERIFY2(cluster.stopServer(QPg::Dev::PrivateCluster::ShutdownMode::Fast, &error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Reconnecting, Timeout);
+    QVERIFY2(says(u"reconnecting"_s), qPrintable(stateLabel->text()));
+    QCOMPARE(controlsLabel->text(), u"State: reconnecting"_s);
+    QVERIFY(window.controls()->terminateButton()->isEnabled()); // the user can still give up
+    QCOMPARE(session.latestStats().size, 0);
+    QTRY_VERIFY_WITH_TIMEOUT(window.eventLogModel()->count(u"reconnecting:"_s) == 1, Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.charts()->markers().isEmpty(), Timeout);
+    QCOMPARE(window.charts()->markers().last().label, u"server lost"_s);
+
+    QVERIFY2(cluster.startServer(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
+    QVERIFY2(says(u"open"_s), qPrintable(stateLabel->text()));
+    QCOMPARE(controlsLabel->text(), u"State: open"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(session.latestStats().size, 1, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(window.charts()->markers().last().label, u"reconnected"_s, Timeout);
+    QCOMPARE(window.eventLogModel()->count(u"reconnecting:"_s), 1);
+    session.shutdown();
 }
 
 QTEST_MAIN(tst_MonitorCharts)

@@ -143,7 +143,7 @@ void ControlsPanel::onPoolState(PoolController::PoolState state)
 {
     using S = PoolController::PoolState;
     m_state->setText(u"State: %1"_s.arg(PoolController::stateName(state)));
-    const bool live = state == S::Open || state == S::Opening;
+    const bool live = state == S::Open || state == S::Opening || state == S::Reconnecting;
     m_expire->setEnabled(live);
     m_close->setEnabled(live);
     m_terminate->setEnabled(live || state == S::Closing);

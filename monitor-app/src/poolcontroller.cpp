@@ -77,6 +77,8 @@ QString PoolController::stateName(PoolState state)
         return u"opening"_s;
     case PoolState::Open:
         return u"open"_s;
+    case PoolState::Reconnecting:
+        return u"reconnecting"_s;
     case PoolState::Closing:
         return u"closing"_s;
     case PoolState::Closed:
@@ -150,15 +152,25 @@ void PoolController::createPool()
     m_load->setPool(m_pool);
     Q_EMIT poolChanged(m_pool);
 
+    m_lostConnection = false;
     connect(m_pool, &QPg::Pool::connectionOpened, this, [this](quint64 id, int pid) {
         log(MonitorEvent::Kind::Opened, u"connection #%1 opened (backend pid %2)"_s.arg(id).arg(pid));
+        m_lostConnection = false;
+        if (m_state == PoolState::Reconnecting) {
+            setState(PoolState::Open);
+            log(MonitorEvent::Kind::Info, u"reconnected: the server accepts connections again"_s, u"reconnected"_s);
+        }
     });
     connect(m_pool, &QPg::Pool::connectionClosed, this, [this](quint64 id, int pid, QPg::CloseReason reason) {
         log(MonitorEvent::Kind::Closed, u"connection #%1 closed (backend pid %2): %3"_s.arg(id).arg(pid).arg(
                                             QPg::closeReasonName(reason)));
+        if (reason == QPg::CloseReason::Broken)
+            m_lostConnection = true;
     });
     connect(m_pool, &QPg::Pool::connectFailed, this, [this](const QString &message) {
         log(MonitorEvent::Kind::ConnectFailed, u"connect failed: %1"_s.arg(message));
+        if (m_pool)
+            checkReconnecting(m_pool->stats(), true);
     });
     connect(m_pool, &QPg::Pool::acquireTimedOut, this, [this](const QString &tag) {
         log(MonitorEvent::Kind::Timeout,
@@ -501,12 +513,27 @@ void PoolController::sample()
     if (m_pool) {
         stats = m_pool->stats();
         connections = m_pool->connectionInfo();
+        checkReconnecting(stats, false);
     } else {
         stats.minSize = m_minSize;
         stats.maxSize = m_maxSize;
     }
     Q_EMIT snapshot(double(m_clock.nsecsElapsed()) / 1e9, stats, connections);
     Q_EMIT serversSnapshot(m_cluster ? m_cluster->servers() : QList<QPg::ServerStatus>());
+}
+
+void PoolController::checkReconnecting(const QPg::PoolStats &stats, bool connectFailed)
+{
+    // Nothing open and connects failing, or being retried after a connection broke: the server is
+    // gone for now. Open says "serving" to the user, which the pool cannot do then.
+    if (m_state != PoolState::Open || stats.size > 0)
+        return;
+    if (connectFailed || (m_lostConnection && stats.connecting > 0)) {
+        setState(PoolState::Reconnecting);
+        log(MonitorEvent::Kind::ConnectFailed,
+            u"reconnecting: no connection is open and the server cannot be reached; the pool retries"_s,
+            u"server lost"_s);
+    }
 }
 
 void PoolController::log(MonitorEvent::Kind kind, const QString &text, const QString &marker)

@@ -35,7 +35,10 @@ class PoolController : public QObject
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(PoolController)
 public:
-    enum class PoolState { NotOpen, Starting, Opening, Open, Closing, Closed, Failed };
+    // Reconnecting: the pool was open, then lost every connection and cannot open a new one (the
+    // server is down or unreachable); the pool retries with backoff and it is Open again as soon as
+    // a connection opens.
+    enum class PoolState { NotOpen, Starting, Opening, Open, Reconnecting, Closing, Closed, Failed };
     Q_ENUM(PoolState)
 
     explicit PoolController(QObject *parent = nullptr);
@@ -94,6 +97,8 @@ private:
     void createPool();
     void destroyPool();
     void setState(PoolState state);
+    // Open <-> Reconnecting, from what the pool reports (see PoolState).
+    void checkReconnecting(const QPg::PoolStats &stats, bool connectFailed);
     void sample();
     // marker: a short label for the charts when the event is an action on the pool.
     void log(MonitorEvent::Kind kind, const QString &text, const QString &marker = QString());
@@ -106,6 +111,7 @@ private:
     // Set when the DSN lists several servers: m_pool is then its write pool (the primary).
     QPg::ClusterPool *m_cluster = nullptr;
     quint64 m_poolEpoch = 0; // continuations of an older pool's futures are ignored
+    bool m_lostConnection = false; // a connection broke and none has opened since
     LoadGenerator *m_load = nullptr;
     std::unique_ptr<DemoDatabase> m_demo;
     QList<QObject *> m_retired; // replaced pools (or cluster pools), terminated
