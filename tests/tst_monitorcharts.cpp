@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// qpgpool-monitor's charts and reconnecting state (issue 10), offscreen: a wall-clock time axis,
-// hover values, markers for the actions taken, errors/s on an axis of its own, series that stay
-// apart for colour-blind readers, paused charts that pan together; "reconnecting" while a private
-// server is down and "open" once it is back.
+// qpgpool-monitor's charts, Sessions tab and reconnecting state (issue 10), offscreen: a wall-clock
+// time axis, hover values, markers for the actions taken, errors/s on an axis of its own, series
+// that stay apart for colour-blind readers, paused charts that pan together; the server's view of
+// the pool's backends (a lock held by the test shows as the blocker, terminate from the row menu
+// ends that backend); "reconnecting" while a private server is down and "open" once it is back.
 
 #include "chartswidget.h"
 #include "controlspanel.h"
@@ -10,6 +11,7 @@
 #include "mainwindow.h"
 #include "monitorsession.h"
 #include "qcustomplotinclude.h"
+#include "sessionswidget.h"
 #include "theme.h"
 
 #include "openconnection.h"
@@ -162,6 +164,7 @@ private Q_SLOTS:
     void pausedChartsPanTogether();
     void markersDropWithTheirSamples();
     void markersForActions();
+    void sessionsShowBlockerAndTerminate();
     void reconnectingWhileServerIsDown();
 };
 
@@ -459,6 +462,109 @@ void tst_MonitorCharts::markersForActions()
             labelsShown += labels().contains(text->text()) ? 1 : 0;
     }
     QCOMPARE(labelsShown, 4);
+}
+
+// A backend of the pool waits for an advisory lock the test holds on a connection of its own: the
+// Sessions tab shows it waiting on a Lock with the test's backend as the blocker; terminating it
+// from the row menu (confirmation accepted) ends that backend and the pool sees it close.
+void tst_MonitorCharts::sessionsShowBlockerAndTerminate()
+{
+    MonitorSession session;
+    openPool(session, QPgTest::dsn(), 1, 3);
+    MainWindow window(&session);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    SessionsWidget *sessions = window.sessionsWidget();
+    QTableWidget *table = sessions->table();
+    window.tabs()->setCurrentWidget(sessions);
+    QTRY_VERIFY_WITH_TIMEOUT(table->rowCount() >= 1, Timeout);
+
+    // A refresh is skipped while one is out (the view never queues reads on a busy pool).
+    QTRY_VERIFY_WITH_TIMEOUT(!sessions->isRefreshing(), Timeout);
+    QVERIFY(sessions->refresh());
+    QVERIFY(sessions->isRefreshing());
+    QVERIFY(!sessions->refresh());
+    QTRY_VERIFY_WITH_TIMEOUT(!sessions->isRefreshing(), Timeout);
+
+    const qint64 lockKey = 0x5e55'0000'0000LL + QRandomGenerator::global()->bounded(1 << 30);
+    auto holder = QPgTest::openConnection();
+    const int holderPid = QPgTest::await(holder->fetchValue(u"SELECT pg_backend_pid()"_s)).toInt();
+    QPgTest::await(holder->execute(u"SELECT pg_advisory_lock(%1)"_s.arg(lockKey)));
+    QFuture<QVariant> blocked =
+        session.pool()->fetchValue(u"SELECT pg_advisory_xact_lock(%1)"_s.arg(lockKey), {}, {}, {{}, u"blocked by the test"_s});
+
+    const auto rowBlockedBy = [table](int pid) {
+        for (int row = 0; row < table->rowCount(); ++row) {
+            const QTableWidgetItem *item = table->item(row, SessionsWidget::BlockedBy);
+            if (item && item->text().split(u", "_s).contains(QString::number(pid)))
+                return row;
+        }
+        return -1;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(rowBlockedBy(holderPid) >= 0, Timeout);
+    const int row = rowBlockedBy(holderPid);
+    const int blockedPid = table->item(row, SessionsWidget::Pid)->text().toInt();
+    QCOMPARE(table->item(row, SessionsWidget::State)->text(), u"active"_s);
+    QCOMPARE(table->item(row, SessionsWidget::WaitEventType)->text(), u"Lock"_s);
+    QCOMPARE(table->item(row, SessionsWidget::WaitEvent)->text(), u"advisory"_s);
+    QVERIFY(table->item(row, SessionsWidget::Query)->text().contains(u"pg_advisory_xact_lock"_s));
+    QVERIFY(!table->item(row, SessionsWidget::QueryStart)->text().isEmpty());
+    QVERIFY(!table->item(row, SessionsWidget::TransactionStart)->text().isEmpty());
+    bool pooled = false;
+    for (const QPg::ConnectionInfo &info : session.latestConnections())
+        pooled = pooled || info.backendPid == blockedPid;
+    QVERIFY2(pooled, "the blocked backend is not one of the pool's");
+    // Only the pool's backends are listed: the test's own connection is not.
+    for (int r = 0; r < table->rowCount(); ++r)
+        QVERIFY(table->item(r, SessionsWidget::Pid)->text().toInt() != holderPid);
+
+    // The row menu, opened on that row, acts on its backend.
+    const QRect cell = table->visualItemRect(table->item(row, SessionsWidget::Pid));
+    QContextMenuEvent menuEvent(QContextMenuEvent::Mouse, cell.center(), table->viewport()->mapToGlobal(cell.center()));
+    QCoreApplication::sendEvent(table->viewport(), &menuEvent);
+    QTRY_VERIFY(sessions->rowMenu()->isVisible());
+    QCOMPARE(sessions->menuPid(), blockedPid);
+    QVERIFY(sessions->terminateAction()->text().contains(QString::number(blockedPid)));
+
+    // The confirmation names the backend; the test accepts it.
+    QString confirmation;
+    QTimer accept;
+    connect(&accept, &QTimer::timeout, this, [&] {
+        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+        if (!box)
+            return;
+        confirmation = box->text();
+        box->button(QMessageBox::Yes)->click();
+        accept.stop();
+    });
+    accept.start(20);
+    QSignalSpy signalled(sessions, &SessionsWidget::backendSignalled);
+    sessions->rowMenu()->setActiveAction(sessions->terminateAction());
+    QTest::keyClick(sessions->rowMenu(), Qt::Key_Return);
+    QVERIFY2(confirmation.contains(u"Terminate backend %1"_s.arg(blockedPid)), qPrintable(confirmation));
+    QVERIFY(signalled.wait(Timeout));
+    QCOMPARE(signalled.first().at(0).toInt(), blockedPid);
+    QVERIFY2(signalled.first().at(1).toBool(), qPrintable(signalled.first().at(2).toString()));
+
+    // The backend is gone on the server, its query failed, and the pool closed that connection.
+    QTRY_COMPARE_WITH_TIMEOUT(QPg::Dev::PrivateCluster::querySingleValue(
+                                  QPgTest::dsn(), u"SELECT count(*) FROM pg_stat_activity WHERE pid = %1"_s.arg(blockedPid))
+                                  .value_or(u"<psql failed>"_s),
+                              u"0"_s, Timeout);
+    QVERIFY(QPgTest::waitFor(blocked));
+    QVERIFY(QPgTest::awaitError<QPg::Error>(blocked).has_value()); // its backend was terminated
+    QTRY_COMPARE_WITH_TIMEOUT(window.eventLogModel()->count(u"closed (backend pid %1)"_s.arg(blockedPid)), 1, Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const QPg::ConnectionInfo &info : session.latestConnections()) {
+                if (info.backendPid == blockedPid)
+                    return false;
+            }
+            return true;
+        }(),
+        Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(table->rowCount() >= 1 && rowBlockedBy(holderPid) < 0, Timeout);
+    QPgTest::await(holder->execute(u"SELECT pg_advisory_unlock(%1)"_s.arg(lockKey)));
 }
 
 // A server of its own, stopped and started again while the dashboard watches.

@@ -12,6 +12,7 @@
 #include "monitorsession.h"
 #include "queryrunnerwidget.h"
 #include "serverswidget.h"
+#include "sessionswidget.h"
 
 #include <QtCore/QSortFilterProxyModel>
 #include <QtWidgets/QApplication>
@@ -88,6 +89,9 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     m_servers = new ServersWidget(this);
     m_servers->setObjectName(u"servers"_s);
     m_tabs->addTab(m_servers, u"Servers"_s);
+    m_sessions = new SessionsWidget(session, this);
+    m_sessions->setObjectName(u"sessions"_s);
+    m_tabs->addTab(m_sessions, u"Sessions"_s);
     m_copy = new CopyWidget(session, this);
     m_copy->setObjectName(u"copyWidget"_s);
     m_tabs->addTab(m_copy, u"CSV (COPY)"_s);

@@ -25,6 +25,7 @@ class LatencyProbe;
 class MonitorSession;
 class QueryRunnerWidget;
 class ServersWidget;
+class SessionsWidget;
 
 // The dashboard window: charts and the connections table on the first tab, the query runner on the
 // second, pool controls and the event log in docks. It only reads snapshots from the session; every
@@ -46,6 +47,7 @@ public:
     QueryRunnerWidget *queryRunner() const { return m_queryRunner; }
     CopyWidget *copyWidget() const { return m_copy; }
     ServersWidget *serversWidget() const { return m_servers; }
+    SessionsWidget *sessionsWidget() const { return m_sessions; }
     QTabWidget *tabs() const { return m_tabs; }
     QAction *pauseAction() const { return m_pause; }
     LatencyProbe *latencyProbe() const { return m_latency; }
@@ -76,6 +78,7 @@ private:
     QueryRunnerWidget *m_queryRunner;
     CopyWidget *m_copy;
     ServersWidget *m_servers = nullptr;
+    SessionsWidget *m_sessions = nullptr;
     QComboBox *m_window;
     QAction *m_pause;
     QLabel *m_stateLabel;

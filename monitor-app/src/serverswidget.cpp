@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "serverswidget.h"
 
+#include "tablerow.h"
+
 #include <QtWidgets/QHeaderView>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QTableWidget>
@@ -63,14 +65,7 @@ void ServersWidget::setServers(const QList<QPg::ServerStatus> &servers)
             number(stats.waiting),
             server.error,
         };
-        for (int column = 0; column < ColumnCount; ++column) {
-            QTableWidgetItem *item = m_table->item(row, column);
-            if (!item) {
-                item = new QTableWidgetItem;
-                m_table->setItem(row, column, item);
-            }
-            item->setText(cells.at(column));
-        }
+        setRowTexts(m_table, row, cells);
     }
 }
 
