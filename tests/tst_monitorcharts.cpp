@@ -260,6 +260,11 @@ void tst_MonitorCharts::hoverShowsValuesAtMouse()
         QCOMPARE(visibleLines, 1);
     }
 
+    // The plot areas line up, so the cursor is at the same x on both charts.
+    QTRY_COMPARE(charts.throughputPlot()->axisRect()->left(), gauges->axisRect()->left());
+    QTRY_COMPARE(charts.throughputPlot()->axisRect()->right(), gauges->axisRect()->right());
+    QCOMPARE(charts.throughputPlot()->xAxis->coordToPixel(charts.keyOf(6.5)), gauges->xAxis->coordToPixel(charts.keyOf(6.5)));
+
     // Moving on to sample 30 shows that one; leaving the chart hides the values.
     sendMouse(gauges, QEvent::MouseMove, QPointF(gauges->xAxis->coordToPixel(charts.keyOf(15)), y), Qt::NoButton);
     QVERIFY2(charts.hoverText().contains(u"\nsize: 0\n"_s), qPrintable(charts.hoverText()));

@@ -112,6 +112,7 @@ ChartsWidget::ChartsWidget(QWidget *parent)
         connect(plot, &QCustomPlot::mouseMove, this, [this, plot](QMouseEvent *event) {
             showValuesAt(plot->xAxis->pixelToCoord(event->position().x()));
         });
+        connect(plot, &QCustomPlot::afterLayout, this, &ChartsWidget::alignPlotAreas);
     }
     m_gaugeHover = makeHover(m_gauges);
     m_throughputHover = makeHover(m_throughput);
@@ -384,6 +385,25 @@ void ChartsWidget::followRange(QCustomPlot *from, QCustomPlot *to)
     to->xAxis->setRange(from->xAxis->range());
     m_syncingRange = false;
     to->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void ChartsWidget::alignPlotAreas()
+{
+    // The throughput chart has two right-hand axes, the gauges one: each plot area takes the wider
+    // margin of the two on either side, so one moment sits above itself on both charts. Margins
+    // only grow (a label that widened once keeps its room), so this settles after one replot.
+    QCPAxisRect *gauges = m_gauges->axisRect();
+    QCPAxisRect *throughput = m_throughput->axisRect();
+    const int left = std::max(gauges->margins().left(), throughput->margins().left());
+    const int right = std::max(gauges->margins().right(), throughput->margins().right());
+    for (QCPAxisRect *rect : {gauges, throughput}) {
+        const QMargins minimum = rect->minimumMargins();
+        if (minimum.left() >= left && minimum.right() >= right)
+            continue;
+        rect->setMinimumMargins(
+            QMargins(std::max(minimum.left(), left), minimum.top(), std::max(minimum.right(), right), minimum.bottom()));
+        rect->parentPlot()->replot(QCustomPlot::rpQueuedReplot);
+    }
 }
 
 void ChartsWidget::replot()

@@ -101,6 +101,7 @@ private:
     void applyTheme();
     void updateRanges();
     void followRange(QCustomPlot *from, QCustomPlot *to);
+    void alignPlotAreas();
     void replot();
 
     QCustomPlot *m_gauges = nullptr;
