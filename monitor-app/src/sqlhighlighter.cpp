@@ -50,7 +50,8 @@ void SqlHighlighter::updateColours(const QPalette &palette)
     m_commentFormat.setFontItalic(true);
     m_parameterFormat.setForeground(Theme::seriesColor(Theme::Series::Queries, palette));
     m_parameterFormat.setFontWeight(QFont::Bold);
-    m_identifierFormat.setForeground(Theme::seriesColor(Theme::Series::WaitP50, palette));
+    // Okabe-Ito has few hues to spare: quoted identifiers share the numbers' (both read by shape).
+    m_identifierFormat.setForeground(Theme::seriesColor(Theme::Series::WaitP99, palette));
     rehighlight();
 }
 
