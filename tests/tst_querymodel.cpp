@@ -19,6 +19,17 @@ using QPg::QueryModel;
 
 namespace {
 
+// The server is shared with the tests ctest runs alongside (the pool chaos test LISTENs too): this
+// test only ever counts or kills sessions of its own pools.
+const QString sessionName = u"tst_querymodel"_s;
+
+QPg::PoolOptions modelPoolOptions(int minSize, int maxSize)
+{
+    QPg::PoolOptions options = poolOptions(minSize, maxSize);
+    options.connectOptions.applicationName = sessionName;
+    return options;
+}
+
 // A model with Qt's checker attached; the checker fails the test on any inconsistency.
 struct CheckedModel
 {
@@ -76,7 +87,7 @@ private:
 
 void tst_QueryModel::initTestCase()
 {
-    m_pool = openPool(poolOptions(1, 4));
+    m_pool = openPool(modelPoolOptions(1, 4));
     m_admin = std::make_unique<QPg::Connection>(dsn());
     await(m_admin->open());
     await(m_admin->execute(u"DROP TABLE IF EXISTS qm_items; "
@@ -93,8 +104,8 @@ void tst_QueryModel::cleanupTestCase()
 int tst_QueryModel::activeBackends(const QString &like)
 {
     return await(m_admin->fetchValue(u"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                                      "AND query LIKE $1 AND pid <> pg_backend_pid()"_s,
-                                      {like}))
+                                      "AND query LIKE $1 AND application_name = $2"_s,
+                                      {like, sessionName}))
         .toInt();
 }
 
@@ -434,7 +445,8 @@ void tst_QueryModel::listenerComesBackAfterSessionLoss()
     QSignalSpy refreshed(&model, &QueryModel::refreshed);
     // The listener's session is killed; meanwhile a row arrives whose NOTIFY the model misses.
     await(m_admin->execute(u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' "
-                           "AND pid <> pg_backend_pid(); INSERT INTO qm_items VALUES (1, 'x', 1)"_s));
+                           "AND application_name = $1"_s, {sessionName}));
+    await(m_admin->execute(u"INSERT INTO qm_items VALUES (1, 'x', 1)"_s));
     QTRY_VERIFY_WITH_TIMEOUT(listening.size() >= 2 && model.isListening(), 15000);
     // Back, it refreshes once on its own, since notifications may have been missed.
     QTRY_VERIFY_WITH_TIMEOUT(refreshed.size() >= 1, 10000);
@@ -454,7 +466,7 @@ void tst_QueryModel::droppedConnectionMidStream()
     QVERIFY(waitForStatus(model, QueryModel::Status::Ready));
     QCOMPARE(model.rowCount(), 10);
     await(m_admin->execute(u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'FETCH%' "
-                           "AND pid <> pg_backend_pid()"_s));
+                           "AND application_name = $1"_s, {sessionName}));
     QVERIFY(model.canFetchMore());
     model.fetchMore();
     QVERIFY(errors.wait(20000));
@@ -474,7 +486,7 @@ void tst_QueryModel::poolInAnotherThread()
 {
     QThread worker;
     worker.start();
-    auto *pool = new QPg::Pool(poolOptions(1, 2));
+    auto *pool = new QPg::Pool(modelPoolOptions(1, 2));
     pool->moveToThread(&worker);
     await(pool->open());
     {
@@ -500,7 +512,7 @@ void tst_QueryModel::poolInAnotherThread()
 // pool's thread used to finish a whole query before the next line of setQuery() ran.
 void tst_QueryModel::signalsNeverComeInsideSetQuery()
 {
-    auto closed = openPool(poolOptions(1, 1));
+    auto closed = openPool(modelPoolOptions(1, 1));
     await(closed->close());
     CheckedModel checked;
     QueryModel &model = checked.model;
