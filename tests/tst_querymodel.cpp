@@ -69,6 +69,7 @@ private Q_SLOTS:
     void cancelStopsTheServer();
     void newQueryCancelsThePrevious();
     void statementsWithoutCursor();
+    void keywordsInQuotesStillStream();
     void refreshKeepsSelectionByKey();
     void refreshWithoutKeyKeepsPositions();
     void refreshOnNotify();
@@ -323,6 +324,35 @@ void tst_QueryModel::statementsWithoutCursor()
     QCOMPARE(model.rowCount(), 0);
     QCOMPARE(model.columnCount(), 0);
     QCOMPARE(await(m_admin->fetchValue(u"SELECT sum(price) FROM qm_items"_s)).toString(), u"5"_s);
+}
+
+// Words and semicolons inside literals, quoted names and comments say nothing about the statement:
+// such a SELECT still streams through a cursor instead of being read whole.
+void tst_QueryModel::keywordsInQuotesStillStream()
+{
+    const QStringList queries = {
+        u"SELECT g AS \"into\", 'update; delete' AS note FROM generate_series(1, 1000) g"_s,
+        u"SELECT g, $$insert; for update$$ AS note, E'it\\'s; merge' AS e FROM generate_series(1, 1000) g"_s,
+        u"SELECT g /* ; delete */ FROM generate_series(1, 1000) g -- ; into"_s,
+        u"SELECT g, $tag$ $$ ; into $tag$ AS t FROM generate_series(1, 1000) g;"_s,
+    };
+    for (const QString &sql : queries) {
+        QueryModel model; // without the checker, which would read on by itself
+        model.setChunkSize(100);
+        model.setQuery(m_pool.get(), sql);
+        QVERIFY2(waitForStatus(model, QueryModel::Status::Ready), qPrintable(sql));
+        QVERIFY2(!model.error(), qPrintable(sql));
+        QCOMPARE(model.rowCount(), 100);
+        QVERIFY2(model.canFetchMore(), qPrintable(sql));
+        QCOMPARE(model.data(model.index(99, 0)).toString(), u"100"_s);
+    }
+    // A quote never closed is the server's to report, as any other syntax error.
+    QueryModel broken;
+    broken.setQuery(m_pool.get(), u"SELECT 'open FROM generate_series(1, 10)"_s);
+    QVERIFY(waitForStatus(broken, QueryModel::Status::Error));
+    const auto *syntax = dynamic_cast<const QPg::ServerError *>(broken.error());
+    QVERIFY(syntax);
+    QCOMPARE(syntax->sqlState(), u"42601"_s);
 }
 
 void tst_QueryModel::refreshKeepsSelectionByKey()

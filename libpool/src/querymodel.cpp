@@ -7,6 +7,7 @@
 #include "marshal_p.h"
 #include "resultdata_p.h"
 #include "rowdiff_p.h"
+#include "sqlmask_p.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -36,14 +37,11 @@ constexpr int ReadAhead = 2;
 // refuses data-modifying WITH and FOR UPDATE anyway, and the error would be confusing).
 bool readsThroughCursor(const QString &sql)
 {
-    static const QRegularExpression comments(u"--[^\\n]*|/\\*.*?\\*/"_s, QRegularExpression::DotMatchesEverythingOption);
-    QString body = sql;
-    body.replace(comments, u" "_s);
-    body = body.trimmed();
+    QString body = Private::maskSqlQuotes(sql).trimmed();
     while (body.endsWith(u';'))
         body = body.chopped(1).trimmed();
     if (body.contains(u';'))
-        return false; // several statements (or a ';' in a literal): run it whole
+        return false; // several statements: run them whole
     static const QRegularExpression readOnly(u"^\\(*\\s*(SELECT|WITH|VALUES|TABLE)\\b"_s,
                                              QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression modifying(
