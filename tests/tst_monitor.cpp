@@ -18,6 +18,7 @@
 #include "qcustomplotinclude.h"
 #include "queryrunnerwidget.h"
 
+#include <QPg/pool.h>
 #include <QPg/querymodel.h>
 #include "serverswidget.h"
 #include "openconnection.h"
@@ -29,9 +30,16 @@
 #include <QtCore/QRegularExpression>
 #include <QtCore/QSettings>
 #include <QtCore/QSortFilterProxyModel>
+#include <QtCore/QPointer>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QTemporaryDir>
+#include <QtGui/QClipboard>
+#include <QtGui/QGuiApplication>
 #include <QtNetwork/QTcpServer>
+#include <QtWidgets/QApplication>
 #include <QtWidgets/QLabel>
+#include <QtWidgets/QMessageBox>
+#include <QtWidgets/QStatusBar>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 #include <QtWidgets/QCheckBox>
@@ -42,6 +50,7 @@
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QTabWidget>
+#include <QtWidgets/QTableView>
 #include <QtWidgets/QTableWidget>
 
 #include <set>
@@ -148,6 +157,9 @@ private Q_SLOTS:
     void csvImportMalformedLeavesTableUnchanged();
     void csvImportCancel();
     void connectionDialog();
+    void csvExportShowsProgress();
+    void csvExportAsksBeforeOverwriting();
+    void csvExportFailureSaysNoFileLeft();
     void poolControls();
     void chartsShowData();
     void chartsDropOldSamples();
@@ -278,19 +290,23 @@ void tst_Monitor::queryRunnerCancelsSleep()
     openPool(session, 1, 2);
     QueryRunnerWidget runner(&session);
     runner.show();
-    runner.editor()->setPlainText(u"SELECT pg_sleep(30)"_s);
+    const QString sql = u"SELECT pg_sleep(30)"_s;
+    runner.editor()->setPlainText(sql);
     QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
     runner.run();
-    // Wait until the server runs it (the pool's connection info shows the cursor's FETCH).
+    // Wait until the server runs it: the pool's connection info (the dashboard's connections table)
+    // shows the user's query, not the cursor's FETCH that reads it.
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
             for (const QPg::ConnectionInfo &info : session.latestConnections()) {
-                if (info.currentQuery.startsWith(u"FETCH"_s))
+                if (info.currentQuery == sql)
                     return true;
             }
             return false;
         }(),
         Timeout);
+    for (const QPg::ConnectionInfo &info : session.latestConnections())
+        QVERIFY2(!info.currentQuery.contains(u"qpg_model_rows"_s), qPrintable(info.currentQuery));
     QElapsedTimer took;
     took.start();
     QTest::mouseClick(runner.cancelButton(), Qt::LeftButton);
@@ -575,6 +591,87 @@ void tst_Monitor::connectionDialog()
     MonitorSession session;
     session.openPool(again.dsn(), again.minSize(), again.maxSize());
     QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
+}
+
+void tst_Monitor::csvExportShowsProgress()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    MonitorSession session;
+    openPool(session, 1, 2);
+    CopyWidget widget(&session);
+    widget.show();
+    // Half the rows, then a pause on the server: progress must show while the export runs.
+    widget.setQuery(u"SELECT g, repeat('x', 100) AS pad, CASE WHEN g = 20000 THEN pg_sleep(2) END AS pause "
+                    "FROM generate_series(1, 40000) AS g"_s);
+    widget.fileEdit()->setText(dir.filePath(u"progress.csv"_s));
+    QSignalSpy finished(&widget, &CopyWidget::finished);
+    QTest::mouseClick(widget.startButton(), Qt::LeftButton);
+    static const QRegularExpression progress(u"[\\d,.\\s]+ rows · [\\d.]+ (B|KiB|MiB) · [\\d.]+ (B|KiB|MiB)/s"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(progress.match(widget.statusText()).hasMatch() || !widget.isRunning(), Timeout);
+    QVERIFY2(widget.isRunning(), qPrintable(widget.statusText())); // seen while it ran
+    QVERIFY(finished.wait(Timeout));
+    QVERIFY2(finished.first().first().toBool(), qPrintable(widget.errorText()));
+    QVERIFY2(progress.match(widget.progressBar()->text()).hasMatch(), qPrintable(widget.progressBar()->text()));
+    QVERIFY2(widget.progressBar()->text().startsWith(QLocale().toString(40000) + u" rows"_s),
+             qPrintable(widget.progressBar()->text()));
+}
+
+void tst_Monitor::csvExportAsksBeforeOverwriting()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath(u"existing.csv"_s);
+    QVERIFY(writeFile(file, "keep me\n"));
+    MonitorSession session;
+    openPool(session, 1, 2);
+    CopyWidget widget(&session);
+    widget.show();
+    widget.setQuery(u"SELECT 1 AS one"_s);
+    widget.headerCheck()->setChecked(false);
+    widget.fileEdit()->setText(file);
+    QSignalSpy finished(&widget, &CopyWidget::finished);
+
+    QTest::mouseClick(widget.startButton(), Qt::LeftButton);
+    QPointer<QMessageBox> box = widget.findChild<QMessageBox *>(u"copyOverwriteBox"_s);
+    QVERIFY(box);
+    QVERIFY(box->isVisible());
+    QVERIFY(!widget.isRunning());
+    box->button(QMessageBox::No)->click();
+    QVERIFY(!widget.isRunning());
+    QCOMPARE(readFile(file), QByteArray("keep me\n"));
+    QVERIFY2(widget.statusText().contains(u"left as it was"_s), qPrintable(widget.statusText()));
+    QTRY_VERIFY(!box);
+
+    QTest::mouseClick(widget.startButton(), Qt::LeftButton);
+    box = widget.findChild<QMessageBox *>(u"copyOverwriteBox"_s);
+    QVERIFY(box);
+    box->button(QMessageBox::Yes)->click();
+    QVERIFY(widget.isRunning());
+    QVERIFY(finished.wait(Timeout));
+    QVERIFY2(finished.first().first().toBool(), qPrintable(widget.errorText()));
+    QCOMPARE(readFile(file), QByteArray("1\n"));
+}
+
+void tst_Monitor::csvExportFailureSaysNoFileLeft()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath(u"failed.csv"_s);
+    MonitorSession session;
+    openPool(session, 1, 2);
+    CopyWidget widget(&session);
+    widget.show();
+    widget.setQuery(u"SELECT 10 / (3 - g) AS boom FROM generate_series(1, 5) AS g"_s); // fails at row 3
+    widget.fileEdit()->setText(file);
+    QSignalSpy finished(&widget, &CopyWidget::finished);
+    QTest::mouseClick(widget.startButton(), Qt::LeftButton);
+    QVERIFY(finished.wait(Timeout));
+    QCOMPARE(finished.first().first().toBool(), false);
+    QVERIFY2(widget.errorText().contains(u"22012"_s), qPrintable(widget.errorText()));
+    QVERIFY2(!widget.statusText().contains(u"table"_s), qPrintable(widget.statusText())); // no table was touched
+    QVERIFY2(widget.statusText().contains(u"no file was left"_s), qPrintable(widget.statusText()));
+    QVERIFY(!QFile::exists(file));
 }
 
 void tst_Monitor::poolControls()
