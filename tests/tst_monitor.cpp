@@ -157,6 +157,10 @@ private Q_SLOTS:
     void csvImportMalformedLeavesTableUnchanged();
     void csvImportCancel();
     void connectionDialog();
+    void queryRunnerDisabledWhilePoolNotOpen();
+    void queryRunnerShowsCommandTags();
+    void queryRunnerErrorPositionAfterEmoji();
+    void queryRunnerEscCancelsWithoutError();
     void csvExportShowsProgress();
     void csvExportAsksBeforeOverwriting();
     void csvExportFailureSaysNoFileLeft();
@@ -591,6 +595,106 @@ void tst_Monitor::connectionDialog()
     MonitorSession session;
     session.openPool(again.dsn(), again.minSize(), again.maxSize());
     QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
+}
+
+void tst_Monitor::queryRunnerDisabledWhilePoolNotOpen()
+{
+    MonitorSession session; // no pool yet
+    QueryRunnerWidget runner(&session);
+    runner.show();
+    QVERIFY(!runner.runButton()->isEnabled());
+    QVERIFY2(runner.statusText().contains(u"not open"_s), qPrintable(runner.statusText()));
+    QVERIFY2(runner.runButton()->toolTip().contains(u"not open"_s), qPrintable(runner.runButton()->toolTip()));
+    runner.editor()->setPlainText(u"SELECT 1"_s);
+    QTest::keyClick(runner.editor(), Qt::Key_Return, Qt::ControlModifier);
+    QVERIFY(!runner.isRunning());
+    QVERIFY(runner.errorText().isEmpty()); // the reason is shown already: no error on top
+
+    openPool(session, 1, 2);
+    QTRY_VERIFY_WITH_TIMEOUT(runner.runButton()->isEnabled(), Timeout);
+    QCOMPARE(runner.statusText(), u"Ready."_s);
+    QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
+    runner.run();
+    QVERIFY(done.wait(Timeout));
+    QCOMPARE(done.first().first().toBool(), true);
+
+    session.closePool(2000);
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Closed, Timeout);
+    QVERIFY(!runner.runButton()->isEnabled());
+    QVERIFY2(runner.statusText().contains(u"closed"_s), qPrintable(runner.statusText()));
+}
+
+void tst_Monitor::queryRunnerShowsCommandTags()
+{
+    psql(u"DROP TABLE IF EXISTS monitor_tags"_s);
+    MonitorSession session;
+    openPool(session, 1, 2);
+    QueryRunnerWidget runner(&session);
+    QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
+    const auto runSql = [&](const QString &sql) {
+        runner.editor()->setPlainText(sql);
+        runner.run();
+        return done.wait(Timeout) && done.last().first().toBool();
+    };
+    QVERIFY(runSql(u"CREATE TABLE monitor_tags (id int)"_s));
+    QVERIFY2(runner.statusText().startsWith(u"CREATE TABLE in "_s), qPrintable(runner.statusText()));
+    QVERIFY(runSql(u"INSERT INTO monitor_tags SELECT generate_series(1, 3)"_s));
+    QVERIFY2(runner.statusText().startsWith(u"INSERT 0 3 — 3 row(s) affected in "_s), qPrintable(runner.statusText()));
+    QVERIFY(runSql(u"UPDATE monitor_tags SET id = id + 10 WHERE id > 1"_s));
+    QVERIFY2(runner.statusText().startsWith(u"UPDATE 2 — 2 row(s) affected in "_s), qPrintable(runner.statusText()));
+    QVERIFY(runSql(u"DELETE FROM monitor_tags RETURNING id"_s));
+    QCOMPARE(runner.resultModel()->rowCount(), 3);
+    QVERIFY2(runner.statusText().startsWith(u"3 row(s) in "_s), qPrintable(runner.statusText()));
+    QVERIFY2(runner.statusText().contains(u"DELETE 3 — 3 row(s) affected"_s), qPrintable(runner.statusText()));
+    QVERIFY(runSql(u"DROP TABLE monitor_tags"_s));
+    QVERIFY2(runner.statusText().startsWith(u"DROP TABLE in "_s), qPrintable(runner.statusText()));
+}
+
+void tst_Monitor::queryRunnerErrorPositionAfterEmoji()
+{
+    MonitorSession session;
+    openPool(session, 1, 2);
+    QueryRunnerWidget runner(&session);
+    runner.show();
+    // Each emoji is one character for the server and two UTF-16 units in the editor.
+    const QString sql = u"SELECT '😀🎉' AS party,\n       nme FROM (SELECT 1 AS name) AS t"_s;
+    runner.editor()->setPlainText(sql);
+    QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
+    runner.run();
+    QVERIFY(done.wait(Timeout));
+    QCOMPARE(done.first().first().toBool(), false);
+    QVERIFY2(runner.errorText().contains(u"42703"_s), qPrintable(runner.errorText()));
+    const QList<QTextEdit::ExtraSelection> marks = runner.editor()->extraSelections();
+    QCOMPARE(marks.size(), 1);
+    QCOMPARE(marks.first().cursor.selectedText(), u"nme"_s);
+    QCOMPARE(marks.first().cursor.selectionStart(), int(sql.indexOf(u"nme"_s)));
+    QCOMPARE(QueryRunnerWidget::textIndexOfPosition(u"a😀b"_s, 3), 3); // 'b': the third character
+}
+
+void tst_Monitor::queryRunnerEscCancelsWithoutError()
+{
+    MonitorSession session;
+    openPool(session, 1, 2);
+    QueryRunnerWidget runner(&session);
+    runner.show();
+    // Not a SELECT: runs whole, not through a cursor.
+    runner.editor()->setPlainText(u"DO $$BEGIN PERFORM pg_sleep(30); END$$ /* esc_marker */"_s);
+    const QString onServer = u"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                             "AND query LIKE '%esc\\_marker%' AND pid <> pg_backend_pid()"_s;
+    QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
+    runner.run();
+    QTRY_COMPARE_WITH_TIMEOUT(psqlValue(onServer), u"1"_s, Timeout);
+    QElapsedTimer took;
+    took.start();
+    runner.editor()->setFocus();
+    QTest::keyClick(runner.editor(), Qt::Key_Escape);
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 5000);
+    QVERIFY2(took.elapsed() < 5000, qPrintable(QString::number(took.elapsed())));
+    QCOMPARE(done.first().first().toBool(), false);
+    QVERIFY2(runner.errorText().isEmpty(), qPrintable(runner.errorText())); // the user's cancel is no error
+    QVERIFY2(runner.statusText().startsWith(u"Canceled"_s), qPrintable(runner.statusText()));
+    QTRY_COMPARE_WITH_TIMEOUT(psqlValue(onServer), u"0"_s, Timeout);
+    QVERIFY(runner.runButton()->isEnabled());
 }
 
 void tst_Monitor::csvExportShowsProgress()
