@@ -157,13 +157,17 @@ private Q_SLOTS:
     void csvImportMalformedLeavesTableUnchanged();
     void csvImportCancel();
     void connectionDialog();
+    void connectionDialogTestsBeforeReplacing();
     void queryRunnerDisabledWhilePoolNotOpen();
     void queryRunnerShowsCommandTags();
     void queryRunnerErrorPositionAfterEmoji();
     void queryRunnerEscCancelsWithoutError();
+    void queryRunnerCopiesSelectedRow();
     void csvExportShowsProgress();
     void csvExportAsksBeforeOverwriting();
     void csvExportFailureSaysNoFileLeft();
+    void closingWhileQueryRunsAsksAndCancels();
+    void statusBarFits1024Pixels();
     void poolControls();
     void chartsShowData();
     void chartsDropOldSamples();
@@ -597,6 +601,68 @@ void tst_Monitor::connectionDialog()
     QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
 }
 
+void tst_Monitor::connectionDialogTestsBeforeReplacing()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+
+    MonitorSession session;
+    session.openPool(QPgTest::passwordDsn(), 1, 2);
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
+    QPg::Pool *working = session.pool();
+    QVERIFY(working);
+    MainWindow window(&session);
+    window.show();
+    window.showConnectDialog();
+    QPointer<ConnectionDialog> dialog = window.findChild<ConnectionDialog *>();
+    QVERIFY(dialog);
+    QVERIFY(dialog->isVisible());
+
+    // The DSN field has the focus and the current DSN, without its password in clear text.
+    QCOMPARE(dialog->focusWidget(), dialog->dsnEdit());
+    const QString password = dsnPassword(QPgTest::passwordDsn());
+    QVERIFY(!password.isEmpty());
+    QCOMPARE(dialog->dsnEdit()->echoMode(), QLineEdit::Normal);
+    QVERIFY(!dialog->dsnEdit()->text().contains(password));
+    QCOMPARE(dialog->dsnEdit()->text(), dsnWithoutPassword(QPgTest::passwordDsn()));
+    QVERIFY(dialog->keepPasswordCheck()->isVisibleTo(dialog));
+    QCOMPARE(dsnPassword(dialog->dsn()), password); // kept in memory for the reconnect
+
+    // An empty DSN is refused without a connection attempt.
+    QSignalSpy tested(&session, &MonitorSession::connectionTested);
+    dialog->dsnEdit()->clear();
+    QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+    QVERIFY(dialog->isVisible());
+    QVERIFY(!dialog->isTesting());
+    QVERIFY2(dialog->errorText().contains(u"Enter a connection string"_s), qPrintable(dialog->errorText()));
+
+    // A wrong password: the dialog stays open with the server's error; the working pool is untouched.
+    dialog->dsnEdit()->setText(QPgTest::passwordDsnWith(u"wrong"_s));
+    QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+    QVERIFY(dialog->isTesting());
+    QVERIFY(!dialog->connectButton()->isEnabled());
+    QVERIFY(tested.wait(Timeout));
+    QCOMPARE(tested.first().at(1).toBool(), false);
+    QVERIFY(dialog->isVisible());
+    QVERIFY2(dialog->errorText().contains(u"password authentication failed"_s), qPrintable(dialog->errorText()));
+    QVERIFY(dialog->connectButton()->isEnabled());
+    QCOMPARE(session.pool(), working);
+    QCOMPARE(session.poolState(), PoolState::Open);
+    QVERIFY(working->isOpen() && !working->isClosing());
+
+    // The DSN without a password, with the kept one: it connects, then the pool is replaced.
+    dialog->dsnEdit()->setText(dsnWithoutPassword(QPgTest::passwordDsn()));
+    QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+    QVERIFY(tested.wait(Timeout));
+    QCOMPARE(tested.last().at(1).toBool(), true);
+    QTRY_VERIFY(!dialog || !dialog->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(session.pool() && session.pool() != working, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
+    QCOMPARE(dsnPassword(session.dsn()), password);
+}
+
 void tst_Monitor::queryRunnerDisabledWhilePoolNotOpen()
 {
     MonitorSession session; // no pool yet
@@ -697,6 +763,37 @@ void tst_Monitor::queryRunnerEscCancelsWithoutError()
     QVERIFY(runner.runButton()->isEnabled());
 }
 
+void tst_Monitor::queryRunnerCopiesSelectedRow()
+{
+    MonitorSession session;
+    openPool(session, 1, 2);
+    MainWindow window(&session);
+    window.show();
+    QueryRunnerWidget *runner = window.queryRunner();
+    window.tabs()->setCurrentWidget(runner);
+    runner->editor()->setPlainText(u"SELECT g AS n, 'row ' || g AS label, NULL::text AS nothing, repeat('x', 300) AS long\n"
+                                   "FROM generate_series(1, 3) AS g ORDER BY g"_s);
+    QSignalSpy done(runner, &QueryRunnerWidget::queryDone);
+    runner->run();
+    QVERIFY(done.wait(Timeout));
+    QGuiApplication::clipboard()->clear();
+    runner->resultView()->selectRow(1);
+    runner->resultView()->setFocus();
+    QTest::keyClick(runner->resultView(), Qt::Key_C, Qt::ControlModifier);
+    // The whole row, tab-separated, with whole values (the grid shows long ones shortened).
+    QCOMPARE(QGuiApplication::clipboard()->text(), u"2\trow 2\tNULL\t"_s + QString(300, u'x'));
+
+    // The connections table copies its rows the same way.
+    window.tabs()->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(window.connectionsView()->model()->rowCount() > 0, Timeout);
+    window.connectionsView()->selectRow(0);
+    QTest::keyClick(window.connectionsView(), Qt::Key_C, Qt::ControlModifier);
+    const QStringList copied = QGuiApplication::clipboard()->text().split(u'\t');
+    QCOMPARE(copied.size(), int(ConnectionsModel::ColumnCount));
+    QCOMPARE(copied.at(ConnectionsModel::BackendPid),
+             window.connectionsView()->model()->index(0, ConnectionsModel::BackendPid).data().toString());
+}
+
 void tst_Monitor::csvExportShowsProgress()
 {
     QTemporaryDir dir;
@@ -776,6 +873,79 @@ void tst_Monitor::csvExportFailureSaysNoFileLeft()
     QVERIFY2(!widget.statusText().contains(u"table"_s), qPrintable(widget.statusText())); // no table was touched
     QVERIFY2(widget.statusText().contains(u"no file was left"_s), qPrintable(widget.statusText()));
     QVERIFY(!QFile::exists(file));
+}
+
+void tst_Monitor::closingWhileQueryRunsAsksAndCancels()
+{
+    // Closing the only window must not quit the application: later tests still wait on signals.
+    QApplication::setQuitOnLastWindowClosed(false);
+    const auto restore = qScopeGuard([] { QApplication::setQuitOnLastWindowClosed(true); });
+    MonitorSession session;
+    openPool(session, 1, 2);
+    MainWindow window(&session);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QueryRunnerWidget *runner = window.queryRunner();
+    runner->editor()->setPlainText(u"DO $$BEGIN PERFORM pg_sleep(30); END$$ /* close_marker */"_s);
+    const QString onServer = u"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                             "AND query LIKE '%close\\_marker%' AND pid <> pg_backend_pid()"_s;
+    runner->run();
+    QTRY_COMPARE_WITH_TIMEOUT(psqlValue(onServer), u"1"_s, Timeout);
+
+    // No: the window stays and the query goes on.
+    QVERIFY(!window.close());
+    QPointer<QMessageBox> box = window.findChild<QMessageBox *>(u"closeWhileRunningBox"_s);
+    QVERIFY(box);
+    QVERIFY2(box->text().contains(u"query"_s), qPrintable(box->text()));
+    box->button(QMessageBox::No)->click();
+    QVERIFY(window.isVisible());
+    QVERIFY(runner->isRunning());
+    QTRY_VERIFY(!box);
+
+    // Yes: the query is cancelled on the server, then the window closes.
+    QElapsedTimer took;
+    took.start();
+    QVERIFY(!window.close());
+    box = window.findChild<QMessageBox *>(u"closeWhileRunningBox"_s);
+    QVERIFY(box);
+    box->button(QMessageBox::Yes)->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!window.isVisible(), 5000);
+    QVERIFY(!runner->isRunning());
+    QVERIFY2(took.elapsed() < 5000, qPrintable(QString::number(took.elapsed())));
+    QCOMPARE(psqlValue(onServer), u"0"_s); // stopped before the window went
+}
+
+void tst_Monitor::statusBarFits1024Pixels()
+{
+    MonitorSession session;
+    // A long DSN, as a user's can be: the pool's state line must not widen the window.
+    session.openPool(QPgTest::withDsnParameter(QPgTest::dsn(), u"application_name"_s,
+                                               u"a-rather-long-application-name-for-the-status-bar"_s),
+                     1, 2);
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
+    MainWindow window(&session);
+    window.resize(1024, 700);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QCOMPARE(window.width(), 1024);
+    auto *stats = window.statusBar()->findChild<QLabel *>(u"statusStats"_s);
+    QVERIFY(stats);
+    QTRY_VERIFY_WITH_TIMEOUT(!stats->text().isEmpty(), Timeout);
+    QStatusBar *bar = window.statusBar();
+    int wanted = 0;
+    QStringList parts;
+    for (QWidget *child : bar->findChildren<QWidget *>(Qt::FindDirectChildrenOnly)) {
+        if (!child->isVisible())
+            continue;
+        wanted += child->sizeHint().width();
+        parts.append(u"%1=%2"_s.arg(child->objectName(), QString::number(child->sizeHint().width())));
+    }
+    QVERIFY2(wanted <= bar->width(), qPrintable(u"%1 > %2: %3"_s.arg(wanted).arg(bar->width()).arg(parts.join(u", "_s))));
+    // The pool's state is all there, in the tool tip when shortened.
+    auto *state = bar->findChild<QLabel *>(u"statusPoolState"_s);
+    QVERIFY(state);
+    QVERIFY2(state->toolTip().contains(u"a-rather-long-application-name"_s), qPrintable(state->toolTip()));
+    QVERIFY2(state->text().startsWith(u"Pool open"_s), qPrintable(state->text()));
 }
 
 void tst_Monitor::poolControls()
