@@ -946,6 +946,18 @@ void tst_Monitor::statusBarFits1024Pixels()
     QVERIFY(state);
     QVERIFY2(state->toolTip().contains(u"a-rather-long-application-name"_s), qPrintable(state->toolTip()));
     QVERIFY2(state->text().startsWith(u"Pool open"_s), qPrintable(state->text()));
+
+    // A long status line in the query runner does not widen the window either.
+    QueryRunnerWidget *runner = window.queryRunner();
+    window.tabs()->setCurrentWidget(runner);
+    runner->maxRowsSpin()->setValue(10);
+    runner->editor()->setPlainText(u"SELECT g FROM generate_series(1, 100) AS g"_s);
+    QSignalSpy done(runner, &QueryRunnerWidget::queryDone);
+    runner->run();
+    QVERIFY(done.wait(Timeout));
+    QVERIFY2(runner->statusText().contains(u"in-memory maximum"_s), qPrintable(runner->statusText()));
+    QVERIFY2(window.minimumSizeHint().width() <= 1024, qPrintable(QString::number(window.minimumSizeHint().width())));
+    QCOMPARE(window.width(), 1024);
 }
 
 void tst_Monitor::poolControls()

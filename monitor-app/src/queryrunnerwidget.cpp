@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "queryrunnerwidget.h"
 
+#include "elidedlabel.h"
 #include "monitorsession.h"
 #include "resultstyleproxy.h"
 #include "rowcopy.h"
@@ -50,7 +51,7 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     , m_cancel(new QPushButton(QIcon(u":/icons/terminate.svg"_s), u"Cancel"_s, this))
     , m_export(new QPushButton(QIcon(u":/icons/export.svg"_s), u"Export CSV…"_s, this))
     , m_maxRows(new QSpinBox(this))
-    , m_status(new QLabel(this))
+    , m_status(new ElidedLabel(this, Qt::ElideRight, 560))
     , m_error(new QTextBrowser(this))
     , m_results(new QPg::QueryModel(this))
     , m_styled(new ResultStyleProxy(this))
@@ -91,7 +92,7 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
         "export to CSV for the whole result."_s);
 
     m_status->setObjectName(u"queryStatus"_s);
-    m_status->setTextFormat(Qt::PlainText);
+    // Elided (whole in the tool tip): a long status must not make the window wider than 1024 px.
     m_error->setObjectName(u"queryError"_s);
     m_error->setVisible(false);
     m_error->setMaximumHeight(140);
@@ -178,7 +179,7 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(outer);
-    m_status->setText(u"Ready."_s);
+    m_status->setFullText(u"Ready."_s);
     onPoolState();
 }
 
@@ -186,7 +187,7 @@ QueryRunnerWidget::~QueryRunnerWidget() = default;
 
 QString QueryRunnerWidget::statusText() const
 {
-    return m_status->text();
+    return m_status->fullText();
 }
 
 QString QueryRunnerWidget::errorText() const
@@ -238,12 +239,12 @@ void QueryRunnerWidget::onPoolState()
         return; // the running query's own outcome says what happened
     if (opened) {
         m_run->setToolTip(u"Run through the pool (Ctrl+Enter)"_s);
-        m_status->setText(u"Ready."_s);
+        m_status->setFullText(u"Ready."_s);
     } else if (!open) {
         const QString reason = u"The pool is %1: queries run once it is open (File > Connect…, or Reopen)."_s.arg(
             PoolController::stateName(state));
         m_run->setToolTip(reason);
-        m_status->setText(reason);
+        m_status->setFullText(reason);
     }
 }
 
@@ -270,14 +271,14 @@ void QueryRunnerWidget::run()
     addToHistory(sql);
     m_results->clear();
     if (!m_session->pool()) {
-        m_status->setText(u"Failed"_s);
+        m_status->setFullText(u"Failed"_s);
         showError(u"<b>ERROR</b>: the pool is not open"_s, 0);
         Q_EMIT queryDone(false);
         return;
     }
     m_run->setEnabled(false);
     m_cancel->setEnabled(true);
-    m_status->setText(u"Running…"_s);
+    m_status->setFullText(u"Running…"_s);
     m_running = true;
     m_cancelRequested = false;
     m_chunksArrived = 0;
@@ -296,7 +297,7 @@ void QueryRunnerWidget::cancel()
     m_results->cancel();
     m_cancel->setEnabled(false);
     if (m_running)
-        m_status->setText(u"Canceling…"_s);
+        m_status->setFullText(u"Canceling…"_s);
 }
 
 void QueryRunnerWidget::onRowsArrived()
@@ -309,7 +310,7 @@ void QueryRunnerWidget::onRowsArrived()
         m_resultView->resizeColumnsToContents(); // sized on the first chunk only: later ones stay cheap
     }
     if (m_cancel->isEnabled())
-        m_status->setText(u"%L1 rows so far, %2 ms… (streaming)"_s.arg(m_results->rowCount()).arg(m_took.elapsed()));
+        m_status->setFullText(u"%L1 rows so far, %2 ms… (streaming)"_s.arg(m_results->rowCount()).arg(m_took.elapsed()));
 }
 
 void QueryRunnerWidget::onFinished()
@@ -322,7 +323,7 @@ void QueryRunnerWidget::onFinished()
     const QString took = u"%1 ms"_s.arg(double(m_took.nsecsElapsed()) / 1e6, 0, 'f', 1);
     if (m_cancelRequested) {
         // What the user asked for: not an error. The rows that arrived stay.
-        m_status->setText(u"Canceled after %1 — %L2 row(s) kept"_s.arg(took).arg(m_results->rowCount()));
+        m_status->setFullText(u"Canceled after %1 — %L2 row(s) kept"_s.arg(took).arg(m_results->rowCount()));
         Q_EMIT queryDone(false);
         return;
     }
@@ -341,7 +342,7 @@ void QueryRunnerWidget::onFinished()
     if (m_results->isTruncated())
         text += u" — stopped at the in-memory maximum of %L1 rows; raise it or export to CSV for all"_s.arg(
             m_results->rowCount());
-    m_status->setText(text);
+    m_status->setFullText(text);
     Q_EMIT queryDone(true);
 }
 
@@ -352,7 +353,7 @@ void QueryRunnerWidget::onFailed()
     m_running = false;
     updateRunButton();
     m_cancel->setEnabled(false);
-    m_status->setText(u"Failed after %1 ms"_s.arg(double(m_took.nsecsElapsed()) / 1e6, 0, 'f', 1));
+    m_status->setFullText(u"Failed after %1 ms"_s.arg(double(m_took.nsecsElapsed()) / 1e6, 0, 'f', 1));
     QString html;
     int position = 0;
     if (const auto *server = dynamic_cast<const QPg::ServerError *>(m_results->error())) {

@@ -19,6 +19,7 @@ class QueryModel;
 
 namespace QPg::Monitor {
 
+class ElidedLabel;
 class MonitorSession;
 class ResultStyleProxy;
 class SqlHighlighter;
@@ -92,7 +93,7 @@ private:
     QPushButton *m_cancel;
     QPushButton *m_export;
     QSpinBox *m_maxRows;
-    QLabel *m_status;
+    ElidedLabel *m_status;
     QTextBrowser *m_error;
     QPg::QueryModel *m_results;
     ResultStyleProxy *m_styled;
