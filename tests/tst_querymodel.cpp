@@ -70,6 +70,8 @@ private Q_SLOTS:
     void newQueryCancelsThePrevious();
     void statementsWithoutCursor();
     void keywordsInQuotesStillStream();
+    void commandTagOfStatementsRunWhole();
+    void connectionInfoShowsTheModelsQuery();
     void refreshKeepsSelectionByKey();
     void refreshWithoutKeyKeepsPositions();
     void refreshOnNotify();
@@ -353,6 +355,61 @@ void tst_QueryModel::keywordsInQuotesStillStream()
     const auto *syntax = dynamic_cast<const QPg::ServerError *>(broken.error());
     QVERIFY(syntax);
     QCOMPARE(syntax->sqlState(), u"42601"_s);
+}
+
+void tst_QueryModel::commandTagOfStatementsRunWhole()
+{
+    await(m_admin->execute(u"TRUNCATE qm_items"_s));
+    CheckedModel checked;
+    QueryModel &model = checked.model;
+    QSignalSpy finished(&model, &QueryModel::finished);
+    model.setQuery(m_pool.get(), u"INSERT INTO qm_items VALUES (1, 'one', 1), (2, 'two', 2), (3, 'three', 3)"_s);
+    QCOMPARE(model.commandTag(), QString()); // not before it has run
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.commandTag(), u"INSERT 0 3"_s);
+
+    model.setQuery(m_pool.get(), u"UPDATE qm_items SET price = price + 1 WHERE id >= $1"_s, {2});
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.commandTag(), u"UPDATE 2"_s);
+
+    model.setQuery(m_pool.get(), u"DELETE FROM qm_items WHERE id = 1 RETURNING name"_s);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.commandTag(), u"DELETE 1"_s);
+    QCOMPARE(model.data(model.index(0, 0)).toString(), u"one"_s);
+
+    model.setQuery(m_pool.get(), u"CREATE TABLE qm_tag_probe (id int)"_s);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.commandTag(), u"CREATE TABLE"_s);
+    QCOMPARE(model.columnCount(), 0);
+    model.setQuery(m_pool.get(), u"DROP TABLE qm_tag_probe"_s);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.commandTag(), u"DROP TABLE"_s);
+
+    // Read through a cursor: no tag of its own (the DECLARE's and FETCH's are the model's).
+    model.setQuery(m_pool.get(), u"SELECT id FROM qm_items"_s);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.commandTag(), QString());
+}
+
+void tst_QueryModel::connectionInfoShowsTheModelsQuery()
+{
+    // The pool's connection info shows the query the model reads, not its cursor's FETCH.
+    CheckedModel checked;
+    QueryModel &model = checked.model;
+    const QString sql = u"SELECT pg_sleep(60) AS slept /* qm_label */"_s;
+    model.setQuery(m_pool.get(), sql);
+    QTRY_COMPARE(activeBackends(u"FETCH FORWARD%"_s), 1); // the server does run the FETCH
+    QStringList shown;
+    for (const QPg::ConnectionInfo &info : m_pool->connectionInfo()) {
+        if (!info.currentQuery.isEmpty())
+            shown.append(info.currentQuery);
+    }
+    QCOMPARE(shown, QStringList{sql});
+    QSignalSpy finished(&model, &QueryModel::finished);
+    model.cancel();
+    QVERIFY(finished.wait(10000));
+    QTRY_COMPARE(m_pool->idleSize(), m_pool->size());
 }
 
 void tst_QueryModel::refreshKeepsSelectionByKey()
