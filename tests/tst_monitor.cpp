@@ -18,6 +18,7 @@
 #include "qcustomplotinclude.h"
 #include "queryrunnerwidget.h"
 
+#include <QPg/pool.h>
 #include <QPg/querymodel.h>
 #include "serverswidget.h"
 #include "openconnection.h"
@@ -29,9 +30,16 @@
 #include <QtCore/QRegularExpression>
 #include <QtCore/QSettings>
 #include <QtCore/QSortFilterProxyModel>
+#include <QtCore/QPointer>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QTemporaryDir>
+#include <QtGui/QClipboard>
+#include <QtGui/QGuiApplication>
 #include <QtNetwork/QTcpServer>
+#include <QtWidgets/QApplication>
 #include <QtWidgets/QLabel>
+#include <QtWidgets/QMessageBox>
+#include <QtWidgets/QStatusBar>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 #include <QtWidgets/QCheckBox>
@@ -42,6 +50,7 @@
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QTabWidget>
+#include <QtWidgets/QTableView>
 #include <QtWidgets/QTableWidget>
 
 #include <set>
@@ -148,6 +157,17 @@ private Q_SLOTS:
     void csvImportMalformedLeavesTableUnchanged();
     void csvImportCancel();
     void connectionDialog();
+    void connectionDialogTestsBeforeReplacing();
+    void queryRunnerDisabledWhilePoolNotOpen();
+    void queryRunnerShowsCommandTags();
+    void queryRunnerErrorPositionAfterEmoji();
+    void queryRunnerEscCancelsWithoutError();
+    void queryRunnerCopiesSelectedRow();
+    void csvExportShowsProgress();
+    void csvExportAsksBeforeOverwriting();
+    void csvExportFailureSaysNoFileLeft();
+    void closingWhileQueryRunsAsksAndCancels();
+    void statusBarFits1024Pixels();
     void poolControls();
     void chartsShowData();
     void chartsDropOldSamples();
@@ -278,19 +298,23 @@ void tst_Monitor::queryRunnerCancelsSleep()
     openPool(session, 1, 2);
     QueryRunnerWidget runner(&session);
     runner.show();
-    runner.editor()->setPlainText(u"SELECT pg_sleep(30)"_s);
+    const QString sql = u"SELECT pg_sleep(30)"_s;
+    runner.editor()->setPlainText(sql);
     QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
     runner.run();
-    // Wait until the server runs it (the pool's connection info shows the cursor's FETCH).
+    // Wait until the server runs it: the pool's connection info (the dashboard's connections table)
+    // shows the user's query, not the cursor's FETCH that reads it.
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
             for (const QPg::ConnectionInfo &info : session.latestConnections()) {
-                if (info.currentQuery.startsWith(u"FETCH"_s))
+                if (info.currentQuery == sql)
                     return true;
             }
             return false;
         }(),
         Timeout);
+    for (const QPg::ConnectionInfo &info : session.latestConnections())
+        QVERIFY2(!info.currentQuery.contains(u"qpg_model_rows"_s), qPrintable(info.currentQuery));
     QElapsedTimer took;
     took.start();
     QTest::mouseClick(runner.cancelButton(), Qt::LeftButton);
@@ -575,6 +599,365 @@ void tst_Monitor::connectionDialog()
     MonitorSession session;
     session.openPool(again.dsn(), again.minSize(), again.maxSize());
     QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
+}
+
+void tst_Monitor::connectionDialogTestsBeforeReplacing()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir.path());
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, dir.path());
+
+    MonitorSession session;
+    session.openPool(QPgTest::passwordDsn(), 1, 2);
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
+    QPg::Pool *working = session.pool();
+    QVERIFY(working);
+    MainWindow window(&session);
+    window.show();
+    window.showConnectDialog();
+    QPointer<ConnectionDialog> dialog = window.findChild<ConnectionDialog *>();
+    QVERIFY(dialog);
+    QVERIFY(dialog->isVisible());
+
+    // The DSN field has the focus and the current DSN, without its password in clear text.
+    QCOMPARE(dialog->focusWidget(), dialog->dsnEdit());
+    const QString password = dsnPassword(QPgTest::passwordDsn());
+    QVERIFY(!password.isEmpty());
+    QCOMPARE(dialog->dsnEdit()->echoMode(), QLineEdit::Normal);
+    QVERIFY(!dialog->dsnEdit()->text().contains(password));
+    QCOMPARE(dialog->dsnEdit()->text(), dsnWithoutPassword(QPgTest::passwordDsn()));
+    QVERIFY(dialog->keepPasswordCheck()->isVisibleTo(dialog));
+    QCOMPARE(dsnPassword(dialog->dsn()), password); // kept in memory for the reconnect
+
+    // An empty DSN is refused without a connection attempt.
+    QSignalSpy tested(&session, &MonitorSession::connectionTested);
+    dialog->dsnEdit()->clear();
+    QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+    QVERIFY(dialog->isVisible());
+    QVERIFY(!dialog->isTesting());
+    QVERIFY2(dialog->errorText().contains(u"Enter a connection string"_s), qPrintable(dialog->errorText()));
+
+    // A wrong password: the dialog stays open with the server's error; the working pool is untouched.
+    dialog->dsnEdit()->setText(QPgTest::passwordDsnWith(u"wrong"_s));
+    QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+    QVERIFY(dialog->isTesting());
+    QVERIFY(!dialog->connectButton()->isEnabled());
+    QVERIFY(tested.wait(Timeout));
+    QCOMPARE(tested.first().at(1).toBool(), false);
+    QVERIFY(dialog->isVisible());
+    QVERIFY2(dialog->errorText().contains(u"password authentication failed"_s), qPrintable(dialog->errorText()));
+    QVERIFY(dialog->connectButton()->isEnabled());
+    QCOMPARE(session.pool(), working);
+    QCOMPARE(session.poolState(), PoolState::Open);
+    QVERIFY(working->isOpen() && !working->isClosing());
+
+    // The DSN without a password, with the kept one: it connects, then the pool is replaced.
+    dialog->dsnEdit()->setText(dsnWithoutPassword(QPgTest::passwordDsn()));
+    QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+    QVERIFY(tested.wait(Timeout));
+    QCOMPARE(tested.last().at(1).toBool(), true);
+    QTRY_VERIFY(!dialog || !dialog->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(session.pool() && session.pool() != working, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
+    QCOMPARE(dsnPassword(session.dsn()), password);
+}
+
+void tst_Monitor::queryRunnerDisabledWhilePoolNotOpen()
+{
+    MonitorSession session; // no pool yet
+    QueryRunnerWidget runner(&session);
+    runner.show();
+    QVERIFY(!runner.runButton()->isEnabled());
+    QVERIFY2(runner.statusText().contains(u"not open"_s), qPrintable(runner.statusText()));
+    QVERIFY2(runner.runButton()->toolTip().contains(u"not open"_s), qPrintable(runner.runButton()->toolTip()));
+    runner.editor()->setPlainText(u"SELECT 1"_s);
+    QTest::keyClick(runner.editor(), Qt::Key_Return, Qt::ControlModifier);
+    QVERIFY(!runner.isRunning());
+    QVERIFY(runner.errorText().isEmpty()); // the reason is shown already: no error on top
+
+    openPool(session, 1, 2);
+    QTRY_VERIFY_WITH_TIMEOUT(runner.runButton()->isEnabled(), Timeout);
+    QCOMPARE(runner.statusText(), u"Ready."_s);
+    QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
+    runner.run();
+    QVERIFY(done.wait(Timeout));
+    QCOMPARE(done.first().first().toBool(), true);
+
+    session.closePool(2000);
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Closed, Timeout);
+    QVERIFY(!runner.runButton()->isEnabled());
+    QVERIFY2(runner.statusText().contains(u"closed"_s), qPrintable(runner.statusText()));
+}
+
+void tst_Monitor::queryRunnerShowsCommandTags()
+{
+    psql(u"DROP TABLE IF EXISTS monitor_tags"_s);
+    MonitorSession session;
+    openPool(session, 1, 2);
+    QueryRunnerWidget runner(&session);
+    QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
+    const auto runSql = [&](const QString &sql) {
+        runner.editor()->setPlainText(sql);
+        runner.run();
+        return done.wait(Timeout) && done.last().first().toBool();
+    };
+    QVERIFY(runSql(u"CREATE TABLE monitor_tags (id int)"_s));
+    QVERIFY2(runner.statusText().startsWith(u"CREATE TABLE in "_s), qPrintable(runner.statusText()));
+    QVERIFY(runSql(u"INSERT INTO monitor_tags SELECT generate_series(1, 3)"_s));
+    QVERIFY2(runner.statusText().startsWith(u"INSERT 0 3 — 3 row(s) affected in "_s), qPrintable(runner.statusText()));
+    QVERIFY(runSql(u"UPDATE monitor_tags SET id = id + 10 WHERE id > 1"_s));
+    QVERIFY2(runner.statusText().startsWith(u"UPDATE 2 — 2 row(s) affected in "_s), qPrintable(runner.statusText()));
+    QVERIFY(runSql(u"DELETE FROM monitor_tags RETURNING id"_s));
+    QCOMPARE(runner.resultModel()->rowCount(), 3);
+    QVERIFY2(runner.statusText().startsWith(u"3 row(s) in "_s), qPrintable(runner.statusText()));
+    QVERIFY2(runner.statusText().contains(u"DELETE 3 — 3 row(s) affected"_s), qPrintable(runner.statusText()));
+    QVERIFY(runSql(u"DROP TABLE monitor_tags"_s));
+    QVERIFY2(runner.statusText().startsWith(u"DROP TABLE in "_s), qPrintable(runner.statusText()));
+}
+
+void tst_Monitor::queryRunnerErrorPositionAfterEmoji()
+{
+    MonitorSession session;
+    openPool(session, 1, 2);
+    QueryRunnerWidget runner(&session);
+    runner.show();
+    // Each emoji is one character for the server and two UTF-16 units in the editor.
+    const QString sql = u"SELECT '😀🎉' AS party,\n       nme FROM (SELECT 1 AS name) AS t"_s;
+    runner.editor()->setPlainText(sql);
+    QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
+    runner.run();
+    QVERIFY(done.wait(Timeout));
+    QCOMPARE(done.first().first().toBool(), false);
+    QVERIFY2(runner.errorText().contains(u"42703"_s), qPrintable(runner.errorText()));
+    const QList<QTextEdit::ExtraSelection> marks = runner.editor()->extraSelections();
+    QCOMPARE(marks.size(), 1);
+    QCOMPARE(marks.first().cursor.selectedText(), u"nme"_s);
+    QCOMPARE(marks.first().cursor.selectionStart(), int(sql.indexOf(u"nme"_s)));
+    QCOMPARE(QueryRunnerWidget::textIndexOfPosition(u"a😀b"_s, 3), 3); // 'b': the third character
+}
+
+void tst_Monitor::queryRunnerEscCancelsWithoutError()
+{
+    MonitorSession session;
+    openPool(session, 1, 2);
+    QueryRunnerWidget runner(&session);
+    runner.show();
+    // Not a SELECT: runs whole, not through a cursor.
+    runner.editor()->setPlainText(u"DO $$BEGIN PERFORM pg_sleep(30); END$$ /* esc_marker */"_s);
+    const QString onServer = u"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                             "AND query LIKE '%esc\\_marker%' AND pid <> pg_backend_pid()"_s;
+    QSignalSpy done(&runner, &QueryRunnerWidget::queryDone);
+    runner.run();
+    QTRY_COMPARE_WITH_TIMEOUT(psqlValue(onServer), u"1"_s, Timeout);
+    QElapsedTimer took;
+    took.start();
+    runner.editor()->setFocus();
+    QTest::keyClick(runner.editor(), Qt::Key_Escape);
+    QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 5000);
+    QVERIFY2(took.elapsed() < 5000, qPrintable(QString::number(took.elapsed())));
+    QCOMPARE(done.first().first().toBool(), false);
+    QVERIFY2(runner.errorText().isEmpty(), qPrintable(runner.errorText())); // the user's cancel is no error
+    QVERIFY2(runner.statusText().startsWith(u"Canceled"_s), qPrintable(runner.statusText()));
+    QTRY_COMPARE_WITH_TIMEOUT(psqlValue(onServer), u"0"_s, Timeout);
+    QVERIFY(runner.runButton()->isEnabled());
+}
+
+void tst_Monitor::queryRunnerCopiesSelectedRow()
+{
+    MonitorSession session;
+    openPool(session, 1, 2);
+    MainWindow window(&session);
+    window.show();
+    QueryRunnerWidget *runner = window.queryRunner();
+    window.tabs()->setCurrentWidget(runner);
+    runner->editor()->setPlainText(u"SELECT g AS n, 'row ' || g AS label, NULL::text AS nothing, repeat('x', 300) AS long\n"
+                                   "FROM generate_series(1, 3) AS g ORDER BY g"_s);
+    QSignalSpy done(runner, &QueryRunnerWidget::queryDone);
+    runner->run();
+    QVERIFY(done.wait(Timeout));
+    QGuiApplication::clipboard()->clear();
+    runner->resultView()->selectRow(1);
+    runner->resultView()->setFocus();
+    QTest::keyClick(runner->resultView(), Qt::Key_C, Qt::ControlModifier);
+    // The whole row, tab-separated, with whole values (the grid shows long ones shortened).
+    QCOMPARE(QGuiApplication::clipboard()->text(), u"2\trow 2\tNULL\t"_s + QString(300, u'x'));
+
+    // The connections table copies its rows the same way.
+    window.tabs()->setCurrentIndex(0);
+    QTRY_VERIFY_WITH_TIMEOUT(window.connectionsView()->model()->rowCount() > 0, Timeout);
+    window.connectionsView()->selectRow(0);
+    QTest::keyClick(window.connectionsView(), Qt::Key_C, Qt::ControlModifier);
+    const QStringList copied = QGuiApplication::clipboard()->text().split(u'\t');
+    QCOMPARE(copied.size(), int(ConnectionsModel::ColumnCount));
+    QCOMPARE(copied.at(ConnectionsModel::BackendPid),
+             window.connectionsView()->model()->index(0, ConnectionsModel::BackendPid).data().toString());
+}
+
+void tst_Monitor::csvExportShowsProgress()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    MonitorSession session;
+    openPool(session, 1, 2);
+    CopyWidget widget(&session);
+    widget.show();
+    // Half the rows, then a pause on the server: progress must show while the export runs.
+    widget.setQuery(u"SELECT g, repeat('x', 100) AS pad, CASE WHEN g = 20000 THEN pg_sleep(2) END AS pause "
+                    "FROM generate_series(1, 40000) AS g"_s);
+    widget.fileEdit()->setText(dir.filePath(u"progress.csv"_s));
+    QSignalSpy finished(&widget, &CopyWidget::finished);
+    QTest::mouseClick(widget.startButton(), Qt::LeftButton);
+    static const QRegularExpression progress(u"[\\d,.\\s]+ rows · [\\d.]+ (B|KiB|MiB) · [\\d.]+ (B|KiB|MiB)/s"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(progress.match(widget.statusText()).hasMatch() || !widget.isRunning(), Timeout);
+    QVERIFY2(widget.isRunning(), qPrintable(widget.statusText())); // seen while it ran
+    QVERIFY(finished.wait(Timeout));
+    QVERIFY2(finished.first().first().toBool(), qPrintable(widget.errorText()));
+    QVERIFY2(progress.match(widget.progressBar()->text()).hasMatch(), qPrintable(widget.progressBar()->text()));
+    QVERIFY2(widget.progressBar()->text().startsWith(QLocale().toString(40000) + u" rows"_s),
+             qPrintable(widget.progressBar()->text()));
+}
+
+void tst_Monitor::csvExportAsksBeforeOverwriting()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath(u"existing.csv"_s);
+    QVERIFY(writeFile(file, "keep me\n"));
+    MonitorSession session;
+    openPool(session, 1, 2);
+    CopyWidget widget(&session);
+    widget.show();
+    widget.setQuery(u"SELECT 1 AS one"_s);
+    widget.headerCheck()->setChecked(false);
+    widget.fileEdit()->setText(file);
+    QSignalSpy finished(&widget, &CopyWidget::finished);
+
+    QTest::mouseClick(widget.startButton(), Qt::LeftButton);
+    QPointer<QMessageBox> box = widget.findChild<QMessageBox *>(u"copyOverwriteBox"_s);
+    QVERIFY(box);
+    QVERIFY(box->isVisible());
+    QVERIFY(!widget.isRunning());
+    box->button(QMessageBox::No)->click();
+    QVERIFY(!widget.isRunning());
+    QCOMPARE(readFile(file), QByteArray("keep me\n"));
+    QVERIFY2(widget.statusText().contains(u"left as it was"_s), qPrintable(widget.statusText()));
+    QTRY_VERIFY(!box);
+
+    QTest::mouseClick(widget.startButton(), Qt::LeftButton);
+    box = widget.findChild<QMessageBox *>(u"copyOverwriteBox"_s);
+    QVERIFY(box);
+    box->button(QMessageBox::Yes)->click();
+    QVERIFY(widget.isRunning());
+    QVERIFY(finished.wait(Timeout));
+    QVERIFY2(finished.first().first().toBool(), qPrintable(widget.errorText()));
+    QCOMPARE(readFile(file), QByteArray("1\n"));
+}
+
+void tst_Monitor::csvExportFailureSaysNoFileLeft()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString file = dir.filePath(u"failed.csv"_s);
+    MonitorSession session;
+    openPool(session, 1, 2);
+    CopyWidget widget(&session);
+    widget.show();
+    widget.setQuery(u"SELECT 10 / (3 - g) AS boom FROM generate_series(1, 5) AS g"_s); // fails at row 3
+    widget.fileEdit()->setText(file);
+    QSignalSpy finished(&widget, &CopyWidget::finished);
+    QTest::mouseClick(widget.startButton(), Qt::LeftButton);
+    QVERIFY(finished.wait(Timeout));
+    QCOMPARE(finished.first().first().toBool(), false);
+    QVERIFY2(widget.errorText().contains(u"22012"_s), qPrintable(widget.errorText()));
+    QVERIFY2(!widget.statusText().contains(u"table"_s), qPrintable(widget.statusText())); // no table was touched
+    QVERIFY2(widget.statusText().contains(u"no file was left"_s), qPrintable(widget.statusText()));
+    QVERIFY(!QFile::exists(file));
+}
+
+void tst_Monitor::closingWhileQueryRunsAsksAndCancels()
+{
+    // Closing the only window must not quit the application: later tests still wait on signals.
+    QApplication::setQuitOnLastWindowClosed(false);
+    const auto restore = qScopeGuard([] { QApplication::setQuitOnLastWindowClosed(true); });
+    MonitorSession session;
+    openPool(session, 1, 2);
+    MainWindow window(&session);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QueryRunnerWidget *runner = window.queryRunner();
+    runner->editor()->setPlainText(u"DO $$BEGIN PERFORM pg_sleep(30); END$$ /* close_marker */"_s);
+    const QString onServer = u"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                             "AND query LIKE '%close\\_marker%' AND pid <> pg_backend_pid()"_s;
+    runner->run();
+    QTRY_COMPARE_WITH_TIMEOUT(psqlValue(onServer), u"1"_s, Timeout);
+
+    // No: the window stays and the query goes on.
+    QVERIFY(!window.close());
+    QPointer<QMessageBox> box = window.findChild<QMessageBox *>(u"closeWhileRunningBox"_s);
+    QVERIFY(box);
+    QVERIFY2(box->text().contains(u"query"_s), qPrintable(box->text()));
+    box->button(QMessageBox::No)->click();
+    QVERIFY(window.isVisible());
+    QVERIFY(runner->isRunning());
+    QTRY_VERIFY(!box);
+
+    // Yes: the query is cancelled on the server, then the window closes.
+    QElapsedTimer took;
+    took.start();
+    QVERIFY(!window.close());
+    box = window.findChild<QMessageBox *>(u"closeWhileRunningBox"_s);
+    QVERIFY(box);
+    box->button(QMessageBox::Yes)->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!window.isVisible(), 5000);
+    QVERIFY(!runner->isRunning());
+    QVERIFY2(took.elapsed() < 5000, qPrintable(QString::number(took.elapsed())));
+    QCOMPARE(psqlValue(onServer), u"0"_s); // stopped before the window went
+}
+
+void tst_Monitor::statusBarFits1024Pixels()
+{
+    MonitorSession session;
+    // A long DSN, as a user's can be: the pool's state line must not widen the window.
+    session.openPool(QPgTest::withDsnParameter(QPgTest::dsn(), u"application_name"_s,
+                                               u"a-rather-long-application-name-for-the-status-bar"_s),
+                     1, 2);
+    QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
+    MainWindow window(&session);
+    window.resize(1024, 700);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QCOMPARE(window.width(), 1024);
+    auto *stats = window.statusBar()->findChild<QLabel *>(u"statusStats"_s);
+    QVERIFY(stats);
+    QTRY_VERIFY_WITH_TIMEOUT(!stats->text().isEmpty(), Timeout);
+    QStatusBar *bar = window.statusBar();
+    int wanted = 0;
+    QStringList parts;
+    for (QWidget *child : bar->findChildren<QWidget *>(Qt::FindDirectChildrenOnly)) {
+        if (!child->isVisible())
+            continue;
+        wanted += child->sizeHint().width();
+        parts.append(u"%1=%2"_s.arg(child->objectName(), QString::number(child->sizeHint().width())));
+    }
+    QVERIFY2(wanted <= bar->width(), qPrintable(u"%1 > %2: %3"_s.arg(wanted).arg(bar->width()).arg(parts.join(u", "_s))));
+    // The pool's state is all there, in the tool tip when shortened.
+    auto *state = bar->findChild<QLabel *>(u"statusPoolState"_s);
+    QVERIFY(state);
+    QVERIFY2(state->toolTip().contains(u"a-rather-long-application-name"_s), qPrintable(state->toolTip()));
+    QVERIFY2(state->text().startsWith(u"Pool open"_s), qPrintable(state->text()));
+
+    // A long status line in the query runner does not widen the window either.
+    QueryRunnerWidget *runner = window.queryRunner();
+    window.tabs()->setCurrentWidget(runner);
+    runner->maxRowsSpin()->setValue(10);
+    runner->editor()->setPlainText(u"SELECT g FROM generate_series(1, 100) AS g"_s);
+    QSignalSpy done(runner, &QueryRunnerWidget::queryDone);
+    runner->run();
+    QVERIFY(done.wait(Timeout));
+    QVERIFY2(runner->statusText().contains(u"in-memory maximum"_s), qPrintable(runner->statusText()));
+    QVERIFY2(window.minimumSizeHint().width() <= 1024, qPrintable(QString::number(window.minimumSizeHint().width())));
+    QCOMPARE(window.width(), 1024);
 }
 
 void tst_Monitor::poolControls()

@@ -7,6 +7,7 @@
 
 #include "chartswidget.h"
 #include "controlspanel.h"
+#include "elidedlabel.h"
 #include "eventlogmodel.h"
 #include "mainwindow.h"
 #include "monitorsession.h"
@@ -583,18 +584,19 @@ void tst_MonitorCharts::reconnectingWhileServerIsDown()
     openPool(session, cluster.dsn(), 1, 2);
     MainWindow window(&session);
     window.show();
-    auto *stateLabel = window.findChild<QLabel *>(u"statusPoolState"_s);
+    auto *stateLabel = window.findChild<ElidedLabel *>(u"statusPoolState"_s); // the status bar's
     auto *controlsLabel = window.controls()->findChild<QLabel *>(u"poolStateLabel"_s);
     QVERIFY(stateLabel && controlsLabel);
     const auto says = [stateLabel](const QString &state) {
-        return stateLabel->text().contains(state) && (state == u"reconnecting"_s || !stateLabel->text().contains(u"reconnecting"_s));
+        const QString text = stateLabel->fullText();
+        return text.contains(state) && (state == u"reconnecting"_s || !text.contains(u"reconnecting"_s));
     };
     QTRY_VERIFY_WITH_TIMEOUT(says(u"open"_s), Timeout);
     QTRY_COMPARE_WITH_TIMEOUT(session.latestStats().size, 1, Timeout);
 
     QVERIFY2(cluster.stopServer(QPg::Dev::PrivateCluster::ShutdownMode::Fast, &error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Reconnecting, Timeout);
-    QVERIFY2(says(u"reconnecting"_s), qPrintable(stateLabel->text()));
+    QVERIFY2(says(u"reconnecting"_s), qPrintable(stateLabel->fullText()));
     QCOMPARE(controlsLabel->text(), u"State: reconnecting"_s);
     QVERIFY(window.controls()->terminateButton()->isEnabled()); // the user can still give up
     QCOMPARE(session.latestStats().size, 0);
@@ -604,7 +606,7 @@ void tst_MonitorCharts::reconnectingWhileServerIsDown()
 
     QVERIFY2(cluster.startServer(&error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
-    QVERIFY2(says(u"open"_s), qPrintable(stateLabel->text()));
+    QVERIFY2(says(u"open"_s), qPrintable(stateLabel->fullText()));
     QCOMPARE(controlsLabel->text(), u"State: open"_s);
     QTRY_COMPARE_WITH_TIMEOUT(session.latestStats().size, 1, Timeout);
     QTRY_COMPARE_WITH_TIMEOUT(window.charts()->markers().last().label, u"reconnected"_s, Timeout);

@@ -76,6 +76,7 @@ private Q_SLOTS:
     void setupStateOfAbandonedWaiterIsReset();           // 13
     void roleAndTempTablesAreReset();                    // 13
     void crossThreadCallsAreSafe();                      // 14
+    void crossThreadCallEndsWithItsThread();             // also
     void listenersDoNotSurviveRelease();                 // 15
     void deadWaitersLeaveAtOnce();                       // 16
     void failedOpenReportsClosedConnections();           // 19
@@ -359,6 +360,25 @@ void tst_PoolRegressions::crossThreadCallsAreSafe()
     QVERIFY(!held.release().isCanceled()); // a handle outliving its pool is harmless
     worker.quit();
     worker.wait();
+}
+
+// A call queued to a pool in a worker thread still ends when that thread ends while the call runs
+// (the usual "delete the pool when its thread finishes"): nothing is left waiting for an event loop
+// that is gone, and the caller learns why.
+void tst_PoolRegressions::crossThreadCallEndsWithItsThread()
+{
+    QThread worker;
+    worker.start();
+    auto *pool = new QPg::Pool(poolOptions(1, 1));
+    pool->moveToThread(&worker);
+    connect(&worker, &QThread::finished, pool, &QObject::deleteLater);
+    await(pool->open());
+    QFuture<QVariant> slow = pool->fetchValue(u"SELECT pg_sleep(30)"_s);
+    QTRY_COMPARE(pool->stats().active, 1);
+    worker.quit();
+    QVERIFY(worker.wait(10000));
+    QVERIFY(waitFor(slow, 10000));
+    QVERIFY(awaitError<QPg::InterfaceError>(slow));
 }
 
 // 15: a failed holder's listeners stop at release, whatever the policy.

@@ -19,6 +19,17 @@ using QPg::QueryModel;
 
 namespace {
 
+// The server is shared with the tests ctest runs alongside (the pool chaos test LISTENs too): this
+// test only ever counts or kills sessions of its own pools.
+const QString sessionName = u"tst_querymodel"_s;
+
+QPg::PoolOptions modelPoolOptions(int minSize, int maxSize)
+{
+    QPg::PoolOptions options = poolOptions(minSize, maxSize);
+    options.connectOptions.applicationName = sessionName;
+    return options;
+}
+
 // A model with Qt's checker attached; the checker fails the test on any inconsistency.
 struct CheckedModel
 {
@@ -58,6 +69,9 @@ private Q_SLOTS:
     void cancelStopsTheServer();
     void newQueryCancelsThePrevious();
     void statementsWithoutCursor();
+    void keywordsInQuotesStillStream();
+    void commandTagOfStatementsRunWhole();
+    void connectionInfoShowsTheModelsQuery();
     void refreshKeepsSelectionByKey();
     void refreshWithoutKeyKeepsPositions();
     void refreshOnNotify();
@@ -76,7 +90,7 @@ private:
 
 void tst_QueryModel::initTestCase()
 {
-    m_pool = openPool(poolOptions(1, 4));
+    m_pool = openPool(modelPoolOptions(1, 4));
     m_admin = std::make_unique<QPg::Connection>(dsn());
     await(m_admin->open());
     await(m_admin->execute(u"DROP TABLE IF EXISTS qm_items; "
@@ -93,8 +107,8 @@ void tst_QueryModel::cleanupTestCase()
 int tst_QueryModel::activeBackends(const QString &like)
 {
     return await(m_admin->fetchValue(u"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                                      "AND query LIKE $1 AND pid <> pg_backend_pid()"_s,
-                                      {like}))
+                                      "AND query LIKE $1 AND application_name = $2"_s,
+                                      {like, sessionName}))
         .toInt();
 }
 
@@ -314,6 +328,90 @@ void tst_QueryModel::statementsWithoutCursor()
     QCOMPARE(await(m_admin->fetchValue(u"SELECT sum(price) FROM qm_items"_s)).toString(), u"5"_s);
 }
 
+// Words and semicolons inside literals, quoted names and comments say nothing about the statement:
+// such a SELECT still streams through a cursor instead of being read whole.
+void tst_QueryModel::keywordsInQuotesStillStream()
+{
+    const QStringList queries = {
+        u"SELECT g AS \"into\", 'update; delete' AS note FROM generate_series(1, 1000) g"_s,
+        u"SELECT g, $$insert; for update$$ AS note, E'it\\'s; merge' AS e FROM generate_series(1, 1000) g"_s,
+        u"SELECT g /* ; delete */ FROM generate_series(1, 1000) g -- ; into"_s,
+        u"SELECT g, $tag$ $$ ; into $tag$ AS t FROM generate_series(1, 1000) g;"_s,
+    };
+    for (const QString &sql : queries) {
+        QueryModel model; // without the checker, which would read on by itself
+        model.setChunkSize(100);
+        model.setQuery(m_pool.get(), sql);
+        QVERIFY2(waitForStatus(model, QueryModel::Status::Ready), qPrintable(sql));
+        QVERIFY2(!model.error(), qPrintable(sql));
+        QCOMPARE(model.rowCount(), 100);
+        QVERIFY2(model.canFetchMore(), qPrintable(sql));
+        QCOMPARE(model.data(model.index(99, 0)).toString(), u"100"_s);
+    }
+    // A quote never closed is the server's to report, as any other syntax error.
+    QueryModel broken;
+    broken.setQuery(m_pool.get(), u"SELECT 'open FROM generate_series(1, 10)"_s);
+    QVERIFY(waitForStatus(broken, QueryModel::Status::Error));
+    const auto *syntax = dynamic_cast<const QPg::ServerError *>(broken.error());
+    QVERIFY(syntax);
+    QCOMPARE(syntax->sqlState(), u"42601"_s);
+}
+
+void tst_QueryModel::commandTagOfStatementsRunWhole()
+{
+    await(m_admin->execute(u"TRUNCATE qm_items"_s));
+    CheckedModel checked;
+    QueryModel &model = checked.model;
+    QSignalSpy finished(&model, &QueryModel::finished);
+    model.setQuery(m_pool.get(), u"INSERT INTO qm_items VALUES (1, 'one', 1), (2, 'two', 2), (3, 'three', 3)"_s);
+    QCOMPARE(model.commandTag(), QString()); // not before it has run
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.commandTag(), u"INSERT 0 3"_s);
+
+    model.setQuery(m_pool.get(), u"UPDATE qm_items SET price = price + 1 WHERE id >= $1"_s, {2});
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.commandTag(), u"UPDATE 2"_s);
+
+    model.setQuery(m_pool.get(), u"DELETE FROM qm_items WHERE id = 1 RETURNING name"_s);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.commandTag(), u"DELETE 1"_s);
+    QCOMPARE(model.data(model.index(0, 0)).toString(), u"one"_s);
+
+    model.setQuery(m_pool.get(), u"CREATE TABLE qm_tag_probe (id int)"_s);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.commandTag(), u"CREATE TABLE"_s);
+    QCOMPARE(model.columnCount(), 0);
+    model.setQuery(m_pool.get(), u"DROP TABLE qm_tag_probe"_s);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.commandTag(), u"DROP TABLE"_s);
+
+    // Read through a cursor: no tag of its own (the DECLARE's and FETCH's are the model's).
+    model.setQuery(m_pool.get(), u"SELECT id FROM qm_items"_s);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.commandTag(), QString());
+}
+
+void tst_QueryModel::connectionInfoShowsTheModelsQuery()
+{
+    // The pool's connection info shows the query the model reads, not its cursor's FETCH.
+    CheckedModel checked;
+    QueryModel &model = checked.model;
+    const QString sql = u"SELECT pg_sleep(60) AS slept /* qm_label */"_s;
+    model.setQuery(m_pool.get(), sql);
+    QTRY_COMPARE(activeBackends(u"FETCH FORWARD%"_s), 1); // the server does run the FETCH
+    QStringList shown;
+    for (const QPg::ConnectionInfo &info : m_pool->connectionInfo()) {
+        if (!info.currentQuery.isEmpty())
+            shown.append(info.currentQuery);
+    }
+    QCOMPARE(shown, QStringList{sql});
+    QSignalSpy finished(&model, &QueryModel::finished);
+    model.cancel();
+    QVERIFY(finished.wait(10000));
+    QTRY_COMPARE(m_pool->idleSize(), m_pool->size());
+}
+
 void tst_QueryModel::refreshKeepsSelectionByKey()
 {
     await(m_admin->execute(u"TRUNCATE qm_items; INSERT INTO qm_items SELECT g, 'item ' || g, g FROM "
@@ -434,7 +532,8 @@ void tst_QueryModel::listenerComesBackAfterSessionLoss()
     QSignalSpy refreshed(&model, &QueryModel::refreshed);
     // The listener's session is killed; meanwhile a row arrives whose NOTIFY the model misses.
     await(m_admin->execute(u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' "
-                           "AND pid <> pg_backend_pid(); INSERT INTO qm_items VALUES (1, 'x', 1)"_s));
+                           "AND application_name = $1"_s, {sessionName}));
+    await(m_admin->execute(u"INSERT INTO qm_items VALUES (1, 'x', 1)"_s));
     QTRY_VERIFY_WITH_TIMEOUT(listening.size() >= 2 && model.isListening(), 15000);
     // Back, it refreshes once on its own, since notifications may have been missed.
     QTRY_VERIFY_WITH_TIMEOUT(refreshed.size() >= 1, 10000);
@@ -454,7 +553,7 @@ void tst_QueryModel::droppedConnectionMidStream()
     QVERIFY(waitForStatus(model, QueryModel::Status::Ready));
     QCOMPARE(model.rowCount(), 10);
     await(m_admin->execute(u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'FETCH%' "
-                           "AND pid <> pg_backend_pid()"_s));
+                           "AND application_name = $1"_s, {sessionName}));
     QVERIFY(model.canFetchMore());
     model.fetchMore();
     QVERIFY(errors.wait(20000));
@@ -474,7 +573,7 @@ void tst_QueryModel::poolInAnotherThread()
 {
     QThread worker;
     worker.start();
-    auto *pool = new QPg::Pool(poolOptions(1, 2));
+    auto *pool = new QPg::Pool(modelPoolOptions(1, 2));
     pool->moveToThread(&worker);
     await(pool->open());
     {
@@ -500,7 +599,7 @@ void tst_QueryModel::poolInAnotherThread()
 // pool's thread used to finish a whole query before the next line of setQuery() ran.
 void tst_QueryModel::signalsNeverComeInsideSetQuery()
 {
-    auto closed = openPool(poolOptions(1, 1));
+    auto closed = openPool(modelPoolOptions(1, 1));
     await(closed->close());
     CheckedModel checked;
     QueryModel &model = checked.model;

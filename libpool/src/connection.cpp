@@ -960,6 +960,7 @@ bool ConnectionPrivate::initOperation(Operation &op, const QString &sql, const Q
         return false;
     }
     op.sql = sql;
+    op.label = queryOptions.label;
     op.facts = sqlFacts.facts(sql);
     op.kind = allowScript && args.isEmpty() ? Operation::Kind::Script : Operation::Kind::Query;
     op.timeout = queryOptions.timeout.value_or(options.commandTimeout);
@@ -1306,7 +1307,10 @@ qint64 Connection::queryCount() const
 
 QString Connection::currentQuery() const
 {
-    return d->running ? d->queue.front()->sql : QString();
+    if (!d->running)
+        return QString();
+    const Private::Operation &op = *d->queue.front();
+    return op.label.isEmpty() ? op.sql : op.label;
 }
 
 bool Connection::cancel()

@@ -169,6 +169,16 @@ QFuture<T> runInThreadOf(QObject *context, std::function<QFuture<T>()> call)
                 watcher->deleteLater();
                 settle(*promise, watcher->future());
             });
+            // Once the thread ends its event loop is gone and the watcher would never hear of the
+            // outcome: the caller is told now, and the watcher goes in the thread's last deletions.
+            QObject::connect(QThread::currentThread(), &QThread::finished, watcher, [watcher, promise] {
+                watcher->deleteLater();
+                if (promise->future().isFinished())
+                    return;
+                promise->setException(InterfaceError(
+                    QStringLiteral("the thread the call ran in ended before the call finished")));
+                promise->finish();
+            });
             watcher->setFuture(inner);
         },
         Qt::QueuedConnection);

@@ -91,6 +91,7 @@ struct Operation
 {
     virtual ~Operation() = default; // a query method's operation carries its promise (PromiseOperation)
     QString sql;
+    QString label; // what currentQuery() shows instead of sql, when set (QueryOptions::label)
     QByteArray sqlUtf8; // sql in UTF-8, made when first needed (a cached statement never needs it)
     const QByteArray &utf8()
     {

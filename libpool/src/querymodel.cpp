@@ -7,6 +7,7 @@
 #include "marshal_p.h"
 #include "resultdata_p.h"
 #include "rowdiff_p.h"
+#include "sqlmask_p.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -36,14 +37,11 @@ constexpr int ReadAhead = 2;
 // refuses data-modifying WITH and FOR UPDATE anyway, and the error would be confusing).
 bool readsThroughCursor(const QString &sql)
 {
-    static const QRegularExpression comments(u"--[^\\n]*|/\\*.*?\\*/"_s, QRegularExpression::DotMatchesEverythingOption);
-    QString body = sql;
-    body.replace(comments, u" "_s);
-    body = body.trimmed();
+    QString body = Private::maskSqlQuotes(sql).trimmed();
     while (body.endsWith(u';'))
         body = body.chopped(1).trimmed();
     if (body.contains(u';'))
-        return false; // several statements (or a ';' in a literal): run it whole
+        return false; // several statements: run them whole
     static const QRegularExpression readOnly(u"^\\(*\\s*(SELECT|WITH|VALUES|TABLE)\\b"_s,
                                              QRegularExpression::CaseInsensitiveOption);
     static const QRegularExpression modifying(
@@ -130,6 +128,13 @@ public:
     void setColumns(const QStringList &names);
     void setStatus(QueryModel::Status status);
     int loadedRows(const QueryRun &run) const { return int(run.refresh ? run.pending.size() : rows.size()); }
+    // The cursor's DECLARE and FETCHes show the query they read in the pool's connection info.
+    QueryOptions labelled() const
+    {
+        QueryOptions options;
+        options.label = sql; // shared, not copied
+        return options;
+    }
     QList<QString> keysOf(const RecordList &list) const;
 
     void listen(bool refreshAfter);
@@ -142,6 +147,7 @@ public:
     QVariantList args;
     QueryModel::Status status = QueryModel::Status::Idle;
     std::unique_ptr<Error> error;
+    QString commandTag;
     bool truncated = false;
     QueryModel::FetchMode fetchMode = QueryModel::FetchMode::OnDemand;
     int chunkSize = 256;
@@ -199,6 +205,7 @@ void QueryModelPrivate::start(bool refresh)
     abandon();
     refreshAgain = false;
     error.reset();
+    commandTag.clear();
     truncated = false;
     if (!refresh) {
         const bool hadColumns = !columns.isEmpty();
@@ -246,7 +253,8 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
     }
     if (!readsThroughCursor(sql)) {
         // Run whole: statements a cursor cannot hold (DML with RETURNING, utility commands).
-        Private::whenFinishedLater<RecordList>(current->handle.fetch(sql, args), q, [this, current](const QFuture<RecordList> &f) {
+        // fetchRow's record carries the whole result, and with it the command tag.
+        Private::whenFinishedLater<Record>(current->handle.fetchRow(sql, args), q, [this, current](const QFuture<Record> &f) {
             if (current != run)
                 return;
             if (const std::exception_ptr failure = Private::errorOf(f)) {
@@ -254,7 +262,11 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
                 fail(current, failure, 0);
                 return;
             }
-            RecordList all = f.result();
+            const std::shared_ptr<const ResultData> result = ResultData::resultOf(f.result());
+            RecordList all = result ? ResultData::records(result) : RecordList();
+            commandTag = result ? result->commandTag() : QString();
+            if (all.isEmpty() && result && columns.isEmpty() && !current->refresh)
+                setColumns(result->columnNames()); // no rows, but a grid with its headers
             if (rowLimit > 0 && all.size() > rowLimit) {
                 all.resize(rowLimit);
                 truncated = true;
@@ -268,7 +280,7 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
     }
     current->cursor = true;
     current->handle.execute(u"BEGIN"_s);
-    Private::whenFinishedLater<QString>(current->handle.execute(CursorPrefix + sql, args), q,
+    Private::whenFinishedLater<QString>(current->handle.execute(CursorPrefix + sql, args, labelled()), q,
                                    [this, current](const QFuture<QString> &declared) {
                                        if (current != run)
                                            return;
@@ -304,7 +316,7 @@ bool QueryModelPrivate::fetchNext(const std::shared_ptr<QueryRun> &current)
     const QString fetchSql = u"FETCH FORWARD %1 FROM %2"_s.arg(count).arg(CursorName);
     // fetchRow's record carries the whole chunk's result: the Records are made here, once, rather
     // than in the pool's thread and copied again (and an empty chunk still names its columns).
-    Private::whenFinishedLater<Record>(current->handle.fetchRow(fetchSql), q,
+    Private::whenFinishedLater<Record>(current->handle.fetchRow(fetchSql, {}, labelled()), q,
                                       [this, current, count](const QFuture<Record> &f) {
                                           if (current != run)
                                               return;
@@ -627,6 +639,7 @@ void QueryModel::clear()
     d->args.clear();
     d->abandon();
     d->error.reset();
+    d->commandTag.clear();
     d->truncated = false;
     beginResetModel();
     d->rows.clear();
@@ -654,6 +667,11 @@ QString QueryModel::errorMessage() const
 bool QueryModel::isTruncated() const
 {
     return d->truncated;
+}
+
+QString QueryModel::commandTag() const
+{
+    return d->commandTag;
 }
 
 QueryModel::FetchMode QueryModel::fetchMode() const

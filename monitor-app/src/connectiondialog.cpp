@@ -2,9 +2,12 @@
 #include "connectiondialog.h"
 
 #include "dsnutils.h"
+#include "monitorsession.h"
+#include "theme.h"
 
 #include <QtCore/QSettings>
 #include <QtGui/QIntValidator>
+#include <QtWidgets/QCheckBox>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QDialogButtonBox>
 #include <QtWidgets/QFormLayout>
@@ -25,6 +28,8 @@ const QString RecentKey = u"connections/recent"_s;
 
 ConnectionDialog::ConnectionDialog(QWidget *parent)
     : QDialog(parent)
+    , m_keepPassword(new QCheckBox(u"Keep the current password (not shown)"_s, this))
+    , m_error(new QLabel(this))
     , m_tabs(new QTabWidget(this))
     , m_recent(new QComboBox(this))
     , m_dsn(new QLineEdit(this))
@@ -52,6 +57,7 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
             return;
         m_dsn->setText(profile);
         m_tabs->setCurrentIndex(0);
+        m_dsn->setFocus();
     });
 
     m_dsn->setObjectName(u"dsnEdit"_s);
@@ -59,10 +65,15 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     auto *dsnPage = new QWidget(m_tabs);
     auto *dsnLayout = new QVBoxLayout(dsnPage);
     dsnLayout->addWidget(new QLabel(u"libpq connection string (key=value or URI). Leave the password out to use "
-                                    "~/.pgpass or PGPASSWORD; an empty string uses the PG* environment."_s,
+                                    "~/.pgpass or PGPASSWORD."_s,
                                     dsnPage));
     dsnLayout->itemAt(0)->widget()->setProperty("wordWrap", true);
     dsnLayout->addWidget(m_dsn);
+    m_keepPassword->setObjectName(u"keepPasswordCheck"_s);
+    m_keepPassword->setToolTip(u"Used when the connection string names no password of its own"_s);
+    m_keepPassword->setChecked(true);
+    m_keepPassword->setVisible(false);
+    dsnLayout->addWidget(m_keepPassword);
     dsnLayout->addStretch(1);
     m_tabs->addTab(dsnPage, u"DSN"_s);
 
@@ -104,8 +115,19 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     sizes->addRow(u"Pool min size"_s, m_minSize);
     sizes->addRow(u"Pool max size"_s, m_maxSize);
 
+    m_error->setObjectName(u"connectError"_s);
+    m_error->setWordWrap(true);
+    m_error->setTextFormat(Qt::PlainText);
+    m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_error->setVisible(false);
+    QPalette errorPalette = m_error->palette();
+    errorPalette.setColor(QPalette::WindowText, Theme::errorColor(palette()));
+    m_error->setPalette(errorPalette);
+
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    buttons->button(QDialogButtonBox::Ok)->setText(u"Connect"_s);
+    m_connect = buttons->button(QDialogButtonBox::Ok);
+    m_connect->setObjectName(u"connectButton"_s);
+    m_connect->setText(u"Connect"_s);
     connect(buttons, &QDialogButtonBox::accepted, this, &ConnectionDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &ConnectionDialog::reject);
 
@@ -113,16 +135,22 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     layout->addWidget(m_recent);
     layout->addWidget(m_tabs);
     layout->addLayout(sizes);
+    layout->addWidget(m_error);
     layout->addWidget(buttons);
     resize(560, 380);
+    m_dsn->setFocus(); // where a new user starts typing
 }
 
 ConnectionDialog::~ConnectionDialog() = default;
 
 QString ConnectionDialog::dsn() const
 {
-    if (m_tabs->currentIndex() == 0)
-        return m_dsn->text().trimmed();
+    if (m_tabs->currentIndex() == 0) {
+        const QString typed = m_dsn->text().trimmed();
+        const bool keep = !m_keptPassword.isEmpty() && m_keepPassword->isChecked() && !typed.isEmpty()
+            && dsnPassword(typed).isEmpty();
+        return keep ? dsnWithPassword(typed, m_keptPassword) : typed;
+    }
     const QString sslMode = m_sslMode->currentIndex() == 0 ? QString() : m_sslMode->currentText();
     return dsnFromKeywords({{u"service"_s, m_service->text().trimmed()},
                             {u"host"_s, m_host->text().trimmed()},
@@ -167,10 +195,75 @@ void ConnectionDialog::rememberProfile(QSettings &settings, const QString &dsn)
     settings.setValue(RecentKey, profiles);
 }
 
+void ConnectionDialog::setCurrentDsn(const QString &dsn)
+{
+    m_dsn->setText(dsnWithoutPassword(dsn));
+    m_keptPassword = dsnPassword(dsn);
+    m_keepPassword->setVisible(!m_keptPassword.isEmpty());
+    m_tabs->setCurrentIndex(0);
+    m_dsn->setFocus();
+}
+
+void ConnectionDialog::setSession(MonitorSession *session)
+{
+    if (m_session)
+        disconnect(m_session, nullptr, this, nullptr);
+    m_session = session;
+    if (session)
+        connect(session, &MonitorSession::connectionTested, this, &ConnectionDialog::onTested);
+}
+
+QString ConnectionDialog::errorText() const
+{
+    return m_error->isVisibleTo(this) ? m_error->text() : QString();
+}
+
+void ConnectionDialog::showError(const QString &text)
+{
+    m_error->setText(text);
+    m_error->setVisible(!text.isEmpty());
+}
+
 void ConnectionDialog::accept()
 {
+    if (m_testId != 0)
+        return; // a trial is under way
     if (m_maxSize->value() < m_minSize->value())
         m_maxSize->setValue(m_minSize->value());
+    const QString target = dsn();
+    if (target.isEmpty()) {
+        showError(m_tabs->currentIndex() == 0 ? u"Enter a connection string."_s
+                                              : u"Fill in at least a host or a service."_s);
+        (m_tabs->currentIndex() == 0 ? m_dsn : m_host)->setFocus();
+        return;
+    }
+    if (!m_session) {
+        finishAccept();
+        return;
+    }
+    // The working pool stays until this DSN has been seen to connect.
+    showError(QString());
+    m_connect->setEnabled(false);
+    m_connect->setText(u"Testing…"_s);
+    m_testId = m_session->testConnection(target);
+}
+
+void ConnectionDialog::onTested(quint64 id, bool ok, const QString &message)
+{
+    if (id != m_testId)
+        return;
+    m_testId = 0;
+    m_connect->setEnabled(true);
+    m_connect->setText(u"Connect"_s);
+    if (!ok) {
+        showError(u"Could not connect: %1"_s.arg(message.trimmed()));
+        return;
+    }
+    finishAccept();
+}
+
+void ConnectionDialog::finishAccept()
+{
     QSettings settings;
     rememberProfile(settings, dsn());
     QDialog::accept();

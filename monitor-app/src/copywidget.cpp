@@ -14,6 +14,7 @@
 #include <QtWidgets/QHBoxLayout>
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
+#include <QtWidgets/QMessageBox>
 #include <QtWidgets/QPlainTextEdit>
 #include <QtWidgets/QProgressBar>
 #include <QtWidgets/QPushButton>
@@ -33,6 +34,13 @@ QString sizeText(qint64 bytes)
     if (bytes < 10 * 1024 * 1024)
         return u"%1 KiB"_s.arg(double(bytes) / 1024, 0, 'f', 1);
     return u"%1 MiB"_s.arg(double(bytes) / (1024 * 1024), 0, 'f', 1);
+}
+
+// "12,345 rows · 1.2 MiB · 3.4 MiB/s"
+QString progressText(qint64 rows, qint64 bytes, double seconds)
+{
+    return u"%L1 rows · %2 · %3/s"_s.arg(rows).arg(sizeText(bytes),
+                                                   sizeText(qint64(double(bytes) / std::max(0.001, seconds))));
 }
 
 } // namespace
@@ -181,8 +189,11 @@ void CopyWidget::browse()
         : QFileDialog::getSaveFileName(this, u"Export to CSV file"_s,
                                        m_file->text().isEmpty() ? u"export.csv"_s : m_file->text(),
                                        u"CSV files (*.csv)"_s);
-    if (!file.isEmpty())
-        m_file->setText(file);
+    if (file.isEmpty())
+        return;
+    m_file->setText(file);
+    if (mode != Import)
+        m_confirmedFile = file;
 }
 
 void CopyWidget::showError(const QString &html)
@@ -228,8 +239,34 @@ void CopyWidget::start()
     if (!m_null->text().isEmpty())
         request.options.null = m_null->text();
 
+    if (mode != Import && request.filePath != m_confirmedFile && QFileInfo::exists(request.filePath)) {
+        auto *box = new QMessageBox(QMessageBox::Question, u"Export to CSV"_s,
+                                    u"%1 already exists. Replace it?"_s.arg(request.filePath),
+                                    QMessageBox::Yes | QMessageBox::No, this);
+        box->setObjectName(u"copyOverwriteBox"_s);
+        box->setDefaultButton(QMessageBox::No);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        connect(box, &QMessageBox::finished, this, [this, box, request] {
+            if (box->standardButton(box->clickedButton()) != QMessageBox::Yes) {
+                m_status->setText(u"Not exported: %1 is left as it was."_s.arg(request.filePath));
+                return;
+            }
+            m_confirmedFile = request.filePath;
+            startCopy(request);
+        });
+        box->open();
+        return;
+    }
+    startCopy(request);
+}
+
+void CopyWidget::startCopy(const CopyRequest &request)
+{
+    if (m_pendingId != 0)
+        return;
+    const bool import = request.kind == CopyRequest::Kind::Import;
     // Import: bytes of the file read so far; export: the size is unknown, the bar is busy.
-    if (m_fileSize > 0)
+    if (import && m_fileSize > 0)
         m_progress->setRange(0, 1000);
     else
         m_progress->setRange(0, 0);
@@ -237,8 +274,10 @@ void CopyWidget::start()
     m_progress->setFormat(u"starting…"_s);
     m_start->setEnabled(false);
     m_cancel->setEnabled(true);
-    m_status->setText(mode == Import ? u"Importing %1 into %2…"_s.arg(request.filePath, request.source)
-                                     : u"Exporting to %1…"_s.arg(request.filePath));
+    m_status->setText(import ? u"Importing %1 into %2…"_s.arg(request.filePath, request.source)
+                             : u"Exporting to %1…"_s.arg(request.filePath));
+    m_importing = import;
+    m_pendingFile = request.filePath;
     m_took.start();
     m_pendingId = m_session->runCopy(request);
 }
@@ -256,10 +295,12 @@ void CopyWidget::onProgress(quint64 id, qint64 bytes, qint64 rows)
 {
     if (id != m_pendingId)
         return;
-    if (m_fileSize > 0)
+    const QString text = progressText(rows, bytes, double(m_took.elapsed()) / 1000);
+    if (m_importing && m_fileSize > 0)
         m_progress->setValue(int(std::min<qint64>(1000, bytes * 1000 / m_fileSize)));
-    const double seconds = std::max<double>(0.001, double(m_took.elapsed()) / 1000);
-    m_progress->setFormat(u"%L1 rows · %2 · %3/s"_s.arg(rows).arg(sizeText(bytes), sizeText(qint64(double(bytes) / seconds))));
+    m_progress->setFormat(text);
+    if (!m_importing && m_cancel->isEnabled()) // a busy bar shows no text
+        m_status->setText(u"Exporting to %1 — %2"_s.arg(m_pendingFile, text));
 }
 
 void CopyWidget::onFinished(const CopyOutcome &outcome)
@@ -273,8 +314,9 @@ void CopyWidget::onFinished(const CopyOutcome &outcome)
     const QString took = u"%1 ms"_s.arg(outcome.elapsedMs, 0, 'f', 0);
     if (outcome.ok) {
         m_progress->setValue(1);
-        m_progress->setFormat(u"%L1 rows · %2"_s.arg(outcome.rows).arg(sizeText(outcome.bytes)));
-        m_status->setText(u"%L1 row(s) copied in %2."_s.arg(outcome.rows).arg(took));
+        const QString text = progressText(outcome.rows, outcome.bytes, outcome.elapsedMs / 1000);
+        m_progress->setFormat(text);
+        m_status->setText(u"%L1 row(s) copied in %2 (%3)."_s.arg(outcome.rows).arg(took, text));
         Q_EMIT finished(true);
         return;
     }
@@ -287,7 +329,9 @@ void CopyWidget::onFinished(const CopyOutcome &outcome)
         return;
     }
     m_progress->setFormat(u"failed"_s);
-    m_status->setText(u"Failed after %1; the table is unchanged."_s.arg(took));
+    // The server rolled a failed import back; a failed export's partial file was removed.
+    m_status->setText(m_importing ? u"Failed after %1; the table is unchanged."_s.arg(took)
+                                  : u"Failed after %1; no file was left behind."_s.arg(took));
     QString html = u"<b>ERROR%1</b>: %2"_s.arg(outcome.sqlState.isEmpty() ? QString() : u" "_s + outcome.sqlState,
                                                outcome.message.toHtmlEscaped());
     if (!outcome.context.isEmpty())

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "copyoutcome.h"
+#include "copyrequest.h"
 
 #include <QtCore/QElapsedTimer>
 #include <QtWidgets/QWidget>
@@ -21,8 +22,10 @@ class MonitorSession;
 
 // The CSV tab: a table or a query exported to a CSV file, or a CSV file imported into a table, with
 // PostgreSQL's COPY on a pooled connection of the worker thread. Header, delimiter, quote and NULL
-// options; a progress bar fed by Connection::copyProgress (bytes, rows); Cancel stops the COPY
-// and the server rolls it back. A failed import shows the server's message and the line it names.
+// options; progress (rows · size · rate) fed by Connection::copyProgress: in the bar for an import
+// (with the fraction of the file sent), in the status line for an export (whose size is unknown);
+// Cancel stops the COPY and the server rolls it back. An export over an existing file asks first.
+// A failed import shows the server's message and the line it names.
 class CopyWidget : public QWidget
 {
     Q_OBJECT
@@ -61,6 +64,7 @@ Q_SIGNALS:
     void finished(bool ok);
 
 private:
+    void startCopy(const QPg::Monitor::CopyRequest &request);
     void onProgress(quint64 id, qint64 bytes, qint64 rows);
     void onFinished(const QPg::Monitor::CopyOutcome &outcome);
     void updateMode();
@@ -83,6 +87,10 @@ private:
     QLabel *m_status;
     QTextBrowser *m_error;
     quint64 m_pendingId = 0;
+    bool m_importing = false;
+    QString m_pendingFile;
+    // Chosen with Browse…, whose save dialog has already asked about overwriting it.
+    QString m_confirmedFile;
     qint64 m_fileSize = 0;
     QElapsedTimer m_took;
 };

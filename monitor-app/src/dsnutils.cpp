@@ -2,6 +2,7 @@
 #include "dsnutils.h"
 
 #include <QtCore/QRegularExpression>
+#include <QtCore/QUrl>
 #include <QtCore/QStringList>
 
 using namespace Qt::Literals::StringLiterals;
@@ -42,6 +43,43 @@ QString dsnWithoutPassword(const QString &dsn)
     while (result.endsWith(u'?') || result.endsWith(u'&'))
         result.chop(1);
     return result.trimmed();
+}
+
+QString dsnPassword(const QString &dsn)
+{
+    static const QRegularExpression uri(u"^\\s*postgres(?:ql)?://"_s);
+    if (!uri.match(dsn).hasMatch()) {
+        static const QRegularExpression keyValue(u"(?:^|\\s)password\\s*=\\s*(?:'((?:[^'\\\\]|\\\\.)*)'|(\\S+))"_s,
+                                                 QRegularExpression::CaseInsensitiveOption);
+        const QRegularExpressionMatch match = keyValue.match(dsn);
+        if (!match.hasMatch())
+            return QString();
+        if (match.capturedLength(2) > 0)
+            return match.captured(2);
+        static const QRegularExpression escaped(u"\\\\(.)"_s);
+        return match.captured(1).replace(escaped, u"\\1"_s);
+    }
+    static const QRegularExpression query(u"[?&]password=([^&]*)"_s, QRegularExpression::CaseInsensitiveOption);
+    if (const QRegularExpressionMatch match = query.match(dsn); match.hasMatch())
+        return QUrl::fromPercentEncoding(match.captured(1).toUtf8());
+    static const QRegularExpression userInfo(u"^\\s*postgres(?:ql)?://[^:/@]*:([^@/]*)@"_s);
+    if (const QRegularExpressionMatch match = userInfo.match(dsn); match.hasMatch())
+        return QUrl::fromPercentEncoding(match.captured(1).toUtf8());
+    return QString();
+}
+
+QString dsnWithPassword(const QString &dsn, const QString &password)
+{
+    if (password.isEmpty())
+        return dsn;
+    const QString trimmed = dsn.trimmed();
+    static const QRegularExpression uri(u"^postgres(?:ql)?://"_s);
+    if (!uri.match(trimmed).hasMatch()) {
+        const QString keyword = dsnFromKeywords({{u"password"_s, password}});
+        return trimmed.isEmpty() ? keyword : QString(trimmed + u' ' + keyword);
+    }
+    return QString(trimmed + (trimmed.contains(u'?') ? u'&' : u'?') + u"password="_s
+                   + QString::fromLatin1(QUrl::toPercentEncoding(password)));
 }
 
 QString dsnFromKeywords(const QList<std::pair<QString, QString>> &keywords)

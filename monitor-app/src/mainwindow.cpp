@@ -6,15 +6,19 @@
 #include "connectionsmodel.h"
 #include "controlspanel.h"
 #include "copywidget.h"
+#include "elidedlabel.h"
 #include "eventlogmodel.h"
 #include "eventlogwidget.h"
 #include "latencyprobe.h"
 #include "monitorsession.h"
 #include "queryrunnerwidget.h"
+#include "rowcopy.h"
 #include "serverswidget.h"
 #include "sessionswidget.h"
 
 #include <QtCore/QSortFilterProxyModel>
+#include <QtCore/QTimer>
+#include <QtGui/QCloseEvent>
 #include <QtWidgets/QApplication>
 #include <QtWidgets/QComboBox>
 #include <QtWidgets/QDockWidget>
@@ -39,6 +43,11 @@ static void initMonitorResources()
 using namespace Qt::Literals::StringLiterals;
 
 namespace QPg::Monitor {
+
+namespace {
+// How long closing waits for a cancelled query to stop on the server.
+constexpr int CloseCancelDeadlineMs = 5000;
+} // namespace
 
 MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     : QMainWindow(parent)
@@ -74,6 +83,7 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     m_connectionsView->horizontalHeader()->setStretchLastSection(true);
     m_connectionsView->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_connectionsView->horizontalHeader()->resizeSection(ConnectionsModel::CurrentQuery, 320);
+    RowCopy::install(m_connectionsView);
 
     auto *dashboard = new QSplitter(Qt::Vertical, this);
     dashboard->setObjectName(u"dashboard"_s);
@@ -154,16 +164,19 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     fileMenu->addAction(png);
     fileMenu->addAction(csv);
     fileMenu->addSeparator();
-    fileMenu->addAction(u"&Quit"_s, QKeySequence::Quit, qApp, &QApplication::quit);
+    // Through close(), which asks first when a query still runs.
+    fileMenu->addAction(u"&Quit"_s, QKeySequence::Quit, this, &QWidget::close);
     auto *viewMenu = menuBar()->addMenu(u"&View"_s);
     viewMenu->addAction(controlsDock->toggleViewAction());
     viewMenu->addAction(eventDock->toggleViewAction());
     viewMenu->addAction(m_pause);
 
-    m_stateLabel = new QLabel(this);
+    m_stateLabel = new ElidedLabel(this);
     m_stateLabel->setObjectName(u"statusPoolState"_s);
     m_statsLabel = new QLabel(this);
     m_statsLabel->setObjectName(u"statusStats"_s);
+    m_statsLabel->setToolTip(u"Connections by state, queries per second and the acquire wait p99 "
+                             "(cumulative since the pool opened)"_s);
     m_latencyLabel = new QLabel(this);
     m_latencyLabel->setObjectName(u"statusLatency"_s);
     m_latencyLabel->setToolTip(u"How late the window's event loop runs (p99 over the last 10 s): "
@@ -190,19 +203,20 @@ void MainWindow::onSnapshot(double time, const QPg::PoolStats &stats, const QLis
     const StatsSample sample = m_rates.add(time, stats);
     m_charts->addSample(sample);
     m_connections->setConnections(connections);
-    m_statsLabel->setText(u"size %1 · idle %2 · active %3 · waiting %4 · %5 queries/s · p99 wait %6 ms"_s.arg(sample.size)
+    // Short, so the status bar fits a 1024-pixel window next to the pool's state.
+    m_statsLabel->setText(u"size %1 · idle %2 · active %3 · waiting %4 · %5 q/s · p99 wait %6 ms"_s.arg(sample.size)
                               .arg(sample.idle)
                               .arg(sample.active)
                               .arg(sample.waiting)
                               .arg(sample.queriesPerSecond, 0, 'f', 0)
                               .arg(sample.waitP99Ms, 0, 'f', 2));
-    m_latencyLabel->setText(u" · GUI latency p99 %1 ms"_s.arg(m_latency->percentileMs(0.99), 0, 'f', 1));
+    m_latencyLabel->setText(u"GUI p99 %1 ms"_s.arg(m_latency->percentileMs(0.99), 0, 'f', 1));
 }
 
 void MainWindow::onPoolState(PoolController::PoolState state, const QString &maskedDsn)
 {
-    m_stateLabel->setText(u"Pool %1 — %2"_s.arg(PoolController::stateName(state),
-                                                  maskedDsn.isEmpty() ? u"(libpq defaults)"_s : maskedDsn));
+    m_stateLabel->setFullText(u"Pool %1 — %2"_s.arg(PoolController::stateName(state),
+                                                      maskedDsn.isEmpty() ? u"(libpq defaults)"_s : maskedDsn));
     setWindowTitle(maskedDsn.isEmpty() ? u"QPgPool Monitor"_s : u"QPgPool Monitor — %1"_s.arg(maskedDsn));
 }
 
@@ -220,14 +234,67 @@ void MainWindow::runInQueryRunner(const QString &sql)
 
 void MainWindow::showConnectDialog()
 {
-    ConnectionDialog dialog(this);
+    if (auto *open = findChild<ConnectionDialog *>(); open && open->isVisible()) {
+        open->raise();
+        return;
+    }
+    auto *dialog = new ConnectionDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
+    dialog->setSession(m_session);
+    dialog->setCurrentDsn(m_session->dsn());
     const QPg::PoolStats stats = m_session->latestStats();
     if (stats.maxSize > 0)
-        dialog.setSizes(stats.minSize, stats.maxSize);
-    if (dialog.exec() != QDialog::Accepted)
+        dialog->setSizes(stats.minSize, stats.maxSize);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        // The DSN (with a typed password) goes to the worker in memory only; logs show maskedDsn().
+        m_session->openPool(dialog->dsn(), dialog->minSize(), dialog->maxSize());
+    });
+    dialog->open();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    const bool querying = m_queryRunner->isRunning();
+    const bool copying = m_copy->isRunning();
+    if (m_closeConfirmed || (!querying && !copying)) {
+        QMainWindow::closeEvent(event);
         return;
-    // The DSN (with a typed password) goes to the worker in memory only; logs show maskedDsn().
-    m_session->openPool(dialog.dsn(), dialog.minSize(), dialog.maxSize());
+    }
+    event->ignore();
+    if (findChild<QMessageBox *>(u"closeWhileRunningBox"_s))
+        return; // already asking
+    const QString what = querying && copying ? u"A query and a CSV transfer are"_s
+        : querying                           ? u"A query is"_s
+                                             : u"A CSV transfer is"_s;
+    auto *box = new QMessageBox(QMessageBox::Question, u"Quit"_s,
+                                u"%1 still running. Cancel it on the server and quit?"_s.arg(what),
+                                QMessageBox::Yes | QMessageBox::No, this);
+    box->setObjectName(u"closeWhileRunningBox"_s);
+    box->setDefaultButton(QMessageBox::No);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, box] {
+        if (box->standardButton(box->clickedButton()) == QMessageBox::Yes)
+            cancelWorkAndClose();
+    });
+    box->open();
+}
+
+void MainWindow::cancelWorkAndClose()
+{
+    m_closeConfirmed = true;
+    // Closed once the server has stopped what ran: a terminated pool connection alone leaves a
+    // running statement to finish on the server.
+    auto closeWhenIdle = [this] {
+        if (!m_queryRunner->isRunning() && !m_copy->isRunning())
+            close();
+    };
+    connect(m_queryRunner, &QueryRunnerWidget::queryDone, this, closeWhenIdle);
+    connect(m_copy, &CopyWidget::finished, this, closeWhenIdle);
+    QTimer::singleShot(CloseCancelDeadlineMs, this, &QWidget::close);
+    m_queryRunner->cancel();
+    m_copy->cancel();
+    closeWhenIdle();
 }
 
 void MainWindow::exportPng()

@@ -20,6 +20,7 @@ class ConnectionsModel;
 class CopyWidget;
 class ControlsPanel;
 class EventLogModel;
+class ElidedLabel;
 class EventLogWidget;
 class LatencyProbe;
 class MonitorSession;
@@ -56,10 +57,17 @@ public:
     bool saveScreenshot(const QString &fileName);
     // Shows the query runner with sql in the editor and runs it.
     void runInQueryRunner(const QString &sql);
-    // File > Connect…: the connection dialog, then the pool is reopened on its DSN.
+    // File > Connect…: the connection dialog (window-modal, not blocking); once it has seen the new
+    // DSN connect, the pool is reopened on it.
     void showConnectDialog();
 
+protected:
+    // Closing while a query or a COPY runs asks first, then cancels it on the server and closes
+    // once it has stopped (or after a deadline).
+    void closeEvent(QCloseEvent *event) override;
+
 private:
+    void cancelWorkAndClose();
     void onSnapshot(double time, const QPg::PoolStats &stats, const QList<QPg::ConnectionInfo> &connections);
     void onPoolState(PoolController::PoolState state, const QString &maskedDsn);
     void exportPng();
@@ -81,10 +89,11 @@ private:
     SessionsWidget *m_sessions = nullptr;
     QComboBox *m_window;
     QAction *m_pause;
-    QLabel *m_stateLabel;
+    ElidedLabel *m_stateLabel;
     QLabel *m_statsLabel;
     QLabel *m_latencyLabel;
     LatencyProbe *m_latency;
+    bool m_closeConfirmed = false;
 };
 
 } // namespace QPg::Monitor

@@ -49,6 +49,8 @@ MonitorSession::MonitorSession(QObject *parent)
     });
     connect(m_controller, &PoolController::copyProgress, this, &MonitorSession::copyProgress);
     connect(m_controller, &PoolController::copyFinished, this, &MonitorSession::copyFinished);
+    connect(m_controller, &PoolController::connectionTested, this, &MonitorSession::connectionTested);
+    connect(m_controller, &PoolController::dsnChanged, this, [this](const QString &dsn) { m_dsn = dsn; });
     m_thread.start();
 }
 
@@ -120,6 +122,13 @@ quint64 MonitorSession::runCopy(CopyRequest request)
 void MonitorSession::cancelCopy(quint64 id)
 {
     post([c = m_controller, id] { c->cancelCopy(id); });
+}
+
+quint64 MonitorSession::testConnection(const QString &dsn)
+{
+    const quint64 id = m_nextTestId++;
+    post([c = m_controller, id, dsn] { c->testConnection(id, dsn); });
+    return id;
 }
 
 void MonitorSession::setSampleInterval(int milliseconds)

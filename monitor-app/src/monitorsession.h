@@ -38,11 +38,16 @@ public:
     // Sets request.id and returns it; copyProgress() and copyFinished() carry it.
     quint64 runCopy(QPg::Monitor::CopyRequest request);
     void cancelCopy(quint64 id);
+    // Opens a trial connection to dsn on the worker thread, leaving the pool alone; returns the id
+    // that connectionTested() carries.
+    quint64 testConnection(const QString &dsn);
     void setSampleInterval(int milliseconds);
     void shutdown();
 
     PoolController::PoolState poolState() const { return m_state; }
     QString maskedDsn() const { return m_maskedDsn; }
+    // The pool's DSN as given, password included: for the connection dialog, never for display.
+    QString dsn() const { return m_dsn; }
     QPg::PoolStats latestStats() const { return m_stats; }
     QList<QPg::ConnectionInfo> latestConnections() const { return m_connections; }
     double latestTime() const { return m_time; }
@@ -58,6 +63,7 @@ Q_SIGNALS:
     void loadStateChanged(bool running, const QPg::Monitor::LoadSettings &settings);
     void copyProgress(quint64 id, qint64 bytes, qint64 rows);
     void copyFinished(const QPg::Monitor::CopyOutcome &outcome);
+    void connectionTested(quint64 id, bool ok, const QString &message);
 
 private:
     template<typename Function>
@@ -67,12 +73,14 @@ private:
     PoolController *m_controller = nullptr;
     PoolController::PoolState m_state = PoolController::PoolState::NotOpen;
     QString m_maskedDsn;
+    QString m_dsn;
     QPg::PoolStats m_stats;
     QList<QPg::ConnectionInfo> m_connections;
     double m_time = 0;
     quint64 m_snapshots = 0;
     QPg::Pool *m_pool = nullptr;
     quint64 m_nextCopyId = 1;
+    quint64 m_nextTestId = 1;
     bool m_loadRunning = false;
     LoadSettings m_loadSettings;
 };

@@ -7,6 +7,7 @@
 #include "monitormetatypes.h"
 
 #include <QPg/clusterpool.h>
+#include <QPg/connection.h>
 #include <QPg/errors.h>
 #include <QPg/pool.h>
 
@@ -118,6 +119,7 @@ void PoolController::startDemo(int minSize, int maxSize, bool startLoad)
 void PoolController::openPool(const QString &dsn, int minSize, int maxSize)
 {
     m_dsn = dsn;
+    Q_EMIT dsnChanged(dsn);
     m_minSize = minSize;
     m_maxSize = maxSize;
     destroyPool();
@@ -467,6 +469,31 @@ void PoolController::abortRunning(const QString &reason)
         outcome.message = reason;
         finishCopy(id, outcome);
     }
+}
+
+void PoolController::testConnection(quint64 id, const QString &dsn)
+{
+    QPg::ConnectOptions options = QPg::ConnectOptions::fromDsn(dsn);
+    options.applicationName = u"qpgpool-monitor (connection test)"_s;
+    options.connectTimeout = std::min<std::chrono::milliseconds>(options.connectTimeout, 15s); // a dialog waits
+    auto *trial = new QPg::Connection(options, this);
+    log(MonitorEvent::Kind::Info, u"testing a connection to %1"_s.arg(maskedDsn(dsn)));
+    trial->open().then(this, [this, id, trial](QFuture<void> opened) {
+        bool ok = false;
+        QString message;
+        try {
+            opened.waitForFinished();
+            ok = true;
+        } catch (const QPg::Error &error) {
+            message = error.message();
+        } catch (...) {
+            message = u"unknown error"_s;
+        }
+        trial->deleteLater(); // closes the session
+        log(ok ? MonitorEvent::Kind::Info : MonitorEvent::Kind::ConnectFailed,
+            ok ? u"connection test succeeded"_s : u"connection test failed: %1"_s.arg(message));
+        Q_EMIT connectionTested(id, ok, message);
+    });
 }
 
 void PoolController::setSampleInterval(int milliseconds)

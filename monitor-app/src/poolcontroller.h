@@ -59,6 +59,8 @@ public:
     void runCopy(const QPg::Monitor::CopyRequest &request);
     // Cancels the COPY's future: the COPY stops and the server rolls it back.
     void cancelCopy(quint64 id);
+    // Opens one connection to dsn and closes it again; connectionTested() says how it went.
+    void testConnection(quint64 id, const QString &dsn);
     void setSampleInterval(int milliseconds);
     // Stops the load, terminates the pool and the demo cluster: call before the thread ends.
     void shutdown();
@@ -78,6 +80,10 @@ Q_SIGNALS:
     // Throttled (a few times a second) while a COPY runs.
     void copyProgress(quint64 id, qint64 bytes, qint64 rows);
     void copyFinished(const QPg::Monitor::CopyOutcome &outcome);
+    void connectionTested(quint64 id, bool ok, const QString &message);
+    // The DSN of the pool being opened, password included (memory only: the connection dialog
+    // offers it again).
+    void dsnChanged(const QString &dsn);
 
 private:
     struct RunningCopy

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "queryrunnerwidget.h"
 
+#include "elidedlabel.h"
 #include "monitorsession.h"
 #include "resultstyleproxy.h"
+#include "rowcopy.h"
 #include "sqlhighlighter.h"
 #include "theme.h"
 
 #include <QPg/querymodel.h>
 
+#include <QtCore/QRegularExpression>
 #include <QtGui/QFontDatabase>
 #include <QtGui/QKeySequence>
 #include <QtGui/QKeyEvent>
@@ -48,7 +51,7 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     , m_cancel(new QPushButton(QIcon(u":/icons/terminate.svg"_s), u"Cancel"_s, this))
     , m_export(new QPushButton(QIcon(u":/icons/export.svg"_s), u"Export CSV…"_s, this))
     , m_maxRows(new QSpinBox(this))
-    , m_status(new QLabel(this))
+    , m_status(new ElidedLabel(this, Qt::ElideRight, 560))
     , m_error(new QTextBrowser(this))
     , m_results(new QPg::QueryModel(this))
     , m_styled(new ResultStyleProxy(this))
@@ -71,7 +74,7 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     m_run->setObjectName(u"runButton"_s);
     m_run->setToolTip(u"Run through the pool (Ctrl+Enter)"_s);
     m_cancel->setObjectName(u"cancelButton"_s);
-    m_cancel->setToolTip(u"Cancel the statement on the server (PQcancel) and stop fetching"_s);
+    m_cancel->setToolTip(u"Cancel the statement on the server (PQcancel) and stop fetching (Esc)"_s);
     m_cancel->setEnabled(false);
     m_export->setObjectName(u"exportQueryButton"_s);
     m_export->setToolTip(u"Export this query's result to a CSV file with COPY (CSV tab)"_s);
@@ -89,7 +92,7 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
         "export to CSV for the whole result."_s);
 
     m_status->setObjectName(u"queryStatus"_s);
-    m_status->setTextFormat(Qt::PlainText);
+    // Elided (whole in the tool tip): a long status must not make the window wider than 1024 px.
     m_error->setObjectName(u"queryError"_s);
     m_error->setVisible(false);
     m_error->setMaximumHeight(140);
@@ -102,6 +105,11 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     m_resultView->setWordWrap(false);
     m_resultView->verticalHeader()->setDefaultSectionSize(m_resultView->fontMetrics().height() + 4);
     m_resultView->setAlternatingRowColors(true);
+    m_resultView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    // Whole values, not the display's shortened ones.
+    RowCopy::install(m_resultView, [](const QModelIndex &index) {
+        return QPg::QueryModel::displayText(index.data(QPg::QueryModel::ValueRole));
+    });
 
     m_history->setObjectName(u"historyList"_s);
     m_history->setToolTip(u"Double-click to load a statement into the editor"_s);
@@ -122,6 +130,7 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     connect(m_results, &QPg::QueryModel::finished, this, &QueryRunnerWidget::onFinished);
     connect(m_results, &QPg::QueryModel::errorOccurred, this, &QueryRunnerWidget::onFailed);
     connect(m_editor, &QPlainTextEdit::textChanged, this, &QueryRunnerWidget::updateParameters);
+    connect(m_session, &MonitorSession::poolStateChanged, this, &QueryRunnerWidget::onPoolState);
 
     auto *paramsBox = new QWidget(this);
     auto *paramsLayout = new QVBoxLayout(paramsBox);
@@ -170,14 +179,15 @@ QueryRunnerWidget::QueryRunnerWidget(MonitorSession *session, QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(outer);
-    m_status->setText(u"Ready."_s);
+    m_status->setFullText(u"Ready."_s);
+    onPoolState();
 }
 
 QueryRunnerWidget::~QueryRunnerWidget() = default;
 
 QString QueryRunnerWidget::statusText() const
 {
-    return m_status->text();
+    return m_status->fullText();
 }
 
 QString QueryRunnerWidget::errorText() const
@@ -218,10 +228,36 @@ void QueryRunnerWidget::updateParameters()
     }
 }
 
+void QueryRunnerWidget::onPoolState()
+{
+    const PoolController::PoolState state = m_session->poolState();
+    const bool open = state == PoolController::PoolState::Open;
+    const bool opened = open && !m_poolOpen;
+    m_poolOpen = open;
+    updateRunButton();
+    if (m_running)
+        return; // the running query's own outcome says what happened
+    if (opened) {
+        m_run->setToolTip(u"Run through the pool (Ctrl+Enter)"_s);
+        m_status->setFullText(u"Ready."_s);
+    } else if (!open) {
+        const QString reason = u"The pool is %1: queries run once it is open (File > Connect…, or Reopen)."_s.arg(
+            PoolController::stateName(state));
+        m_run->setToolTip(reason);
+        m_status->setFullText(reason);
+    }
+}
+
+void QueryRunnerWidget::updateRunButton()
+{
+    m_run->setEnabled(m_poolOpen && !m_running);
+}
+
 void QueryRunnerWidget::run()
 {
     const QString sql = m_editor->toPlainText();
-    if (sql.trimmed().isEmpty() || m_running)
+    // The session's state, not m_poolOpen: a slot of the same signal may run before onPoolState().
+    if (sql.trimmed().isEmpty() || m_running || m_session->poolState() != PoolController::PoolState::Open)
         return;
     QVariantList args;
     for (int row = 0; row < m_parameters->rowCount(); ++row) {
@@ -235,14 +271,14 @@ void QueryRunnerWidget::run()
     addToHistory(sql);
     m_results->clear();
     if (!m_session->pool()) {
-        m_status->setText(u"Failed"_s);
+        m_status->setFullText(u"Failed"_s);
         showError(u"<b>ERROR</b>: the pool is not open"_s, 0);
         Q_EMIT queryDone(false);
         return;
     }
     m_run->setEnabled(false);
     m_cancel->setEnabled(true);
-    m_status->setText(u"Running…"_s);
+    m_status->setFullText(u"Running…"_s);
     m_running = true;
     m_cancelRequested = false;
     m_chunksArrived = 0;
@@ -261,7 +297,7 @@ void QueryRunnerWidget::cancel()
     m_results->cancel();
     m_cancel->setEnabled(false);
     if (m_running)
-        m_status->setText(u"Canceling…"_s);
+        m_status->setFullText(u"Canceling…"_s);
 }
 
 void QueryRunnerWidget::onRowsArrived()
@@ -274,7 +310,7 @@ void QueryRunnerWidget::onRowsArrived()
         m_resultView->resizeColumnsToContents(); // sized on the first chunk only: later ones stay cheap
     }
     if (m_cancel->isEnabled())
-        m_status->setText(u"%L1 rows so far, %2 ms… (streaming)"_s.arg(m_results->rowCount()).arg(m_took.elapsed()));
+        m_status->setFullText(u"%L1 rows so far, %2 ms… (streaming)"_s.arg(m_results->rowCount()).arg(m_took.elapsed()));
 }
 
 void QueryRunnerWidget::onFinished()
@@ -282,24 +318,31 @@ void QueryRunnerWidget::onFinished()
     if (!m_running)
         return;
     m_running = false;
-    m_run->setEnabled(true);
+    updateRunButton();
     m_cancel->setEnabled(false);
     const QString took = u"%1 ms"_s.arg(double(m_took.nsecsElapsed()) / 1e6, 0, 'f', 1);
     if (m_cancelRequested) {
         // What the user asked for: not an error. The rows that arrived stay.
-        m_status->setText(u"Canceled after %1 — %L2 row(s) kept"_s.arg(took).arg(m_results->rowCount()));
+        m_status->setFullText(u"Canceled after %1 — %L2 row(s) kept"_s.arg(took).arg(m_results->rowCount()));
         Q_EMIT queryDone(false);
         return;
     }
     if (m_chunksArrived == 0)
         m_resultView->resizeColumnsToContents(); // no rows: size the headers
-    QString text = u"%1 row(s) in %2"_s.arg(m_results->rowCount()).arg(took);
+    const QString tag = m_results->commandTag();
+    QString text;
+    if (!tag.isEmpty() && m_results->columnCount() == 0)
+        text = u"%1 in %2"_s.arg(describeCommandTag(tag), took); // DML and DDL: what the server did
+    else
+        text = u"%1 row(s) in %2"_s.arg(m_results->rowCount()).arg(took);
+    if (!tag.isEmpty() && m_results->columnCount() > 0 && !tag.startsWith(u"SELECT"_s))
+        text += u" — "_s + describeCommandTag(tag); // DML with RETURNING
     if (m_chunksArrived > 1)
         text += u" (streamed, first rows after %1 ms)"_s.arg(m_firstRowsMs, 0, 'f', 1);
     if (m_results->isTruncated())
         text += u" — stopped at the in-memory maximum of %L1 rows; raise it or export to CSV for all"_s.arg(
             m_results->rowCount());
-    m_status->setText(text);
+    m_status->setFullText(text);
     Q_EMIT queryDone(true);
 }
 
@@ -308,9 +351,9 @@ void QueryRunnerWidget::onFailed()
     if (!m_running)
         return;
     m_running = false;
-    m_run->setEnabled(true);
+    updateRunButton();
     m_cancel->setEnabled(false);
-    m_status->setText(u"Failed after %1 ms"_s.arg(double(m_took.nsecsElapsed()) / 1e6, 0, 'f', 1));
+    m_status->setFullText(u"Failed after %1 ms"_s.arg(double(m_took.nsecsElapsed()) / 1e6, 0, 'f', 1));
     QString html;
     int position = 0;
     if (const auto *server = dynamic_cast<const QPg::ServerError *>(m_results->error())) {
@@ -337,13 +380,33 @@ void QueryRunnerWidget::showError(const QString &html, int position)
     markError(position);
 }
 
+QString QueryRunnerWidget::describeCommandTag(const QString &tag)
+{
+    // The tags whose last number counts rows (INSERT's first one is an obsolete OID).
+    static const QRegularExpression counted(u"^(?:INSERT \\d+|UPDATE|DELETE|MERGE|SELECT|COPY|MOVE|FETCH) (\\d+)$"_s);
+    const QRegularExpressionMatch match = counted.match(tag);
+    if (!match.hasMatch())
+        return tag;
+    return u"%1 — %L2 row(s) affected"_s.arg(tag).arg(match.captured(1).toLongLong());
+}
+
+int QueryRunnerWidget::textIndexOfPosition(const QString &text, int position)
+{
+    // The server counts characters (code points), QString UTF-16 units: an emoji is two of those.
+    qsizetype index = 0;
+    for (int character = 1; character < position && index < text.size(); ++character)
+        index += text.at(index).isHighSurrogate() && index + 1 < text.size() && text.at(index + 1).isLowSurrogate() ? 2 : 1;
+    return int(index);
+}
+
 void QueryRunnerWidget::markError(int position)
 {
     if (position <= 0)
         return;
-    // PostgreSQL counts characters from 1; underline the word the error points at.
+    // PostgreSQL counts characters from 1 in the query as sent; underline the word it points at.
     QTextCursor cursor(m_editor->document());
-    cursor.setPosition(std::min(position - 1, m_editor->document()->characterCount() - 1));
+    const int index = textIndexOfPosition(m_results->query(), position);
+    cursor.setPosition(std::min(index, m_editor->document()->characterCount() - 1));
     cursor.movePosition(QTextCursor::EndOfWord, QTextCursor::KeepAnchor);
     if (!cursor.hasSelection())
         cursor.movePosition(QTextCursor::NextCharacter, QTextCursor::KeepAnchor);
@@ -386,8 +449,23 @@ bool QueryRunnerWidget::eventFilter(QObject *watched, QEvent *event)
             run();
             return true;
         }
+        if (key->key() == Qt::Key_Escape && key->modifiers() == Qt::NoModifier && m_running) {
+            cancel();
+            return true;
+        }
     }
     return QWidget::eventFilter(watched, event);
+}
+
+void QueryRunnerWidget::keyPressEvent(QKeyEvent *event)
+{
+    // Esc from any child that lets it through (buttons, the grid, the history).
+    if (event->key() == Qt::Key_Escape && event->modifiers() == Qt::NoModifier && m_running) {
+        cancel();
+        event->accept();
+        return;
+    }
+    QWidget::keyPressEvent(event);
 }
 
 void QueryRunnerWidget::changeEvent(QEvent *event)

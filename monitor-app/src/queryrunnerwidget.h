@@ -19,6 +19,7 @@ class QueryModel;
 
 namespace QPg::Monitor {
 
+class ElidedLabel;
 class MonitorSession;
 class ResultStyleProxy;
 class SqlHighlighter;
@@ -28,7 +29,8 @@ class SqlHighlighter;
 // server errors with SQLSTATE, detail and hint (the error position is marked in the editor), and a
 // history. The grid is a QPg::QueryModel: read-only queries stream through a cursor, the first rows
 // show at once and the rest is appended in chunks in the background, up to a maximum kept in
-// memory. Cancel cancels the statement on the server.
+// memory. Cancel (or Esc) cancels the statement on the server. Run is disabled, with the reason,
+// while the pool is not open.
 class QueryRunnerWidget : public QWidget
 {
     Q_OBJECT
@@ -52,6 +54,11 @@ public:
 
     // Highest $n in sql outside literals and comments.
     static int parameterCount(const QString &sql);
+    // "UPDATE 3 — 3 row(s) affected", "CREATE TABLE": a command tag as the status line says it.
+    static QString describeCommandTag(const QString &tag);
+    // The UTF-16 index in text of the code point a server error position (counted from 1, in
+    // characters) points at.
+    static int textIndexOfPosition(const QString &text, int position);
 
 public Q_SLOTS:
     void run();
@@ -64,9 +71,12 @@ Q_SIGNALS:
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
     void changeEvent(QEvent *event) override;
 
 private:
+    void onPoolState();
+    void updateRunButton();
     void onRowsArrived();
     void onFinished();
     void onFailed();
@@ -83,13 +93,14 @@ private:
     QPushButton *m_cancel;
     QPushButton *m_export;
     QSpinBox *m_maxRows;
-    QLabel *m_status;
+    ElidedLabel *m_status;
     QTextBrowser *m_error;
     QPg::QueryModel *m_results;
     ResultStyleProxy *m_styled;
     QTableView *m_resultView;
     QListWidget *m_history;
     bool m_running = false;
+    bool m_poolOpen = false;
     bool m_cancelRequested = false;
     int m_chunksArrived = 0;
     double m_firstRowsMs = 0;

@@ -29,6 +29,9 @@ struct QueryOptions
     std::optional<std::chrono::milliseconds> timeout;
     // fetchValue(): the column whose value is returned.
     int column = 0;
+    // Shown by currentQuery() (and the pool's ConnectionInfo) while this call runs, instead of its
+    // SQL: say, the query a cursor's FETCH reads. Empty: the SQL itself.
+    QString label;
 };
 
 // A NOTIFY received on a channel this connection listens to.
@@ -153,7 +156,8 @@ public:
     int pendingOperations() const;
     // Statements this session has run (every command sent, scripts count once).
     qint64 queryCount() const;
-    // The statement currently running on the server, empty when idle.
+    // The statement currently running on the server (or the label its QueryOptions gave), empty
+    // when idle.
     QString currentQuery() const;
 
     // Asks the server to cancel the command running now (from the thread pool: libpq 15's cancel

@@ -73,6 +73,10 @@ public:
     QString errorMessage() const;
     // True when the row limit stopped reading before the end.
     bool isTruncated() const;
+    // The server's command tag of a statement that ran whole ("UPDATE 3", "INSERT 0 5",
+    // "CREATE TABLE"); empty for a query read through a cursor, and until the statement has
+    // finished.
+    QString commandTag() const;
 
     FetchMode fetchMode() const;
     void setFetchMode(FetchMode mode);
