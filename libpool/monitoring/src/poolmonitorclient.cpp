@@ -178,7 +178,7 @@ void PoolMonitorClientPrivate::end(const QString &reason)
     device = nullptr;
     old->disconnect(q);
     if (abortDevice)
-        abortDevice();
+        std::exchange(abortDevice, nullptr)();
     old->deleteLater();
     connected = false;
     const QSet<quint64> failed = std::exchange(pendingCommands, {});
