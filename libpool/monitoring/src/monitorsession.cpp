@@ -15,6 +15,9 @@ MonitorSession::MonitorSession(const Transport &transport, qint64 sendBufferLimi
     , m_sendBufferLimit(sendBufferLimit)
 {
     connect(transport.device, &QIODevice::readyRead, this, &MonitorSession::readAvailable);
+    // A TLS socket is handed over after its handshake, maybe with the hello already read.
+    if (transport.device->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(this, &MonitorSession::readAvailable, Qt::QueuedConnection);
     connect(&m_snapshotTimer, &QTimer::timeout, this, &MonitorSession::snapshotDue);
     // A client that never says hello does not hold a connection open for ever.
     QTimer::singleShot(HelloTimeoutMs, this, [this] {

@@ -126,6 +126,8 @@ bool PoolMonitorServerPrivate::listenLocal()
             MonitorSession *session =
                 adopt({socket, [socket] { socket->disconnectFromServer(); }, [socket] { socket->abort(); }, false});
             QObject::connect(socket, &QLocalSocket::disconnected, session, [session] { session->finish(); });
+            if (socket->state() == QLocalSocket::UnconnectedState)
+                session->finish(); // gone before it was adopted
         }
     });
     return true;
@@ -161,6 +163,8 @@ bool PoolMonitorServerPrivate::listenTcp()
             MonitorSession *session =
                 adopt({socket, [socket] { socket->disconnectFromHost(); }, [socket] { socket->abort(); }, true});
             QObject::connect(socket, &QTcpSocket::disconnected, session, [session] { session->finish(); });
+            if (socket->state() == QAbstractSocket::UnconnectedState)
+                session->finish();
         }
     });
     return true;
