@@ -739,10 +739,14 @@ void tst_MonitorServer::applicationExitGivesDisconnected()
     QPg::PoolMonitorClient client;
     QVERIFY(attach(client, app.socketPath));
     QSignalSpy disconnected(&client, &QPg::PoolMonitorClient::disconnected);
-    app.process.terminate();
+    app.process.terminate(); // SIGTERM: a clean exit
     QVERIFY(disconnected.wait(10000));
     QVERIFY(!client.isConnected());
     QCOMPARE(disconnected.count(), 1);
+    QVERIFY(app.process.waitForFinished(10000));
+    QCOMPARE(app.process.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(app.process.exitCode(), 0);
+    QVERIFY(!QFileInfo::exists(app.socketPath)); // removed on the way out
 }
 
 void tst_MonitorServer::staleSocketIsSkipped()

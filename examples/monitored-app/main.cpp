@@ -7,12 +7,14 @@
 //   qpgpool-monitored-app --dsn "host=... dbname=..." --name orders --allow-control
 //   qpgpool-monitored-app --dsn ... --tcp 7654 --token-file token.txt
 //
-// Output (stdout, one line each): "socket: <path>", "tcp: <port>", then "ready".
+// Output (stdout, one line each): "socket: <path>", "tcp: <port>", then "ready". SIGINT or SIGTERM
+// ends it cleanly (the socket, and the --demo server, are removed).
 
 #include <QPg/pool.h>
 #include <QPg/poolmonitorserver.h>
 
 #include "privatecluster.h"
+#include "unixsignalwatcher.h"
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
@@ -57,6 +59,8 @@ void runCaller(QPg::Pool *pool, int caller)
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    QPg::Monitor::UnixSignalWatcher signals;
+    QObject::connect(&signals, &QPg::Monitor::UnixSignalWatcher::terminationRequested, &app, &QCoreApplication::quit);
     QCommandLineParser parser;
     parser.setApplicationDescription(u"A QPgPool pool under load, published to monitoring clients"_s);
     parser.addHelpOption();
@@ -139,6 +143,8 @@ int main(int argc, char **argv)
             QCoreApplication::exit(1);
         });
     const int code = app.exec();
+    monitor.close();
+    pool.terminate(); // before the demo server goes, not after
     if (cluster)
         cluster->stop();
     return code;
