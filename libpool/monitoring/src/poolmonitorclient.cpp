@@ -41,6 +41,9 @@ public:
     MonitorHello hello;
     bool connected = false;
     QString serverError; // the server's error message, the reason when it then closes
+    // What was sent before the socket was up: it follows the hello.
+    bool helloSent = false;
+    QList<QByteArray> queued;
     quint64 nextId = 1;
     QSet<quint64> pendingCommands;
 };
@@ -52,6 +55,8 @@ void PoolMonitorClientPrivate::attach(QIODevice *device)
     connected = false;
     serverError.clear();
     hello = {};
+    helloSent = false;
+    queued.clear();
     QObject::connect(device, &QIODevice::readyRead, q, [this, device] {
         if (this->device == device)
             readAvailable();
@@ -65,13 +70,20 @@ void PoolMonitorClientPrivate::sayHello(const QByteArray &token)
     message.insert(u"client"_s, u"PoolMonitorClient"_s);
     if (!token.isEmpty())
         message.insert(u"token"_s, QString::fromUtf8(token));
-    send(message);
+    helloSent = true;
+    device->write(encodeFrame(message));
+    for (const QByteArray &frame : std::exchange(queued, {}))
+        device->write(frame);
 }
 
 void PoolMonitorClientPrivate::send(const QCborMap &message)
 {
-    if (device)
+    if (!device)
+        return;
+    if (helloSent)
         device->write(encodeFrame(message));
+    else
+        queued.append(encodeFrame(message));
 }
 
 void PoolMonitorClientPrivate::readAvailable()

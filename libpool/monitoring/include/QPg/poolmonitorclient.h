@@ -37,7 +37,7 @@ public:
     QStringList pools() const;
 
     // Snapshots of pools (empty: all) rate times a second (the server clamps it to 0.2..20), and
-    // their events.
+    // their events. May be called right after connectTo...(): it is sent after the hello.
     void subscribe(double rate, const QStringList &pools = {});
     void requestPools();
 
