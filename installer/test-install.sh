@@ -97,7 +97,7 @@ cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMA
 rm -f "$build_dir.configure.log"
 
 step "build the packaged targets and qpg-cluster"
-cmake --build "$build_dir" --parallel "$(nproc)" --target qpgpool qpgpool_qmlplugin qpgpool-monitor qpg-cluster \
+cmake --build "$build_dir" --parallel "$(nproc)" --target qpgpool qpgpool_monitoring qpgpool_qmlplugin qpgpool-monitor qpg-cluster \
     || die "build failed"
 
 step "cpack"

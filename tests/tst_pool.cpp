@@ -50,6 +50,7 @@ private Q_SLOTS:
     void alwaysResetRunsAsyncpgQuery();
     void expireWhileAcquiredClosesAtRelease();
     void setConnectArgsAndExpire();
+    void cancelQueryByConnectionId();
     void idleLifetimeClosesDownToFloor();
     void floorRefillsAfterBrokenConnection();
     void maxQueriesRecycles();
@@ -324,6 +325,24 @@ void tst_Pool::setConnectArgsAndExpire()
     QCOMPARE(await(pool->fetchValue(u"SELECT current_setting('application_name')"_s)).toString(), u"qpgpool"_s);
     pool->expireConnections();
     QTRY_COMPARE(await(pool->fetchValue(u"SELECT current_setting('application_name')"_s)).toString(), u"second-args"_s);
+}
+
+void tst_Pool::cancelQueryByConnectionId()
+{
+    auto pool = openPool(poolOptions(1, 1));
+    QPg::PooledConnection held = await(pool->acquire());
+    const quint64 id = pool->connectionInfo().at(0).id;
+    QCOMPARE(await(pool->cancelQuery(id)), false); // nothing runs yet
+    QFuture<QVariant> sleeping = held.fetchValue(u"SELECT pg_sleep(30)"_s);
+    QTRY_VERIFY(!pool->connectionInfo().at(0).currentQuery.isEmpty());
+    QElapsedTimer timer;
+    timer.start();
+    QCOMPARE(await(pool->cancelQuery(id)), true);
+    QVERIFY(awaitError<QPg::QueryCanceledError>(sleeping, 10000).has_value());
+    QVERIFY(timer.elapsed() < 10000);
+    // The connection stays usable, and an unknown id is an error.
+    QCOMPARE(await(held.fetchValue(u"SELECT 7"_s)).toInt(), 7);
+    QVERIFY(awaitError<QPg::InterfaceError>(pool->cancelQuery(id + 1000)).has_value());
 }
 
 void tst_Pool::idleLifetimeClosesDownToFloor()

@@ -1000,6 +1000,17 @@ void Pool::resize(int minSize, int maxSize)
     d->anchor->run([minSize, maxSize](PoolPrivate *d) { d->setSizes(minSize, maxSize); });
 }
 
+QFuture<bool> Pool::cancelQuery(quint64 connectionId)
+{
+    return d->inThread<bool>([this, connectionId] {
+        PoolEntry *e = d->entry(connectionId);
+        if (!e)
+            return Private::failedFuture<bool>(
+                InterfaceError(QStringLiteral("the pool has no connection %1").arg(connectionId)));
+        return QtFuture::makeReadyFuture(e->connection->cancel());
+    });
+}
+
 int Pool::size() const
 {
     return d->publishedSize.load(std::memory_order_relaxed);

@@ -13,11 +13,13 @@ seconds=${1:-20}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${QPG_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cxx=${QPG_FUZZ_CXX:-clang++-14}
-targets=(fuzz_binarydecode fuzz_textdecode fuzz_binaryencode fuzz_quoting)
+targets=(fuzz_binarydecode fuzz_textdecode fuzz_binaryencode fuzz_quoting fuzz_monitordecode)
 # The codecs and what they need from the library (metatypes.cpp registers Record, hence record.cpp
 # and its logging), and the startup options (connectparams.cpp, which needs QtNetwork and libpq).
 library_sources=(binarycodec.cpp textcodec.cpp timestamp.cpp metatypes.cpp errors.cpp record.cpp logging.cpp
-                 connectparams.cpp)
+                 connectparams.cpp poolstats.cpp)
+# The monitoring protocol's decoder and codec (libpool/monitoring/src).
+monitoring_sources=(monitorprotocol.cpp monitordecoder.cpp monitorcodec.cpp)
 
 command -v "$cxx" >/dev/null || { echo "run-fuzzers: $cxx not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
 qt_cflags=$(pkg-config --cflags Qt6Core Qt6Network 2>/dev/null) \
@@ -38,15 +40,21 @@ HEADER
 cmp -s "$build/include/QPg/qpgpool_export.h.new" "$build/include/QPg/qpgpool_export.h" \
     || mv "$build/include/QPg/qpgpool_export.h.new" "$build/include/QPg/qpgpool_export.h"
 rm -f "$build/include/QPg/qpgpool_export.h.new"
+sed 's/QPGPOOL_/QPGPOOL_MONITORING_/g' "$build/include/QPg/qpgpool_export.h" > "$build/include/QPg/qpgpool_monitoring_export.h.new"
+cmp -s "$build/include/QPg/qpgpool_monitoring_export.h.new" "$build/include/QPg/qpgpool_monitoring_export.h" \
+    || mv "$build/include/QPg/qpgpool_monitoring_export.h.new" "$build/include/QPg/qpgpool_monitoring_export.h"
+rm -f "$build/include/QPg/qpgpool_monitoring_export.h.new"
 
 flags=(-std=c++20 -g -O1 -fPIC -fno-omit-frame-pointer -fno-sanitize-recover=undefined
        -Wall -Wextra -Wno-missing-field-initializers
        -DQT_NO_KEYWORDS -DQT_NO_CAST_FROM_ASCII -DQT_NO_CAST_TO_ASCII -DQT_NO_CAST_FROM_BYTEARRAY
        -DQT_USE_QSTRINGBUILDER -DQT_NO_URL_CAST_FROM_STRING -DQT_DISABLE_DEPRECATED_BEFORE=0x060400
-       -I"$build/include" -I"$root/libpool/include" -I"$root/libpool/src" -I"$pq_include" $qt_cflags)
+       -I"$build/include" -I"$root/libpool/include" -I"$root/libpool/src" -I"$root/libpool/monitoring/include"
+       -I"$root/libpool/monitoring/src" -I"$pq_include" $qt_cflags)
 
 # Rebuilds an object when its source, or any header of the library or of the targets, is newer.
 newest_header=$(ls -t "$root"/libpool/src/*.h "$root"/libpool/include/QPg/*.h "$root"/tests/fuzz/*.h \
+                    "$root"/libpool/monitoring/src/*.h "$root"/libpool/monitoring/include/QPg/*.h \
                     "$build/include/QPg/qpgpool_export.h" | head -n 1)
 compile() { # compile <source> <object> <sanitizer flag>
     local source=$1 object=$2 sanitize=$3
@@ -61,6 +69,11 @@ library_objects=()
 for source in "${library_sources[@]}"; do
     object="$build/obj/${source%.cpp}.o"
     compile "$root/libpool/src/$source" "$object" -fsanitize=fuzzer-no-link,address,undefined || exit 1
+    library_objects+=("$object")
+done
+for source in "${monitoring_sources[@]}"; do
+    object="$build/obj/${source%.cpp}.o"
+    compile "$root/libpool/monitoring/src/$source" "$object" -fsanitize=fuzzer-no-link,address,undefined || exit 1
     library_objects+=("$object")
 done
 

@@ -93,6 +93,10 @@ public:
     // Replaces the connect options (not merged) for connections opened from now on.
     void setConnectArgs(const ConnectOptions &options);
     void resize(int minSize, int maxSize);
+    // Asks the server to cancel the statement running on the pooled connection with this id (see
+    // connectionInfo()), without blocking. True when a cancel request went out, false when that
+    // connection runs nothing; fails with InterfaceError when the pool has no such connection.
+    QFuture<bool> cancelQuery(quint64 connectionId);
 
     int size() const;
     int minSize() const;

@@ -4,6 +4,7 @@
 
 #include <QPg/pool.h>
 #include <QPg/pooloptions.h>
+#include <QPg/poolmonitorserver.h>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QTextStream>
@@ -26,6 +27,16 @@ int main(int argc, char **argv)
     options.minSize = 1;
     options.maxSize = 2;
     QPg::Pool pool(options);
+    // The monitoring library links and listens (TCP without a token must be refused).
+    QPg::PoolMonitorServer monitor;
+    monitor.addPool(&pool, u"main"_s);
+    QPg::MonitorServerOptions monitorOptions;
+    monitorOptions.localSocket = false;
+    monitorOptions.tcp = true;
+    if (monitor.listen(monitorOptions)) {
+        err << "consumer: the monitor listened on TCP without a token\n";
+        return 1;
+    }
 
     // A deadline instead of hanging a CI run when the server never answers.
     QTimer::singleShot(30'000, &app, [&] {
