@@ -9,6 +9,7 @@
 #include "pooltest.h"
 #include "testserver.h"
 
+#include <QtCore/QFutureWatcher>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
@@ -21,6 +22,7 @@
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
 #include <QtNetwork/QTcpServer>
+#include <QtNetwork/QTcpSocket>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -86,6 +88,7 @@ private Q_SLOTS:
     void promtoolAcceptsTheText();
     void servesHttpGetMetrics();
     void poolInAnotherThreadAnswersWithoutBlocking();
+    void clientHangingUpBeforeTheAnswerIsHarmless();
     void destroyedPoolLeavesTheServer();
     void realPrometheusScrapesAnotherProcess();
 };
@@ -263,6 +266,40 @@ void tst_Metrics::poolInAnotherThreadAnswersWithoutBlocking()
     QVERIFY(!during.result().contains("pool=\"worker\""));
     QVERIFY(during.result().contains("# TYPE qpgpool_connections gauge"));
     QVERIFY(server.poolNames().isEmpty());
+    worker.quit();
+    QVERIFY(worker.wait(10000));
+}
+
+void tst_Metrics::clientHangingUpBeforeTheAnswerIsHarmless()
+{
+    QThread worker;
+    worker.start();
+    auto pool = std::make_unique<QPg::Pool>(poolOptions(1, 2));
+    pool->moveToThread(&worker);
+    await(pool->open());
+    QPg::MetricsServer server;
+    server.addPool(pool.get(), u"worker"_s);
+    QVERIFY(server.listen());
+
+    // The pool's thread is busy, so the request waits for its statistics; the client hangs up.
+    QSemaphore release;
+    QMetaObject::invokeMethod(pool.get(), [&release] { release.acquire(); }, Qt::QueuedConnection);
+    QTcpSocket client;
+    client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+    QVERIFY(client.waitForConnected(10000));
+    client.write("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    QTRY_COMPARE(server.findChildren<QFutureWatcherBase *>().size(), 1); // the answer is pending
+    client.abort();
+    QTRY_COMPARE(server.findChildren<QFutureWatcherBase *>().size(), 0); // gone with the server's socket
+    release.release();
+
+    // Nothing was written to the dead socket, and the next client is served.
+    QNetworkAccessManager manager;
+    std::unique_ptr<QNetworkReply> reply(get(manager, QUrl(u"http://127.0.0.1:%1/metrics"_s.arg(server.serverPort()))));
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+    QCOMPARE(sampleValue(reply->readAll(), R"(qpgpool_connections_max{pool="worker",application="tst_metrics"})"), "2");
+    QPg::Pool *raw = pool.release(); // destroyed in its own thread
+    QMetaObject::invokeMethod(raw, [raw] { delete raw; }, Qt::QueuedConnection);
     worker.quit();
     QVERIFY(worker.wait(10000));
 }

@@ -8,7 +8,7 @@
 #include <QPg/prometheustext.h>
 
 #include <QtCore/QCoreApplication>
-#include <QtCore/QPointer>
+#include <QtCore/QFutureWatcher>
 #include <QtHttpServer/QHttpServer>
 #include <QtHttpServer/QHttpServerRequest>
 #include <QtHttpServer/QHttpServerResponder>
@@ -34,15 +34,20 @@ public:
 };
 
 // QHttpServer 6.4 answers a QFuture response through a raw socket pointer, which dangles when the
-// client hangs up first. The responder is kept instead, with a guard on its socket.
+// client hangs up first. The responder is kept instead, and the answer is watched by an object
+// that dies with the socket, so a client that went away gets nothing written.
 void MetricsServerPrivate::answer(QHttpServerResponder &&responder)
 {
-    QPointer<QTcpSocket> socket = responder.socket();
+    QTcpSocket *socket = responder.socket();
     auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
-    q->scrape().then(q, [socket, held](const QByteArray &text) {
-        if (socket && socket->state() == QAbstractSocket::ConnectedState)
-            held->write(text, prometheusContentType());
+    auto *watcher = new QFutureWatcher<QByteArray>(socket);
+    QObject::connect(watcher, &QFutureWatcherBase::finished, socket, [watcher, socket, held] {
+        const QFuture<QByteArray> text = watcher->future();
+        if (socket->state() == QAbstractSocket::ConnectedState && text.isValid() && text.resultCount() > 0)
+            held->write(text.result(), prometheusContentType());
+        watcher->deleteLater();
     });
+    watcher->setFuture(q->scrape());
 }
 
 MetricsServer::MetricsServer(QObject *parent)
@@ -121,7 +126,8 @@ QString MetricsServer::errorString() const
 QFuture<QByteArray> MetricsServer::scrape()
 {
     const QString application = applicationName();
-    return Private::gatherStats(d->registry, this).then(this, [application](QList<NamedPoolStats> pools) {
+    // Formatted where the last pool answered: prometheusText() is a pure function.
+    return Private::gatherStats(d->registry, this).then([application](QList<NamedPoolStats> pools) {
         for (NamedPoolStats &p : pools)
             p.application = application;
         return prometheusText(pools);

@@ -45,7 +45,8 @@ public:
     quint16 serverPort() const;
     QString errorString() const;
 
-    // What GET /metrics answers, computed asynchronously. Finishes in this object's thread.
+    // What GET /metrics answers, computed asynchronously. It may finish in a pool's thread: attach
+    // continuations with a context object (then(context, …)) or watch it with a QFutureWatcher.
     QFuture<QByteArray> scrape();
 
 private:
