@@ -75,6 +75,51 @@ quint16 freePort()
 
 const QByteArray labels = R"(pool="orders",application="tst_metrics")";
 
+// A pool in a worker thread of its own, destroyed there (also when a check fails midway).
+class PoolInThread
+{
+public:
+    PoolInThread(int minSize, int maxSize)
+    {
+        m_worker.start();
+        m_pool = new QPg::Pool(poolOptions(minSize, maxSize));
+        m_pool->moveToThread(&m_worker);
+        await(m_pool->open());
+    }
+    ~PoolInThread()
+    {
+        m_gate.release(m_blocked);
+        if (m_pool)
+            destroyPool();
+        m_worker.quit();
+        m_worker.wait();
+    }
+    QPg::Pool *pool() const { return m_pool; }
+    // Keeps the pool's thread busy until unblock(): what is queued to the pool waits meanwhile.
+    void block()
+    {
+        ++m_blocked;
+        QMetaObject::invokeMethod(m_pool, [this] { m_gate.acquire(); }, Qt::QueuedConnection);
+    }
+    void unblock()
+    {
+        --m_blocked;
+        m_gate.release();
+    }
+    // Deletes the pool in its thread, after what is queued there already.
+    void destroyPool()
+    {
+        QPg::Pool *pool = std::exchange(m_pool, nullptr);
+        QMetaObject::invokeMethod(pool, [pool] { delete pool; }, Qt::QueuedConnection);
+    }
+
+private:
+    QThread m_worker;
+    QPg::Pool *m_pool = nullptr;
+    QSemaphore m_gate;
+    int m_blocked = 0;
+};
+
 } // namespace
 
 class tst_Metrics : public QObject
@@ -232,58 +277,44 @@ void tst_Metrics::servesHttpGetMetrics()
 
 void tst_Metrics::poolInAnotherThreadAnswersWithoutBlocking()
 {
-    QThread worker;
-    worker.start();
-    auto pool = std::make_unique<QPg::Pool>(poolOptions(2, 6));
-    pool->moveToThread(&worker);
-    await(pool->open());
-    await(pool->fetchValue(u"SELECT 1"_s));
+    PoolInThread inThread(2, 6);
+    await(inThread.pool()->fetchValue(u"SELECT 1"_s));
 
     QPg::MetricsServer server;
-    server.addPool(pool.get(), u"worker"_s);
-    QFuture<QByteArray> scraped = server.scrape();
-    const QByteArray text = await(scraped, 10000);
+    server.addPool(inThread.pool(), u"worker"_s);
+    const QByteArray text = await(server.scrape(), 10000);
     QCOMPARE(sampleValue(text, R"(qpgpool_connections_max{pool="worker",application="tst_metrics"})"), "6");
     QCOMPARE(sampleValue(text, R"(qpgpool_acquires_total{pool="worker",application="tst_metrics"})"), "1");
 
     // The worker's loop is busy: the answer waits for it instead of blocking this thread.
-    QSemaphore release;
-    QMetaObject::invokeMethod(pool.get(), [&release] { release.acquire(); }, Qt::QueuedConnection);
+    inThread.block();
     QFuture<QByteArray> later = server.scrape();
     QVERIFY(!waitFor(later, 200));
-    release.release();
+    inThread.unblock();
     QVERIFY(waitFor(later, 10000));
     QCOMPARE(sampleValue(later.result(), R"(qpgpool_connections_max{pool="worker",application="tst_metrics"})"), "6");
 
     // Destroyed in its own thread before the read posted to it runs: the answer leaves it out.
-    QMetaObject::invokeMethod(pool.get(), [&release] { release.acquire(); }, Qt::QueuedConnection);
-    QPg::Pool *raw = pool.release();
-    QMetaObject::invokeMethod(raw, [raw] { delete raw; }, Qt::QueuedConnection);
+    inThread.block();
+    inThread.destroyPool();
     QFuture<QByteArray> during = server.scrape(); // its read is queued behind the delete
     QCOMPARE(server.poolNames(), QStringList({u"worker"_s}));
-    release.release();
+    inThread.unblock();
     QVERIFY(waitFor(during, 10000));
     QVERIFY(!during.result().contains("pool=\"worker\""));
     QVERIFY(during.result().contains("# TYPE qpgpool_connections gauge"));
     QVERIFY(server.poolNames().isEmpty());
-    worker.quit();
-    QVERIFY(worker.wait(10000));
 }
 
 void tst_Metrics::clientHangingUpBeforeTheAnswerIsHarmless()
 {
-    QThread worker;
-    worker.start();
-    auto pool = std::make_unique<QPg::Pool>(poolOptions(1, 2));
-    pool->moveToThread(&worker);
-    await(pool->open());
+    PoolInThread inThread(1, 2);
     QPg::MetricsServer server;
-    server.addPool(pool.get(), u"worker"_s);
+    server.addPool(inThread.pool(), u"worker"_s);
     QVERIFY(server.listen());
 
     // The pool's thread is busy, so the request waits for its statistics; the client hangs up.
-    QSemaphore release;
-    QMetaObject::invokeMethod(pool.get(), [&release] { release.acquire(); }, Qt::QueuedConnection);
+    inThread.block();
     QTcpSocket client;
     client.connectToHost(QHostAddress::LocalHost, server.serverPort());
     QVERIFY(client.waitForConnected(10000));
@@ -291,17 +322,13 @@ void tst_Metrics::clientHangingUpBeforeTheAnswerIsHarmless()
     QTRY_COMPARE(server.findChildren<QFutureWatcherBase *>().size(), 1); // the answer is pending
     client.abort();
     QTRY_COMPARE(server.findChildren<QFutureWatcherBase *>().size(), 0); // gone with the server's socket
-    release.release();
+    inThread.unblock();
 
     // Nothing was written to the dead socket, and the next client is served.
     QNetworkAccessManager manager;
     std::unique_ptr<QNetworkReply> reply(get(manager, QUrl(u"http://127.0.0.1:%1/metrics"_s.arg(server.serverPort()))));
     QCOMPARE(reply->error(), QNetworkReply::NoError);
     QCOMPARE(sampleValue(reply->readAll(), R"(qpgpool_connections_max{pool="worker",application="tst_metrics"})"), "2");
-    QPg::Pool *raw = pool.release(); // destroyed in its own thread
-    QMetaObject::invokeMethod(raw, [raw] { delete raw; }, Qt::QueuedConnection);
-    worker.quit();
-    QVERIFY(worker.wait(10000));
 }
 
 void tst_Metrics::destroyedPoolLeavesTheServer()
