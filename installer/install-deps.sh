@@ -8,12 +8,14 @@ packages=(
     build-essential cmake ninja-build pkg-config
     dpkg-dev file desktop-file-utils
     qt6-base-dev qt6-base-dev-tools libqt6svg6 qt6-svg-dev
+    qt6-httpserver-dev
     qt6-declarative-dev qt6-declarative-dev-tools
     qml6-module-qtqml qml6-module-qtqml-models qml6-module-qttest
     qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
     qml6-module-qtquick-templates qml6-module-qtquick-window qml6-module-qtqml-workerscript
     libqcustomplot-dev qcoro-qt6-dev
     libpq-dev postgresql-15 postgresql-client-15 openssl pgbouncer
+    prometheus
     libgtest-dev libbenchmark-dev
     python3-asyncpg python3-psycopg-pool python3-uvloop
     clang-14 libclang-rt-14-dev

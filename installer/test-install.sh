@@ -97,7 +97,7 @@ cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMA
 rm -f "$build_dir.configure.log"
 
 step "build the packaged targets and qpg-cluster"
-cmake --build "$build_dir" --parallel "$(nproc)" --target qpgpool qpgpool_monitoring qpgpool_qmlplugin qpgpool-monitor qpg-cluster \
+cmake --build "$build_dir" --parallel "$(nproc)" --target qpgpool qpgpool_monitoring qpgpool_metrics qpgpool_qmlplugin qpgpool-monitor qpg-cluster \
     || die "build failed"
 
 step "cpack"
@@ -129,7 +129,7 @@ expect_depends() {
 }
 version=$(dpkg-deb -f "$(deb "$runtime")" Version)
 exact="$runtime \(= ${version//./\\.}\)"
-expect_depends "$runtime" libc6 'libstdc\+\+6' libqt6core6 libqt6network6 libpq5
+expect_depends "$runtime" libc6 'libstdc\+\+6' libqt6core6 libqt6network6 libpq5 libqt6httpserver6
 expect_depends libqpgpool-dev "$exact" qt6-base-dev
 expect_depends qml6-module-qpgpool "$exact" libqt6qml6
 expect_depends qpgpool-monitor "$exact" libqt6widgets6 libqcustomplot2.1-qt6

@@ -5,12 +5,12 @@
 #include "logging_p.h"
 #include "marshal_p.h"
 #include "metatypes_p.h"
+#include "statsclock_p.h"
 
 #include <QtCore/QMetaMethod>
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QThread>
 
-#include <cmath>
 
 using namespace std::chrono_literals;
 
@@ -33,36 +33,6 @@ QString transactionStatusName(Connection::TransactionStatus status)
 }
 
 } // namespace
-
-// ---------------------------------------------------------------------------------------------
-// WaitHistogram
-
-void WaitHistogram::add(qint64 micros)
-{
-    micros = std::max<qint64>(micros, 0);
-    const int bucket = micros < 1 ? 0 : std::min(Buckets - 1, int(std::log2(double(micros)) * 4.0) + 1);
-    ++m_counts[bucket];
-    ++m_samples;
-    m_totalMicros += micros;
-    m_maxMicros = std::max(m_maxMicros, micros);
-}
-
-double WaitHistogram::percentileMs(double fraction) const
-{
-    if (m_samples == 0)
-        return 0;
-    const quint64 rank = quint64(std::ceil(fraction * double(m_samples)));
-    quint64 seen = 0;
-    for (int b = 0; b < Buckets; ++b) {
-        seen += m_counts[b];
-        if (seen >= rank) {
-            // Upper edge of the bucket, capped by the largest sample seen.
-            const double upperMicros = b == 0 ? 1.0 : std::pow(2.0, double(b) / 4.0);
-            return std::min(upperMicros, double(m_maxMicros)) / 1000.0;
-        }
-    }
-    return maxMs();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Deferred completions
@@ -111,6 +81,7 @@ PoolPrivate::PoolPrivate(Pool *q, const PoolOptions &options)
     , backoffTimer(new QTimer(q))
 {
     Private::registerMetaTypes();
+    statsEpoch.start();
     publishedMin = options.minSize;
     publishedMax = options.maxSize;
     closeTimer->setSingleShot(true);
@@ -219,6 +190,7 @@ void PoolPrivate::openConnection(ConnectDone done)
     attempt->id = nextAttemptId++;
     attempt->generation = generation;
     attempt->done = std::move(done);
+    attempt->started.start();
     attempts.insert(attempt->id, attempt);
     lastConnectAttempt.start();
     QFuture<Connection *> opening;
@@ -319,6 +291,7 @@ void PoolPrivate::finishAttempt(const std::shared_ptr<ConnectAttempt> &attempt, 
         return;
     }
     consecutiveConnectFailures = 0;
+    connectTime.add(attempt->started.nsecsElapsed() / 1000, statsNowMs());
     adopt(connection, attempt->generation);
     attempt->done(nullptr);
 }
@@ -594,11 +567,33 @@ PoolStats PoolPrivate::stats() const
     s.queries = quint64(queriesOfClosedConnections);
     for (const auto &e : std::as_const(entries))
         s.queries += quint64(e->connection->queryCount());
-    s.acquireWaitTotalMs = waitHistogram.totalMs();
-    s.acquireWaitP50Ms = waitHistogram.percentileMs(0.50);
-    s.acquireWaitP99Ms = waitHistogram.percentileMs(0.99);
-    s.acquireWaitMaxMs = waitHistogram.maxMs();
+    const LatencySummary wait = acquireWait.summary();
+    s.acquireWaitTotalMs = wait.totalMs;
+    s.acquireWaitP50Ms = wait.p50Ms;
+    s.acquireWaitP99Ms = wait.p99Ms;
+    s.acquireWaitMaxMs = wait.maxMs;
+    const qint64 now = statsNowMs();
+    s.acquireWaitLast10s = acquireWait.windowSummary(now, 10);
+    s.acquireWaitLast60s = acquireWait.windowSummary(now, 60);
+    s.holdTime = holdTime.summary();
+    s.holdTimeLast60s = holdTime.windowSummary(now, 60);
+    s.connectTime = connectTime.summary();
+    s.oldestWaiterMs = double(oldestWaiterMs());
+    s.acquireWaitBuckets = acquireWait.buckets();
+    s.holdTimeBuckets = holdTime.buckets();
+    s.connectTimeBuckets = connectTime.buckets();
     return s;
+}
+
+// Requeued waiters go to the front of the queue, so the oldest is not always the first.
+qint64 PoolPrivate::oldestWaiterMs() const
+{
+    qint64 oldest = 0;
+    for (const auto &w : waiters) {
+        if (w->live())
+            oldest = std::max(oldest, w->waited.elapsed());
+    }
+    return oldest;
 }
 
 QList<ConnectionInfo> PoolPrivate::connectionInfo() const
@@ -1058,6 +1053,11 @@ PoolOptions Pool::options() const
         return d->options;
     QMutexLocker lock(&d->optionsMutex);
     return d->options;
+}
+
+void Private::setStatsClockForTesting(Pool *pool, std::function<qint64()> nowMs)
+{
+    PoolPrivate::get(pool)->statsClock = std::move(nowMs);
 }
 
 } // namespace QPg

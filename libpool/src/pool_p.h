@@ -5,6 +5,7 @@
 // This file is not part of the QPgPool API. It may change without notice.
 #pragma once
 
+#include "latencyhistogram_p.h"
 #include "marshal_p.h"
 #include "operation_p.h"
 
@@ -87,6 +88,7 @@ struct ConnectAttempt
     int generation = 0;
     QPointer<Connection> connection; // once the pool has made it
     bool abandoned = false;
+    QElapsedTimer started; // for PoolStats::connectTime
     std::function<void(const std::exception_ptr &error)> done;
 };
 
@@ -119,24 +121,6 @@ struct PoolWaiter
         else
             promise->finish();
     }
-};
-
-// Acquire-wait times in logarithmic buckets (quarter powers of two of microseconds), enough for
-// percentiles without keeping samples.
-class WaitHistogram
-{
-public:
-    void add(qint64 micros);
-    double percentileMs(double fraction) const;
-    double totalMs() const { return double(m_totalMicros) / 1000.0; }
-    double maxMs() const { return double(m_maxMicros) / 1000.0; }
-
-private:
-    static constexpr int Buckets = 160;
-    std::array<quint64, Buckets> m_counts{};
-    quint64 m_samples = 0;
-    qint64 m_totalMicros = 0;
-    qint64 m_maxMicros = 0;
 };
 
 class PoolPrivate
@@ -185,6 +169,7 @@ public:
     using ConnectDone = std::function<void(const std::exception_ptr &error)>;
 
     PoolPrivate(Pool *q, const PoolOptions &options);
+    static PoolPrivate *get(Pool *pool) { return pool->d.get(); }
 
     // Opening connections.
     QFuture<void> open();
@@ -300,7 +285,14 @@ public:
 
     PoolStats counters; // cumulative counters; gauges are filled in by stats()
     qint64 queriesOfClosedConnections = 0;
-    WaitHistogram waitHistogram;
+    // Durations; windows are placed on statsNowMs(), which tests may move (statsclock_p.h).
+    Private::LatencyRecorder acquireWait{/*windowed*/ true};
+    Private::LatencyRecorder holdTime{/*windowed*/ true};
+    Private::LatencyRecorder connectTime{/*windowed*/ false};
+    QElapsedTimer statsEpoch;
+    std::function<qint64()> statsClock;
+    qint64 statsNowMs() const { return statsClock ? statsClock() : statsEpoch.elapsed(); }
+    qint64 oldestWaiterMs() const;
     std::array<int, 4> lastCounts{-1, -1, -1, -1};
     bool countsDirty = false; // countsChanged is due
     int dispatchDepth = 0;

@@ -73,7 +73,7 @@ void PoolPrivate::lend(PoolEntry *e, const std::shared_ptr<PoolLease> &lease, qi
     lease->connection = e->connection;
     lease->entryId = e->id;
     e->lease = lease;
-    waitHistogram.add(waitedMicros);
+    acquireWait.add(waitedMicros, statsNowMs());
     ++counters.acquires;
     if (waitedMicros >= 1000)
         ++counters.acquiresWaited;

@@ -221,6 +221,8 @@ void PoolPrivate::setEntryState(PoolEntry *e, ConnectionInfo::State newState)
     if (e->state == newState)
         return;
     acquired += (newState == ConnectionInfo::State::Acquired) - (e->state == ConnectionInfo::State::Acquired);
+    if (e->state == ConnectionInfo::State::Acquired) // the hold ends: released, or lost while held
+        holdTime.add(e->stateSince.nsecsElapsed() / 1000, statsNowMs());
     e->state = newState;
     e->stateSince.start();
 }

@@ -8,6 +8,8 @@
 #include <QtCore/QObject>
 #include <QtCore/QString>
 
+#include <array>
+
 namespace QPg {
 
 // Why a pooled connection was closed.
@@ -24,6 +26,30 @@ enum class CloseReason {
     Resized,        // resize() made the pool smaller
 };
 QPGPOOL_EXPORT QString closeReasonName(CloseReason reason);
+
+// Durations of one kind (acquire waits, hold times, connection creations) over some span of time.
+// Percentiles are upper edges of logarithmic buckets (at most 19 % above the true value).
+struct QPGPOOL_EXPORT LatencySummary
+{
+    quint64 count = 0;
+    double totalMs = 0;
+    double p50Ms = 0;
+    double p99Ms = 0;
+    double maxMs = 0;
+};
+
+// Cumulative bucket counts for a Prometheus histogram: cumulative[i] counts the samples of at most
+// upperBoundsSeconds()[i]; count includes those above the last bound (the +Inf bucket).
+struct QPGPOOL_EXPORT HistogramBuckets
+{
+    static constexpr int Count = 15;
+    // 0.5 ms to 30 s, roughly log-spaced (1, 2.5, 5 per decade).
+    static const std::array<double, Count> &upperBoundsSeconds();
+
+    std::array<quint64, Count> cumulative{};
+    quint64 count = 0;
+    double sumSeconds = 0;
+};
 
 // A snapshot of a pool's counters, cheap to copy across threads.
 struct QPGPOOL_EXPORT PoolStats
@@ -50,6 +76,22 @@ struct QPGPOOL_EXPORT PoolStats
     double acquireWaitP50Ms = 0;
     double acquireWaitP99Ms = 0;
     double acquireWaitMaxMs = 0;
+
+    // What the pool is like now rather than since it opened: waits that ended in the last 10 s / 60 s.
+    LatencySummary acquireWaitLast10s;
+    LatencySummary acquireWaitLast60s;
+    // How long callers held a connection, acquire to release (or to its loss while held).
+    LatencySummary holdTime;
+    LatencySummary holdTimeLast60s;
+    // Opening a connection: connect, authentication and the init hook.
+    LatencySummary connectTime;
+    // Age of the longest-waiting acquire() now (PgBouncer's maxwait); 0 when nobody waits.
+    double oldestWaiterMs = 0;
+
+    // Since the pool was made, for Prometheus histograms.
+    HistogramBuckets acquireWaitBuckets;
+    HistogramBuckets holdTimeBuckets;
+    HistogramBuckets connectTimeBuckets;
 };
 
 // One pooled connection, for a table.

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
-// qpgpool-consumer <dsn>: opens a pool on <dsn>, runs SELECT 1 and prints "consumer: SELECT 1 = 1".
-// Exits 0 only when the value came back; any error, or no answer within 30 s, exits 1.
+// qpgpool-consumer <dsn>: opens a pool on <dsn>, runs SELECT 1 and prints "consumer: SELECT 1 = 1",
+// then checks that QPgPool::Metrics publishes the pool. Exits 0 only when both worked; any error,
+// or no answer within 30 s, exits 1.
 
+#include <QPg/metricsserver.h>
 #include <QPg/pool.h>
 #include <QPg/pooloptions.h>
 #include <QPg/poolmonitorserver.h>
@@ -11,6 +13,7 @@
 #include <QtCore/QTimer>
 
 #include <exception>
+#include <stdexcept>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -37,6 +40,8 @@ int main(int argc, char **argv)
         err << "consumer: the monitor listened on TCP without a token\n";
         return 1;
     }
+    QPg::MetricsServer metrics;
+    metrics.addPool(&pool, u"consumer"_s);
 
     // A deadline instead of hanging a CI run when the server never answers.
     QTimer::singleShot(30'000, &app, [&] {
@@ -47,9 +52,19 @@ int main(int argc, char **argv)
     pool.open()
         .then(&app, [&pool] { return pool.fetchValue(u"SELECT 1"_s); })
         .unwrap()
-        .then(&app, [&app](const QVariant &value) {
+        .then(&app, [&metrics](const QVariant &value) {
             QTextStream(stdout) << "consumer: SELECT 1 = " << value.toString() << Qt::endl;
-            app.exit(value.toInt() == 1 ? 0 : 1);
+            if (value.toInt() != 1)
+                throw std::runtime_error("SELECT 1 did not return 1");
+            return metrics.scrape();
+        })
+        .unwrap()
+        .then(&app, [&app, &err](const QByteArray &text) {
+            const bool published = text.contains("qpgpool_connections_max{pool=\"consumer\"");
+            QTextStream(stdout) << "consumer: metrics " << (published ? "published" : "missing") << Qt::endl;
+            if (!published)
+                err << text;
+            app.exit(published ? 0 : 1);
         })
         .onFailed(&app, [&app, &err](const std::exception &error) {
             err << "consumer: " << error.what() << Qt::endl;
