@@ -251,6 +251,11 @@ void tst_MonitorServer::statsRoundTrip()
     stats.acquires = 1234567890123ULL;
     stats.closedByReason[int(QPg::CloseReason::Expired)] = 7;
     stats.acquireWaitP99Ms = 12.5;
+    stats.acquireWaitLast10s.count = 3;
+    stats.acquireWaitLast10s.p99Ms = 4.5;
+    stats.holdTimeLast60s.maxMs = 250;
+    stats.connectTime.p50Ms = 7.25;
+    stats.oldestWaiterMs = 1500;
     const QPg::PoolStats back = M::decodePoolStats(M::encodePoolStats(stats));
     QCOMPARE(back.size, 3);
     QCOMPARE(back.waiting, 5);
@@ -258,6 +263,11 @@ void tst_MonitorServer::statsRoundTrip()
     QCOMPARE(back.acquires, 1234567890123ULL);
     QCOMPARE(back.closedByReason[int(QPg::CloseReason::Expired)], 7ULL);
     QCOMPARE(back.acquireWaitP99Ms, 12.5);
+    QCOMPARE(back.acquireWaitLast10s.count, 3ULL);
+    QCOMPARE(back.acquireWaitLast10s.p99Ms, 4.5);
+    QCOMPARE(back.holdTimeLast60s.maxMs, 250.0);
+    QCOMPARE(back.connectTime.p50Ms, 7.25);
+    QCOMPARE(back.oldestWaiterMs, 1500.0);
 
     QPg::ConnectionInfo info;
     info.id = 4;

@@ -19,6 +19,25 @@ quint64 unsignedValue(const QCborMap &map, const QString &key)
     return quint64(qMax<qint64>(0, map.value(key).toInteger()));
 }
 
+QCborMap encodeSummary(const LatencySummary &summary)
+{
+    return QCborMap{{u"count"_s, qint64(summary.count)}, {u"totalMs"_s, summary.totalMs},
+                    {u"p50Ms"_s, summary.p50Ms},         {u"p99Ms"_s, summary.p99Ms},
+                    {u"maxMs"_s, summary.maxMs}};
+}
+
+LatencySummary decodeSummary(const QCborValue &value)
+{
+    const QCborMap map = value.toMap();
+    LatencySummary summary;
+    summary.count = unsignedValue(map, u"count"_s);
+    summary.totalMs = map.value(u"totalMs"_s).toDouble();
+    summary.p50Ms = map.value(u"p50Ms"_s).toDouble();
+    summary.p99Ms = map.value(u"p99Ms"_s).toDouble();
+    summary.maxMs = map.value(u"maxMs"_s).toDouble();
+    return summary;
+}
+
 } // namespace
 
 // The one place that lists the fields of PoolStats on the wire.
@@ -48,6 +67,13 @@ QCborMap encodePoolStats(const PoolStats &s)
     map.insert(u"acquireWaitP50Ms"_s, s.acquireWaitP50Ms);
     map.insert(u"acquireWaitP99Ms"_s, s.acquireWaitP99Ms);
     map.insert(u"acquireWaitMaxMs"_s, s.acquireWaitMaxMs);
+    // The windowed and time summaries; the Prometheus buckets stay out (the metrics endpoint has them).
+    map.insert(u"acquireWaitLast10s"_s, encodeSummary(s.acquireWaitLast10s));
+    map.insert(u"acquireWaitLast60s"_s, encodeSummary(s.acquireWaitLast60s));
+    map.insert(u"holdTime"_s, encodeSummary(s.holdTime));
+    map.insert(u"holdTimeLast60s"_s, encodeSummary(s.holdTimeLast60s));
+    map.insert(u"connectTime"_s, encodeSummary(s.connectTime));
+    map.insert(u"oldestWaiterMs"_s, s.oldestWaiterMs);
     return map;
 }
 
@@ -76,6 +102,12 @@ PoolStats decodePoolStats(const QCborMap &map)
     s.acquireWaitP50Ms = map.value(u"acquireWaitP50Ms"_s).toDouble();
     s.acquireWaitP99Ms = map.value(u"acquireWaitP99Ms"_s).toDouble();
     s.acquireWaitMaxMs = map.value(u"acquireWaitMaxMs"_s).toDouble();
+    s.acquireWaitLast10s = decodeSummary(map.value(u"acquireWaitLast10s"_s));
+    s.acquireWaitLast60s = decodeSummary(map.value(u"acquireWaitLast60s"_s));
+    s.holdTime = decodeSummary(map.value(u"holdTime"_s));
+    s.holdTimeLast60s = decodeSummary(map.value(u"holdTimeLast60s"_s));
+    s.connectTime = decodeSummary(map.value(u"connectTime"_s));
+    s.oldestWaiterMs = map.value(u"oldestWaiterMs"_s).toDouble();
     return s;
 }
 
