@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include "attachview.h"
 #include "chartswidget.h"
 #include "connectiondialog.h"
 #include "connectionsmodel.h"
@@ -11,6 +12,8 @@
 #include "latencyprobe.h"
 #include "monitorsession.h"
 #include "queryrunnerwidget.h"
+#include "remotecontrolspanel.h"
+#include "remotepoolsource.h"
 #include "serverswidget.h"
 
 #include <QtCore/QSortFilterProxyModel>
@@ -23,6 +26,7 @@
 #include <QtWidgets/QMenuBar>
 #include <QtWidgets/QMessageBox>
 #include <QtWidgets/QSplitter>
+#include <QtWidgets/QStackedWidget>
 #include <QtWidgets/QStatusBar>
 #include <QtWidgets/QTabWidget>
 #include <QtWidgets/QPlainTextEdit>
@@ -100,10 +104,22 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     // Docks: controls on the left, the event log at the bottom.
     m_controls = new ControlsPanel(session, this);
     m_controls->setObjectName(u"controls"_s);
+    m_remoteControls = new RemoteControlsPanel(this);
+    m_remoteControls->setObjectName(u"remoteControls"_s);
+    m_controlsStack = new QStackedWidget(this);
+    m_controlsStack->addWidget(m_controls);
+    m_controlsStack->addWidget(m_remoteControls);
     auto *controlsDock = new QDockWidget(u"Controls"_s, this);
     controlsDock->setObjectName(u"controlsDock"_s);
-    controlsDock->setWidget(m_controls);
+    controlsDock->setWidget(m_controlsStack);
     addDockWidget(Qt::LeftDockWidgetArea, controlsDock);
+
+    m_attach = new AttachView(QString(), this);
+    m_attach->setObjectName(u"attachView"_s);
+    auto *attachDock = new QDockWidget(u"Applications"_s, this);
+    attachDock->setObjectName(u"attachDock"_s);
+    attachDock->setWidget(m_attach);
+    addDockWidget(Qt::RightDockWidgetArea, attachDock);
 
     m_eventLog = new EventLogModel(this);
     m_eventLogWidget = new EventLogWidget(m_eventLog, this);
@@ -154,6 +170,7 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     auto *viewMenu = menuBar()->addMenu(u"&View"_s);
     viewMenu->addAction(controlsDock->toggleViewAction());
     viewMenu->addAction(eventDock->toggleViewAction());
+    viewMenu->addAction(attachDock->toggleViewAction());
     viewMenu->addAction(m_pause);
 
     m_stateLabel = new QLabel(this);
@@ -173,7 +190,14 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     connect(session, &MonitorSession::snapshot, this, &MainWindow::onSnapshot);
     connect(session, &MonitorSession::serversSnapshot, m_servers, &ServersWidget::setServers);
     connect(session, &MonitorSession::poolStateChanged, this, &MainWindow::onPoolState);
-    connect(session, &MonitorSession::event, m_eventLog, &EventLogModel::append);
+    connect(session, &MonitorSession::event, this, [this](const MonitorEvent &event) {
+        if (!m_attach->currentSource())
+            m_eventLog->append(event);
+    });
+    connect(m_attach, &AttachView::currentChanged, this, &MainWindow::showAttached);
+    connect(m_attach, &AttachView::currentSample, this, &MainWindow::showSample);
+    connect(m_attach, &AttachView::currentEvent, m_eventLog, &EventLogModel::append);
+    connect(m_attach, &AttachView::currentStateChanged, this, &MainWindow::showAttachedState);
     onPoolState(session->poolState(), session->maskedDsn());
     resize(1280, 860);
 }
@@ -183,6 +207,12 @@ MainWindow::~MainWindow() = default;
 void MainWindow::onSnapshot(double time, const QPg::PoolStats &stats, const QList<QPg::ConnectionInfo> &connections)
 {
     const StatsSample sample = m_rates.add(time, stats);
+    if (!m_attach->currentSource())
+        showSample(sample, connections);
+}
+
+void MainWindow::showSample(const StatsSample &sample, const QList<QPg::ConnectionInfo> &connections)
+{
     m_charts->addSample(sample);
     m_connections->setConnections(connections);
     m_statsLabel->setText(u"size %1 · idle %2 · active %3 · waiting %4 · %5 queries/s · p99 wait %6 ms"_s.arg(sample.size)
@@ -194,8 +224,45 @@ void MainWindow::onSnapshot(double time, const QPg::PoolStats &stats, const QLis
     m_latencyLabel->setText(u" · GUI latency p99 %1 ms"_s.arg(m_latency->percentileMs(0.99), 0, 'f', 1));
 }
 
+void MainWindow::showAttached(RemotePoolSource *source, const QString &pool)
+{
+    // Both feeds keep their own history (the session's restarts from here when switching back).
+    m_charts->clear();
+    m_eventLog->clear();
+    m_connections->setConnections({});
+    m_remoteControls->setTarget(source, pool);
+    m_controlsStack->setCurrentWidget(source ? static_cast<QWidget *>(m_remoteControls) : m_controls);
+    if (source) {
+        if (const RemotePoolSource::PoolData *data = source->pool(pool)) {
+            for (const StatsSample &sample : data->history)
+                m_charts->addSample(sample);
+            m_connections->setConnections(data->connections);
+            for (const MonitorEvent &event : data->events)
+                m_eventLog->append(event);
+        }
+        showAttachedState();
+    } else {
+        onPoolState(m_session->poolState(), m_session->maskedDsn());
+    }
+}
+
+void MainWindow::showAttachedState()
+{
+    RemotePoolSource *source = m_attach->currentSource();
+    if (!source)
+        return;
+    m_remoteControls->updateState();
+    if (source->state() != RemotePoolSource::State::Attached)
+        m_connections->setConnections({});
+    const QString state = RemotePoolSource::stateName(source->state());
+    m_stateLabel->setText(u"Attached to %1 — pool %2 — %3"_s.arg(source->applicationName(), m_attach->currentPool(), state));
+    setWindowTitle(u"QPgPool Monitor — %1/%2"_s.arg(source->applicationName(), m_attach->currentPool()));
+}
+
 void MainWindow::onPoolState(PoolController::PoolState state, const QString &maskedDsn)
 {
+    if (m_attach->currentSource())
+        return;
     m_stateLabel->setText(u"Pool %1 — %2"_s.arg(PoolController::stateName(state),
                                                   maskedDsn.isEmpty() ? u"(libpq defaults)"_s : maskedDsn));
     setWindowTitle(maskedDsn.isEmpty() ? u"QPgPool Monitor"_s : u"QPgPool Monitor — %1"_s.arg(maskedDsn));
