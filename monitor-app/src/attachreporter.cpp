@@ -72,7 +72,9 @@ void AttachReporter::attach(const AttachTarget &target)
             fail(u"the pool %1 of %2 closed"_s.arg(pool, source->applicationName()));
     });
     connect(source, &RemotePoolSource::stateChanged, this, [this, source, target](RemotePoolSource::State state) {
-        if (state == RemotePoolSource::State::Searching || state == RemotePoolSource::State::Disconnected)
+        if (state == RemotePoolSource::State::Disconnected && source->pid() != 0)
+            fail(u"%1 went away: %2"_s.arg(target.displayName(), source->statusText()));
+        else if (state == RemotePoolSource::State::Searching || state == RemotePoolSource::State::Disconnected)
             fail(u"cannot attach to %1: %2"_s.arg(target.displayName(), source->statusText()));
     });
     source->start(false);
