@@ -88,15 +88,17 @@ AttachView::AttachView(const QString &directory, QWidget *parent)
     remoteLayout->addRow(u"Token"_s, m_token);
     remoteLayout->addRow(m_attachHost);
 
-    auto *overviewBox = new QGroupBox(u"Attached pools"_s, this);
-    auto *overviewLayout = new QVBoxLayout(overviewBox);
+    m_overviewPanel = new QWidget(this);
+    m_overviewPanel->setObjectName(u"overviewPanel"_s);
+    auto *overviewLayout = new QVBoxLayout(m_overviewPanel);
+    overviewLayout->setContentsMargins(0, 0, 0, 0);
     overviewLayout->addWidget(m_overviewView);
     overviewLayout->addWidget(m_ownPool, 0, Qt::AlignRight);
+    m_overviewPanel->hide(); // until the window docks it
 
     auto *layout = new QVBoxLayout(this);
-    layout->addWidget(localBox, 2);
+    layout->addWidget(localBox, 1);
     layout->addWidget(remoteBox);
-    layout->addWidget(overviewBox, 3);
 
     connect(m_attachLocal, &QPushButton::clicked, this, &AttachView::attachSelected);
     connect(m_applications, &QTreeWidget::itemDoubleClicked, this, &AttachView::attachSelected);

@@ -50,6 +50,8 @@ public:
     QTableView *overviewView() const { return m_overviewView; }
     QPushButton *attachButton() const { return m_attachLocal; }
     QPushButton *ownPoolButton() const { return m_ownPool; }
+    // The overview of attached pools: wide, so the window docks it apart from this view.
+    QWidget *overviewPanel() const { return m_overviewPanel; }
 
 Q_SIGNALS:
     // The pool shown changed: replay its history (source is nullptr for the dashboard's own pool).
@@ -74,6 +76,7 @@ private:
     QPushButton *m_attachHost;
     QTableView *m_overviewView;
     QPushButton *m_ownPool;
+    QWidget *m_overviewPanel;
     QFileSystemWatcher m_watcher;
     QTimer m_refresh;
     QPointer<RemotePoolSource> m_current;

@@ -128,6 +128,13 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     eventDock->setWidget(m_eventLogWidget);
     addDockWidget(Qt::BottomDockWidgetArea, eventDock);
     resizeDocks({eventDock}, {170}, Qt::Vertical);
+    // The overview of attached pools beside the event log: its SHOW POOLS columns need the width.
+    auto *poolsDock = new QDockWidget(u"Attached pools"_s, this);
+    poolsDock->setObjectName(u"poolsDock"_s);
+    poolsDock->setWidget(m_attach->overviewPanel());
+    m_attach->overviewPanel()->show();
+    addDockWidget(Qt::BottomDockWidgetArea, poolsDock);
+    splitDockWidget(eventDock, poolsDock, Qt::Horizontal);
 
     // Chart toolbar: window, pause, exports.
     auto *toolbar = addToolBar(u"Charts"_s);
@@ -171,6 +178,7 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     viewMenu->addAction(controlsDock->toggleViewAction());
     viewMenu->addAction(eventDock->toggleViewAction());
     viewMenu->addAction(attachDock->toggleViewAction());
+    viewMenu->addAction(poolsDock->toggleViewAction());
     viewMenu->addAction(m_pause);
 
     m_stateLabel = new QLabel(this);
@@ -196,6 +204,8 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     });
     connect(m_attach, &AttachView::currentChanged, this, &MainWindow::showAttached);
     connect(m_attach, &AttachView::currentSample, this, &MainWindow::showSample);
+    connect(m_attach, &AttachView::currentSample, m_remoteControls,
+            [this](const StatsSample &sample) { m_remoteControls->takeSizes(sample.minSize, sample.maxSize); });
     connect(m_attach, &AttachView::currentEvent, m_eventLog, &EventLogModel::append);
     connect(m_attach, &AttachView::currentStateChanged, this, &MainWindow::showAttachedState);
     onPoolState(session->poolState(), session->maskedDsn());

@@ -103,11 +103,19 @@ void RemoteControlsPanel::setTarget(RemotePoolSource *source, const QString &poo
 {
     m_source = source;
     m_pool = pool;
-    if (const RemotePoolSource::PoolData *data = source ? source->pool(pool) : nullptr; data && data->stats.maxSize > 0) {
-        m_maxSize->setValue(data->stats.maxSize);
-        m_minSize->setValue(data->stats.minSize);
-    }
+    m_sizesTaken = false;
+    if (const RemotePoolSource::PoolData *data = source ? source->pool(pool) : nullptr)
+        takeSizes(data->stats.minSize, data->stats.maxSize);
     updateState();
+}
+
+void RemoteControlsPanel::takeSizes(int minSize, int maxSize)
+{
+    if (m_sizesTaken || maxSize <= 0)
+        return;
+    m_sizesTaken = true;
+    m_maxSize->setValue(maxSize);
+    m_minSize->setValue(minSize);
 }
 
 void RemoteControlsPanel::updateState()

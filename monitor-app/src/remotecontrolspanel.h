@@ -27,6 +27,8 @@ public:
     void setTarget(QPg::Monitor::RemotePoolSource *source, const QString &pool);
     // Reads the source's state again (attached, control allowed).
     void updateState();
+    // The first sample of the target fills the size boxes; after that they are the user's.
+    void takeSizes(int minSize, int maxSize);
 
     QLabel *reasonLabel() const { return m_reason; }
     QPushButton *expireButton() const { return m_expire; }
@@ -49,6 +51,7 @@ private:
     QSpinBox *m_minSize;
     QSpinBox *m_maxSize;
     QPushButton *m_resize;
+    bool m_sizesTaken = false;
     QHash<QWidget *, QString> m_toolTips; // each action's own tooltip, restored when enabled
 };
 
