@@ -21,6 +21,19 @@ QString csvField(const QString &text)
     return u'"' + QString(text).replace(u"\""_s, u"\"\""_s) + u'"';
 }
 
+// The text format's columns: time, application/pool, then numbers (negative: left-aligned).
+constexpr int TextWidths[] = {-12, -28, 5, 5, 7, 8, 11, 9, 12};
+
+QString textLine(const QStringList &cells)
+{
+    QStringList padded;
+    for (qsizetype i = 0; i < cells.size(); ++i) {
+        const int width = TextWidths[i];
+        padded.append(width < 0 ? cells.at(i).leftJustified(-width) : cells.at(i).rightJustified(width));
+    }
+    return padded.join(u' ');
+}
+
 } // namespace
 
 AttachReporter::AttachReporter(Format format, const QString &directory, QObject *parent)
@@ -35,15 +48,8 @@ AttachReporter::AttachReporter(Format format, const QString &directory, QObject 
                  "acquires_per_s,queries_per_s,errors_per_s,wait_p50_ms,wait_p99_ms,wait_max_ms"
               << Qt::endl;
     else if (m_format == Format::Text)
-        m_out << u"%1 %2 %3 %4 %5 %6 %7 %8 %9"_s.arg(u"time"_s, -12)
-                     .arg(u"application/pool"_s, -28)
-                     .arg(u"size"_s, 5)
-                     .arg(u"idle"_s, 5)
-                     .arg(u"active"_s, 7)
-                     .arg(u"waiting"_s, 8)
-                     .arg(u"acquires/s"_s, 11)
-                     .arg(u"errors/s"_s, 9)
-                     .arg(u"p99 wait ms"_s, 12)
+        m_out << textLine({u"time"_s, u"application/pool"_s, u"size"_s, u"idle"_s, u"active"_s, u"waiting"_s,
+                           u"acquires/s"_s, u"errors/s"_s, u"p99 wait ms"_s})
               << Qt::endl;
 }
 
@@ -88,15 +94,10 @@ void AttachReporter::print(const RemotePoolSource *source, const QString &pool, 
     const QString time = QDateTime::currentDateTime().toString(Qt::ISODateWithMs);
     switch (m_format) {
     case Format::Text:
-        m_out << u"%1 %2 %3 %4 %5 %6 %7 %8 %9"_s.arg(time.mid(11, 12), -12)
-                     .arg(source->applicationName() + u'/' + pool, -28)
-                     .arg(sample.size, 5)
-                     .arg(sample.idle, 5)
-                     .arg(sample.active, 7)
-                     .arg(sample.waiting, 8)
-                     .arg(sample.acquiresPerSecond, 11, 'f', 1)
-                     .arg(sample.errorsPerSecond, 9, 'f', 1)
-                     .arg(sample.waitP99Ms, 12, 'f', 2);
+        m_out << textLine({time.mid(11, 12), source->applicationName() + u'/' + pool, QString::number(sample.size),
+                           QString::number(sample.idle), QString::number(sample.active),
+                           QString::number(sample.waiting), QString::number(sample.acquiresPerSecond, 'f', 1),
+                           QString::number(sample.errorsPerSecond, 'f', 1), QString::number(sample.waitP99Ms, 'f', 2)});
         break;
     case Format::Csv:
         m_out << QStringList{time, csvField(source->applicationName()), QString::number(source->pid()), csvField(pool),
