@@ -22,7 +22,9 @@
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 #include <QtWidgets/QLabel>
+#include <QtWidgets/QLineEdit>
 #include <QtWidgets/QPushButton>
+#include <QtWidgets/QSpinBox>
 #include <QtWidgets/QTableView>
 #include <QtWidgets/QTreeWidget>
 
@@ -77,6 +79,7 @@ private Q_SLOTS:
     void attachShowsCountsUnderLoad();
     void expireFromDashboardReplacesBackends();
     void readOnlyApplicationDisablesControls();
+    void tcpWithTokenFromTheForm();
     void exitShowsDisconnectedAndRestartReattaches();
     void headlessPrintsJsonLines();
     void headlessFailsForUnknownName();
@@ -206,6 +209,49 @@ void tst_MonitorAttach::readOnlyApplicationDisablesControls()
     source->expireConnections(u"main"_s);
     QTRY_COMPARE_WITH_TIMEOUT(dashboard.window.eventLogModel()->count(u"expire refused: control is disabled"_s), 1,
                               Timeout);
+}
+
+void tst_MonitorAttach::tcpWithTokenFromTheForm()
+{
+    QTemporaryDir directory;
+    QFile tokenFile(directory.filePath(u"token"_s));
+    QVERIFY(tokenFile.open(QIODevice::WriteOnly));
+    tokenFile.write("s3cret-token\n");
+    tokenFile.close();
+    MonitoredAppProcess app;
+    QVERIFY(app.start({u"--name"_s, u"remote"_s, u"--tcp"_s, u"0"_s, u"--token-file"_s, tokenFile.fileName()}));
+    QVERIFY(app.tcpPort() > 0);
+
+    Dashboard dashboard;
+    AttachView *view = dashboard.window.attachView();
+    auto *host = view->findChild<QLineEdit *>(u"attachHostEdit"_s);
+    auto *port = view->findChild<QSpinBox *>(u"attachPortSpin"_s);
+    auto *token = view->findChild<QLineEdit *>(u"attachTokenEdit"_s);
+    auto *connectButton = view->findChild<QPushButton *>(u"attachHostButton"_s);
+    QVERIFY(host && port && token && connectButton);
+    host->setText(u"127.0.0.1"_s);
+    port->setValue(app.tcpPort());
+
+    // A wrong token: refused, and the overview says why.
+    token->setText(u"wrong"_s);
+    connectButton->click();
+    QTRY_COMPARE_WITH_TIMEOUT(overviewCell(dashboard.window, 0, PoolOverviewModel::State), u"disconnected"_s, Timeout);
+    RemotePoolSource *refused = view->overview()->sourceAt(0);
+    QVERIFY2(refused->statusText().contains(u"token"_s), qPrintable(refused->statusText()));
+
+    // The right one (what --token-file reads): attached, numbers flowing.
+    const auto fromFile = AttachTarget::readTokenFile(tokenFile.fileName(), nullptr);
+    QVERIFY(fromFile);
+    token->setText(QString::fromUtf8(*fromFile));
+    connectButton->click();
+    // The same target: the same row, now attached.
+    RemotePoolSource *source = refused;
+    QTRY_COMPARE_WITH_TIMEOUT(source->state(), RemotePoolSource::State::Attached, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(view->currentSource(), source, Timeout);
+    QCOMPARE(view->overview()->sources().size(), 1);
+    QCOMPARE(overviewCell(dashboard.window, 0, PoolOverviewModel::Pool), u"main"_s);
+    QCOMPARE(source->pid(), app.pid());
+    QTRY_VERIFY_WITH_TIMEOUT(dashboard.window.charts()->sampleCount() >= 2, Timeout);
 }
 
 void tst_MonitorAttach::exitShowsDisconnectedAndRestartReattaches()

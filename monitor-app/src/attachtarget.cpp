@@ -45,12 +45,14 @@ std::optional<QByteArray> AttachTarget::readTokenFile(const QString &fileName, Q
 {
     QFile file(fileName);
     if (!file.open(QIODevice::ReadOnly)) {
-        *error = u"cannot read the token file %1: %2"_s.arg(fileName, file.errorString());
+        if (error)
+            *error = u"cannot read the token file %1: %2"_s.arg(fileName, file.errorString());
         return std::nullopt;
     }
     const QByteArray token = file.readAll().trimmed();
     if (token.isEmpty()) {
-        *error = u"the token file %1 is empty"_s.arg(fileName);
+        if (error)
+            *error = u"the token file %1 is empty"_s.arg(fileName);
         return std::nullopt;
     }
     return token;

@@ -21,8 +21,10 @@ RemotePoolSource *PoolOverviewModel::attach(const AttachTarget &target, const QS
 {
     for (RemotePoolSource *source : std::as_const(m_sources)) {
         const AttachTarget &t = source->target();
-        if (t.kind == target.kind && t.displayName() == target.displayName())
+        if (t.kind == target.kind && t.displayName() == target.displayName()) {
+            source->attachAgain(target.token);
             return source;
+        }
     }
     auto *source = new RemotePoolSource(target, 4, directory, this);
     m_sources.append(source);

@@ -34,7 +34,8 @@ public:
     explicit PoolOverviewModel(QObject *parent = nullptr);
     ~PoolOverviewModel() override;
 
-    // directory: where local applications are discovered (empty: the default).
+    // directory: where local applications are discovered (empty: the default). The same target
+    // again returns its source, which retries at once (with the new token) if not attached.
     RemotePoolSource *attach(const AttachTarget &target, const QString &directory = {});
     QList<RemotePoolSource *> sources() const { return m_sources; }
 

@@ -123,6 +123,13 @@ void RemotePoolSource::retryNow()
         connectNow();
 }
 
+void RemotePoolSource::attachAgain(const QByteArray &token)
+{
+    m_target.token = token;
+    if (m_state != State::Attached && m_state != State::Connecting)
+        connectNow();
+}
+
 void RemotePoolSource::connectNow()
 {
     if (m_target.kind == AttachTarget::Kind::Host) {
@@ -228,7 +235,8 @@ void RemotePoolSource::onDisconnected(const QString &reason)
     const QString text = reason.isEmpty() ? u"the application closed the connection"_s : reason;
     for (PoolData &data : m_pools)
         data.connections.clear();
-    if (wasAttached || m_state == State::Connecting)
+    // A refused or failing connection is retried every second: logged when the reason changes.
+    if (wasAttached || text != m_status)
         logAll(MonitorEvent::make(MonitorEvent::Kind::Error, u"disconnected: %1"_s.arg(text)));
     setState(State::Disconnected, text);
     if (m_reattach)

@@ -52,6 +52,8 @@ public:
     void start(bool reattach = true);
     // Looks for the application again now (the Attach view calls it when the directory changes).
     void retryNow();
+    // Attaching again to the same target, maybe with another token: tries at once unless attached.
+    void attachAgain(const QByteArray &token);
 
     const AttachTarget &target() const { return m_target; }
     State state() const { return m_state; }

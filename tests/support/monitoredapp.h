@@ -30,9 +30,8 @@ public:
         QByteArray output;
         while (!output.contains("ready\n") && m_process.waitForReadyRead(int(deadline.remainingTime())))
             output += m_process.readAllStandardOutput();
-        const qsizetype at = output.indexOf("socket: ");
-        if (at >= 0)
-            m_socketPath = QString::fromLocal8Bit(output.mid(at + 8, output.indexOf('\n', at) - at - 8));
+        m_socketPath = QString::fromLocal8Bit(lineValue(output, "socket: "));
+        m_tcpPort = quint16(lineValue(output, "tcp: ").toUInt());
         return output.contains("ready\n");
     }
     // SIGKILL: the socket file stays behind, as after a crash.
@@ -45,11 +44,19 @@ public:
     }
     qint64 pid() const { return m_pid; } // also after it ended
     QString socketPath() const { return m_socketPath; }
+    quint16 tcpPort() const { return m_tcpPort; } // with --tcp
 
 private:
+    static QByteArray lineValue(const QByteArray &output, const QByteArray &prefix)
+    {
+        const qsizetype at = output.indexOf(prefix);
+        return at < 0 ? QByteArray() : output.mid(at + prefix.size(), output.indexOf('\n', at) - at - prefix.size());
+    }
+
     QProcess m_process;
     QString m_socketPath;
     qint64 m_pid = 0;
+    quint16 m_tcpPort = 0;
 };
 
 } // namespace QPgTest
