@@ -77,6 +77,7 @@ private Q_SLOTS:
     void targetParsing();
     void discoveryListsApplication();
     void attachShowsCountsUnderLoad();
+    void ownPoolKeepsItsHistoryWhileAttached();
     void expireFromDashboardReplacesBackends();
     void readOnlyApplicationDisablesControls();
     void tcpWithTokenFromTheForm();
@@ -159,9 +160,32 @@ void tst_MonitorAttach::attachShowsCountsUnderLoad()
     // Back to the dashboard's own pool and to the attached one again: its history is still there.
     const int kept = dashboard.window.charts()->sampleCount();
     view->ownPoolButton()->click();
-    QCOMPARE(dashboard.window.charts()->sampleCount(), 0);
+    QCOMPARE(dashboard.window.charts()->sampleCount(), 0); // this dashboard opened no pool itself
+    QVERIFY(!dashboard.window.remoteControls()->isVisibleTo(&dashboard.window));
     Q_EMIT view->overviewView()->activated(view->overview()->index(0, 0)); // a double-click or Return
     QVERIFY(dashboard.window.charts()->sampleCount() >= kept);
+}
+
+void tst_MonitorAttach::ownPoolKeepsItsHistoryWhileAttached()
+{
+    Dashboard dashboard;
+    dashboard.session.openPool(dsn(), 1, 2);
+    ChartsWidget *charts = dashboard.window.charts();
+    QTRY_VERIFY_WITH_TIMEOUT(charts->sampleCount() >= 3, Timeout);
+    MonitoredAppProcess app;
+    QVERIFY(app.start({u"--name"_s, u"neighbour"_s}));
+    RemotePoolSource *source = dashboard.attach(u"neighbour"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(dashboard.window.attachView()->currentSource(), source, Timeout);
+    const int ownBefore = charts->sampleCount();
+    // The charts now show the application's pool only (it has just begun), not the own pool's.
+    QTRY_VERIFY_WITH_TIMEOUT(charts->sampleCount() >= 2, Timeout);
+    QCOMPARE(charts->sampleCount(), int(source->pool(u"main"_s)->history.size()));
+    QVERIFY(dashboard.window.findChild<QLabel *>(u"statusPoolState"_s)->text().startsWith(u"Attached to neighbour"_s));
+
+    dashboard.window.attachView()->ownPoolButton()->click();
+    QVERIFY(charts->sampleCount() >= ownBefore); // its history went on being recorded meanwhile
+    QVERIFY(dashboard.window.findChild<QLabel *>(u"statusPoolState"_s)->text().startsWith(u"Pool "_s));
+    QVERIFY(!dashboard.window.remoteControls()->isVisibleTo(&dashboard.window));
 }
 
 void tst_MonitorAttach::expireFromDashboardReplacesBackends()

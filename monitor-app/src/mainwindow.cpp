@@ -217,6 +217,9 @@ MainWindow::~MainWindow() = default;
 void MainWindow::onSnapshot(double time, const QPg::PoolStats &stats, const QList<QPg::ConnectionInfo> &connections)
 {
     const StatsSample sample = m_rates.add(time, stats);
+    m_ownHistory.append(sample);
+    while (m_ownHistory.constFirst().time < sample.time - ChartsWidget::RetentionSeconds)
+        m_ownHistory.removeFirst();
     if (!m_attach->currentSource())
         showSample(sample, connections);
 }
@@ -236,7 +239,7 @@ void MainWindow::showSample(const StatsSample &sample, const QList<QPg::Connecti
 
 void MainWindow::showAttached(RemotePoolSource *source, const QString &pool)
 {
-    // Both feeds keep their own history (the session's restarts from here when switching back).
+    // Each pool keeps its own history: the charts are refilled from the one shown.
     m_charts->clear();
     m_eventLog->clear();
     m_connections->setConnections({});
@@ -252,6 +255,9 @@ void MainWindow::showAttached(RemotePoolSource *source, const QString &pool)
         }
         showAttachedState();
     } else {
+        for (const StatsSample &sample : std::as_const(m_ownHistory))
+            m_charts->addSample(sample);
+        m_connections->setConnections(m_session->latestConnections());
         onPoolState(m_session->poolState(), m_session->maskedDsn());
     }
 }

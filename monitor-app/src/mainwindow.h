@@ -93,6 +93,7 @@ private:
     QLabel *m_statsLabel;
     QLabel *m_latencyLabel;
     LatencyProbe *m_latency;
+    QList<StatsSample> m_ownHistory; // the own pool's charts while an attached pool is shown
     AttachView *m_attach;
     RemoteControlsPanel *m_remoteControls;
     QStackedWidget *m_controlsStack;
