@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // qpgpool-monitor: live dashboard, controls and query runner for a QPg::Pool. See --help.
 
+#include "attachreporter.h"
+#include "attachtarget.h"
+#include "attachview.h"
 #include "headlessreporter.h"
 #include "mainwindow.h"
 #include "monitoroptions.h"
@@ -60,8 +63,14 @@ int main(int argc, char **argv)
     QObject::connect(&signalWatcher, &UnixSignalWatcher::terminationRequested, app.get(), &QCoreApplication::quit);
 
     std::unique_ptr<HeadlessReporter> reporter;
+    std::unique_ptr<AttachReporter> attachReporter;
     std::unique_ptr<MainWindow> window;
-    if (headless) {
+    // --attach alone watches other applications' pools; the window opens its own pool too when a
+    // DSN or --demo is given.
+    const bool ownPool = options.attach.isEmpty() || (!headless && (options.demo || !options.dsn.isEmpty()));
+    if (headless && !ownPool) {
+        attachReporter = std::make_unique<AttachReporter>(*AttachReporter::parseFormat(options.format));
+    } else if (headless) {
         reporter = std::make_unique<HeadlessReporter>(&session);
         reporter->start();
     } else {
@@ -103,6 +112,17 @@ int main(int argc, char **argv)
                                  arm();
                          });
         QTimer::singleShot(StartupTimeoutMs, app.get(), arm);
+        if (attachReporter)
+            QObject::connect(attachReporter.get(), &AttachReporter::firstSnapshot, app.get(), arm);
+        if (window)
+            QObject::connect(window->attachView(), &AttachView::currentSample, app.get(), arm);
+    }
+    for (const QString &name : std::as_const(options.attach)) {
+        const AttachTarget target = *AttachTarget::parse(name, options.token);
+        if (attachReporter)
+            attachReporter->attach(target);
+        else if (window)
+            window->attachView()->attach(target);
     }
 
     if (window && !options.query.isEmpty()) {
@@ -116,15 +136,16 @@ int main(int argc, char **argv)
                          });
     }
 
-    if (options.demo)
+    if (ownPool && options.demo)
         session.startDemo(options.minSize, options.maxSize);
-    else
+    else if (ownPool)
         session.openPool(options.dsn, options.minSize, options.maxSize);
 
     const int rc = app->exec();
     // Windows first (they watch the session), then the worker: pool and demo cluster shut down.
     window.reset();
     reporter.reset();
+    attachReporter.reset();
     session.shutdown();
     return rc != 0 ? rc : exitCode;
 }

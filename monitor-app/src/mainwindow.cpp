@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include "attachview.h"
 #include "chartswidget.h"
 #include "connectiondialog.h"
 #include "connectionsmodel.h"
@@ -13,6 +14,8 @@
 #include "monitorsession.h"
 #include "queryrunnerwidget.h"
 #include "rowcopy.h"
+#include "remotecontrolspanel.h"
+#include "remotepoolsource.h"
 #include "serverswidget.h"
 #include "sessionswidget.h"
 
@@ -28,6 +31,7 @@
 #include <QtWidgets/QMenuBar>
 #include <QtWidgets/QMessageBox>
 #include <QtWidgets/QSplitter>
+#include <QtWidgets/QStackedWidget>
 #include <QtWidgets/QStatusBar>
 #include <QtWidgets/QTabWidget>
 #include <QtWidgets/QPlainTextEdit>
@@ -114,10 +118,22 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     // Docks: controls on the left, the event log at the bottom.
     m_controls = new ControlsPanel(session, this);
     m_controls->setObjectName(u"controls"_s);
+    m_remoteControls = new RemoteControlsPanel(this);
+    m_remoteControls->setObjectName(u"remoteControls"_s);
+    m_controlsStack = new QStackedWidget(this);
+    m_controlsStack->addWidget(m_controls);
+    m_controlsStack->addWidget(m_remoteControls);
     auto *controlsDock = new QDockWidget(u"Controls"_s, this);
     controlsDock->setObjectName(u"controlsDock"_s);
-    controlsDock->setWidget(m_controls);
+    controlsDock->setWidget(m_controlsStack);
     addDockWidget(Qt::LeftDockWidgetArea, controlsDock);
+
+    m_attach = new AttachView(QString(), this);
+    m_attach->setObjectName(u"attachView"_s);
+    auto *attachDock = new QDockWidget(u"Applications"_s, this);
+    attachDock->setObjectName(u"attachDock"_s);
+    attachDock->setWidget(m_attach);
+    addDockWidget(Qt::RightDockWidgetArea, attachDock);
 
     m_eventLog = new EventLogModel(this);
     m_eventLogWidget = new EventLogWidget(m_eventLog, this);
@@ -126,6 +142,13 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     eventDock->setWidget(m_eventLogWidget);
     addDockWidget(Qt::BottomDockWidgetArea, eventDock);
     resizeDocks({eventDock}, {170}, Qt::Vertical);
+    // The overview of attached pools beside the event log: its SHOW POOLS columns need the width.
+    auto *poolsDock = new QDockWidget(u"Attached pools"_s, this);
+    poolsDock->setObjectName(u"poolsDock"_s);
+    poolsDock->setWidget(m_attach->overviewPanel());
+    m_attach->overviewPanel()->show();
+    addDockWidget(Qt::BottomDockWidgetArea, poolsDock);
+    splitDockWidget(eventDock, poolsDock, Qt::Horizontal);
 
     // Chart toolbar: window, pause, exports.
     auto *toolbar = addToolBar(u"Charts"_s);
@@ -169,6 +192,8 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     auto *viewMenu = menuBar()->addMenu(u"&View"_s);
     viewMenu->addAction(controlsDock->toggleViewAction());
     viewMenu->addAction(eventDock->toggleViewAction());
+    viewMenu->addAction(attachDock->toggleViewAction());
+    viewMenu->addAction(poolsDock->toggleViewAction());
     viewMenu->addAction(m_pause);
 
     m_stateLabel = new ElidedLabel(this);
@@ -190,8 +215,19 @@ MainWindow::MainWindow(MonitorSession *session, QWidget *parent)
     connect(session, &MonitorSession::snapshot, this, &MainWindow::onSnapshot);
     connect(session, &MonitorSession::serversSnapshot, m_servers, &ServersWidget::setServers);
     connect(session, &MonitorSession::poolStateChanged, this, &MainWindow::onPoolState);
-    connect(session, &MonitorSession::event, m_eventLog, &EventLogModel::append);
-    connect(session, &MonitorSession::event, m_charts, &ChartsWidget::addEventMarker);
+    connect(session, &MonitorSession::event, this, [this](const MonitorEvent &event) {
+        if (m_attach->currentSource())
+            return; // the charts and the log show the attached pool
+        m_eventLog->append(event);
+        m_charts->addEventMarker(event);
+    });
+    connect(m_attach, &AttachView::currentChanged, this, &MainWindow::showAttached);
+    connect(m_attach, &AttachView::currentSample, this, &MainWindow::showSample);
+    connect(m_attach, &AttachView::currentSample, m_remoteControls,
+            [this](const StatsSample &sample) { m_remoteControls->takeSizes(sample.minSize, sample.maxSize); });
+    connect(m_attach, &AttachView::currentEvent, m_eventLog, &EventLogModel::append);
+    connect(m_attach, &AttachView::currentEvent, m_charts, &ChartsWidget::addEventMarker);
+    connect(m_attach, &AttachView::currentStateChanged, this, &MainWindow::showAttachedState);
     onPoolState(session->poolState(), session->maskedDsn());
     resize(1280, 860);
 }
@@ -201,6 +237,15 @@ MainWindow::~MainWindow() = default;
 void MainWindow::onSnapshot(double time, const QPg::PoolStats &stats, const QList<QPg::ConnectionInfo> &connections)
 {
     const StatsSample sample = m_rates.add(time, stats);
+    m_ownHistory.append(sample);
+    while (m_ownHistory.constFirst().time < sample.time - ChartsWidget::RetentionSeconds)
+        m_ownHistory.removeFirst();
+    if (!m_attach->currentSource())
+        showSample(sample, connections);
+}
+
+void MainWindow::showSample(const StatsSample &sample, const QList<QPg::ConnectionInfo> &connections)
+{
     m_charts->addSample(sample);
     m_connections->setConnections(connections);
     // Short, so the status bar fits a 1024-pixel window next to the pool's state.
@@ -213,8 +258,48 @@ void MainWindow::onSnapshot(double time, const QPg::PoolStats &stats, const QLis
     m_latencyLabel->setText(u"GUI p99 %1 ms"_s.arg(m_latency->percentileMs(0.99), 0, 'f', 1));
 }
 
+void MainWindow::showAttached(RemotePoolSource *source, const QString &pool)
+{
+    // Each pool keeps its own history: the charts are refilled from the one shown.
+    m_charts->clear();
+    m_eventLog->clear();
+    m_connections->setConnections({});
+    m_remoteControls->setTarget(source, pool);
+    m_controlsStack->setCurrentWidget(source ? static_cast<QWidget *>(m_remoteControls) : m_controls);
+    if (source) {
+        if (const RemotePoolSource::PoolData *data = source->pool(pool)) {
+            for (const StatsSample &sample : data->history)
+                m_charts->addSample(sample);
+            m_connections->setConnections(data->connections);
+            for (const MonitorEvent &event : data->events)
+                m_eventLog->append(event);
+        }
+        showAttachedState();
+    } else {
+        for (const StatsSample &sample : std::as_const(m_ownHistory))
+            m_charts->addSample(sample);
+        m_connections->setConnections(m_session->latestConnections());
+        onPoolState(m_session->poolState(), m_session->maskedDsn());
+    }
+}
+
+void MainWindow::showAttachedState()
+{
+    RemotePoolSource *source = m_attach->currentSource();
+    if (!source)
+        return;
+    m_remoteControls->updateState();
+    if (source->state() != RemotePoolSource::State::Attached)
+        m_connections->setConnections({});
+    const QString state = RemotePoolSource::stateName(source->state());
+    m_stateLabel->setFullText(u"Attached to %1 — pool %2 — %3"_s.arg(source->applicationName(), m_attach->currentPool(), state));
+    setWindowTitle(u"QPgPool Monitor — %1/%2"_s.arg(source->applicationName(), m_attach->currentPool()));
+}
+
 void MainWindow::onPoolState(PoolController::PoolState state, const QString &maskedDsn)
 {
+    if (m_attach->currentSource())
+        return;
     m_stateLabel->setFullText(u"Pool %1 — %2"_s.arg(PoolController::stateName(state),
                                                       maskedDsn.isEmpty() ? u"(libpq defaults)"_s : maskedDsn));
     setWindowTitle(maskedDsn.isEmpty() ? u"QPgPool Monitor"_s : u"QPgPool Monitor — %1"_s.arg(maskedDsn));

@@ -10,11 +10,13 @@ class QAction;
 class QComboBox;
 class QLabel;
 class QSortFilterProxyModel;
+class QStackedWidget;
 class QTableView;
 class QTabWidget;
 
 namespace QPg::Monitor {
 
+class AttachView;
 class ChartsWidget;
 class ConnectionsModel;
 class CopyWidget;
@@ -25,6 +27,8 @@ class EventLogWidget;
 class LatencyProbe;
 class MonitorSession;
 class QueryRunnerWidget;
+class RemoteControlsPanel;
+class RemotePoolSource;
 class ServersWidget;
 class SessionsWidget;
 
@@ -52,6 +56,9 @@ public:
     QTabWidget *tabs() const { return m_tabs; }
     QAction *pauseAction() const { return m_pause; }
     LatencyProbe *latencyProbe() const { return m_latency; }
+    // The Applications dock: attached applications' pools, shown instead of the session's own.
+    AttachView *attachView() const { return m_attach; }
+    RemoteControlsPanel *remoteControls() const { return m_remoteControls; }
 
     // Renders the whole window (as shown) to a PNG.
     bool saveScreenshot(const QString &fileName);
@@ -70,6 +77,10 @@ private:
     void cancelWorkAndClose();
     void onSnapshot(double time, const QPg::PoolStats &stats, const QList<QPg::ConnectionInfo> &connections);
     void onPoolState(PoolController::PoolState state, const QString &maskedDsn);
+    void showSample(const StatsSample &sample, const QList<QPg::ConnectionInfo> &connections);
+    // Switches the dashboard to an attached pool (its kept history) or back to the session's.
+    void showAttached(RemotePoolSource *source, const QString &pool);
+    void showAttachedState();
     void exportPng();
     void exportCsv();
 
@@ -94,6 +105,10 @@ private:
     QLabel *m_latencyLabel;
     LatencyProbe *m_latency;
     bool m_closeConfirmed = false;
+    QList<StatsSample> m_ownHistory; // the own pool's charts while an attached pool is shown
+    AttachView *m_attach;
+    RemoteControlsPanel *m_remoteControls;
+    QStackedWidget *m_controlsStack;
 };
 
 } // namespace QPg::Monitor

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "monitoroptions.h"
 
+#include "attachtarget.h"
+
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 
@@ -57,8 +59,18 @@ MonitorOptions MonitorOptions::parse(const QCoreApplication &app)
         u"SQL"_s);
     const QCommandLineOption sizeOption(u"window-size"_s, u"Initial window size (default 1280x860)."_s,
                                         u"WxH"_s);
+    const QCommandLineOption attachOption(
+        u"attach"_s,
+        u"Show the pools of a running application: its name as discovered, its socket path, or host:port "
+        "(with --token-file). May be repeated; without a DSN or --demo no pool of its own is opened."_s,
+        u"NAME|HOST:PORT"_s);
+    const QCommandLineOption tokenFileOption(u"token-file"_s, u"File holding the token for --attach host:port."_s,
+                                             u"FILE"_s);
+    const QCommandLineOption formatOption(
+        u"format"_s, u"--headless --attach output: text, csv or json (one line per snapshot; default text)."_s,
+        u"FORMAT"_s, u"text"_s);
     parser.addOptions({minOption, maxOption, demoOption, headlessOption, screenshotOption, quitAfterOption,
-                       queryOption, sizeOption});
+                       queryOption, sizeOption, attachOption, tokenFileOption, formatOption});
     parser.process(app);
 
     MonitorOptions options;
@@ -95,6 +107,22 @@ MonitorOptions MonitorOptions::parse(const QCoreApplication &app)
         options.dsn = positional.first();
     if (options.demo && !options.dsn.isEmpty())
         fail(parser, u"--demo starts its own server: give no DSN with it"_s);
+    options.attach = parser.values(attachOption);
+    options.format = parser.value(formatOption);
+    if (options.format != u"text" && options.format != u"csv" && options.format != u"json")
+        fail(parser, u"--format must be text, csv or json"_s);
+    if (parser.isSet(tokenFileOption)) {
+        QString error;
+        const std::optional<QByteArray> token = AttachTarget::readTokenFile(parser.value(tokenFileOption), &error);
+        if (!token)
+            fail(parser, error);
+        options.token = *token;
+    }
+    for (const QString &target : std::as_const(options.attach)) {
+        QString error;
+        if (!AttachTarget::parse(target, options.token, &error))
+            fail(parser, u"--attach: "_s + error);
+    }
     if (options.headless && !options.screenshotFile.isEmpty())
         fail(parser, u"--screenshot needs the window: it cannot be combined with --headless"_s);
     return options;

@@ -23,6 +23,9 @@ struct MonitorOptions
     double quitAfterSeconds = 0; // 0: run until closed or interrupted
     QString query;               // run in the query runner once the pool is open
     QSize windowSize;            // invalid: the default
+    QStringList attach;          // --attach: application names, socket paths or host:port
+    QByteArray token;            // from --token-file, for host:port
+    QString format = QStringLiteral("text"); // --format for --headless --attach: text, csv, json
 
     // Parses arguments; --help and --version print and exit, errors print and exit with 2.
     static MonitorOptions parse(const QCoreApplication &app);
