@@ -196,6 +196,12 @@ void QmlPool::refreshStats()
         {QStringLiteral("queryErrors"), double(s.queryErrors)},
         {QStringLiteral("acquireWaitP50Ms"), s.acquireWaitP50Ms},
         {QStringLiteral("acquireWaitP99Ms"), s.acquireWaitP99Ms},
+        {QStringLiteral("acquireWaitP50MsLast10s"), s.acquireWaitLast10s.p50Ms},
+        {QStringLiteral("acquireWaitP99MsLast10s"), s.acquireWaitLast10s.p99Ms},
+        {QStringLiteral("acquireWaitP99MsLast60s"), s.acquireWaitLast60s.p99Ms},
+        {QStringLiteral("holdTimeP99MsLast60s"), s.holdTimeLast60s.p99Ms},
+        {QStringLiteral("connectTimeP50Ms"), s.connectTime.p50Ms},
+        {QStringLiteral("oldestWaiterMs"), s.oldestWaiterMs},
     };
     QVariantList connections;
     for (const QPg::ConnectionInfo &info : m_pool->connectionInfo()) {

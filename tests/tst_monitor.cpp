@@ -14,6 +14,7 @@
 #include "eventlogwidget.h"
 #include "latencyprobe.h"
 #include "mainwindow.h"
+#include "ratecalculator.h"
 #include "monitorsession.h"
 #include "qcustomplotinclude.h"
 #include "queryrunnerwidget.h"
@@ -146,6 +147,7 @@ private:
     void openPool(MonitorSession &session, int minSize, int maxSize);
 
 private Q_SLOTS:
+    void samplesShowRecentWaits();
     void queryRunnerGrid();
     void queryRunnerMaxRows();
     void queryRunnerStreamsAndCancels();
@@ -1250,6 +1252,24 @@ void tst_Monitor::serversTabShowsEachListedServer()
     QTRY_COMPARE_WITH_TIMEOUT(cell(0, ServersWidget::Size), u"1"_s, Timeout);
     QVERIFY2(cell(1, ServersWidget::Error).contains(u"refused"_s), qPrintable(cell(1, ServersWidget::Error)));
     QVERIFY(!window.serversWidget()->findChild<QLabel *>(u"serversHint"_s)->isVisible());
+}
+
+// The wait chart and the overview show the pool as it is now: the acquire-wait percentiles of the
+// last 10 s (not since the pool opened, which stay high for minutes after a burst) and the age of
+// the oldest waiter.
+void tst_Monitor::samplesShowRecentWaits()
+{
+    QPg::PoolStats stats;
+    stats.acquireWaitP50Ms = 20;
+    stats.acquireWaitP99Ms = 900; // a burst long ago
+    stats.acquireWaitLast10s.p50Ms = 0.5;
+    stats.acquireWaitLast10s.p99Ms = 2.5;
+    stats.oldestWaiterMs = 125;
+    RateCalculator rates;
+    const StatsSample sample = rates.add(1.0, stats);
+    QCOMPARE(sample.waitP50Ms, 0.5);
+    QCOMPARE(sample.waitP99Ms, 2.5);
+    QCOMPARE(sample.oldestWaitMs, 125.0);
 }
 
 QTEST_MAIN(tst_Monitor)

@@ -7,6 +7,7 @@
 #include "attachtarget.h"
 #include "attachview.h"
 #include "chartswidget.h"
+#include "elidedlabel.h"
 #include "connectionsmodel.h"
 #include "eventlogmodel.h"
 #include "mainwindow.h"
@@ -180,11 +181,11 @@ void tst_MonitorAttach::ownPoolKeepsItsHistoryWhileAttached()
     // The charts now show the application's pool only (it has just begun), not the own pool's.
     QTRY_VERIFY_WITH_TIMEOUT(charts->sampleCount() >= 2, Timeout);
     QCOMPARE(charts->sampleCount(), int(source->pool(u"main"_s)->history.size()));
-    QVERIFY(dashboard.window.findChild<QLabel *>(u"statusPoolState"_s)->text().startsWith(u"Attached to neighbour"_s));
+    QVERIFY(dashboard.window.findChild<ElidedLabel *>(u"statusPoolState"_s)->fullText().startsWith(u"Attached to neighbour"_s));
 
     dashboard.window.attachView()->ownPoolButton()->click();
     QVERIFY(charts->sampleCount() >= ownBefore); // its history went on being recorded meanwhile
-    QVERIFY(dashboard.window.findChild<QLabel *>(u"statusPoolState"_s)->text().startsWith(u"Pool "_s));
+    QVERIFY(dashboard.window.findChild<ElidedLabel *>(u"statusPoolState"_s)->fullText().startsWith(u"Pool "_s));
     QVERIFY(!dashboard.window.remoteControls()->isVisibleTo(&dashboard.window));
 }
 
@@ -289,7 +290,7 @@ void tst_MonitorAttach::exitShowsDisconnectedAndRestartReattaches()
 
     app->kill();
     QTRY_COMPARE_WITH_TIMEOUT(overviewCell(dashboard.window, 0, PoolOverviewModel::State), u"disconnected"_s, Timeout);
-    QTRY_VERIFY_WITH_TIMEOUT(dashboard.window.findChild<QLabel *>(u"statusPoolState"_s)->text().contains(u"disconnected"_s),
+    QTRY_VERIFY_WITH_TIMEOUT(dashboard.window.findChild<ElidedLabel *>(u"statusPoolState"_s)->fullText().contains(u"disconnected"_s),
                              Timeout);
     // The charts keep their history; the controls say why they are off.
     const int kept = dashboard.window.charts()->sampleCount();

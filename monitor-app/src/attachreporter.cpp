@@ -45,7 +45,7 @@ AttachReporter::AttachReporter(Format format, const QString &directory, QObject 
 {
     if (m_format == Format::Csv)
         m_out << "time,application,pid,pool,size,idle,active,waiting,connecting,min_size,max_size,"
-                 "acquires_per_s,queries_per_s,errors_per_s,wait_p50_ms,wait_p99_ms,wait_max_ms"
+                 "acquires_per_s,queries_per_s,errors_per_s,wait_p50_ms,wait_p99_ms,wait_max_ms,oldest_wait_ms"
               << Qt::endl;
     else if (m_format == Format::Text)
         m_out << textLine({u"time"_s, u"application/pool"_s, u"size"_s, u"idle"_s, u"active"_s, u"waiting"_s,
@@ -107,7 +107,8 @@ void AttachReporter::print(const RemotePoolSource *source, const QString &pool, 
                              QString::number(sample.acquiresPerSecond, 'f', 2),
                              QString::number(sample.queriesPerSecond, 'f', 2),
                              QString::number(sample.errorsPerSecond, 'f', 2), QString::number(sample.waitP50Ms, 'f', 3),
-                             QString::number(sample.waitP99Ms, 'f', 3), QString::number(stats.acquireWaitMaxMs, 'f', 3)}
+                             QString::number(sample.waitP99Ms, 'f', 3), QString::number(stats.acquireWaitMaxMs, 'f', 3),
+                             QString::number(sample.oldestWaitMs, 'f', 3)}
                      .join(u',');
         break;
     case Format::Json: {
@@ -130,6 +131,7 @@ void AttachReporter::print(const RemotePoolSource *source, const QString &pool, 
             {u"waitP50Ms"_s, sample.waitP50Ms},
             {u"waitP99Ms"_s, sample.waitP99Ms},
             {u"waitMaxMs"_s, stats.acquireWaitMaxMs},
+            {u"oldestWaitMs"_s, sample.oldestWaitMs},
         };
         m_out << QString::fromUtf8(QJsonDocument(line).toJson(QJsonDocument::Compact));
         break;

@@ -128,7 +128,7 @@ QVariant PoolOverviewModel::data(const QModelIndex &index, int role) const
     case Waiting:
         return last.waiting;
     case MaxWait:
-        return u"%1 ms"_s.arg(pool->stats.acquireWaitMaxMs, 0, 'f', 1);
+        return u"%1 ms"_s.arg(last.oldestWaitMs, 0, 'f', 1);
     case AcquiresPerSecond:
         return QString::number(last.acquiresPerSecond, 'f', 1);
     case ErrorsPerSecond:
@@ -145,7 +145,9 @@ QVariant PoolOverviewModel::headerData(int section, Qt::Orientation orientation,
     if (orientation != Qt::Horizontal)
         return {};
     if (role == Qt::ToolTipRole && section == MaxWait)
-        return u"The longest acquire wait since the pool opened"_s;
+        return u"How long the oldest waiting acquire has waited (PgBouncer's maxwait)"_s;
+    if (role == Qt::ToolTipRole && section == WaitP99)
+        return u"The 99th percentile of acquire waits over the last 10 s"_s;
     if (role != Qt::DisplayRole)
         return {};
     static const char *const names[] = {"Application", "Pool",       "State",      "Size",

@@ -23,8 +23,9 @@ StatsSample RateCalculator::add(double time, const QPg::PoolStats &stats)
     sample.connecting = stats.connecting;
     sample.minSize = stats.minSize;
     sample.maxSize = stats.maxSize;
-    sample.waitP50Ms = stats.acquireWaitP50Ms;
-    sample.waitP99Ms = stats.acquireWaitP99Ms;
+    sample.waitP50Ms = stats.acquireWaitLast10s.p50Ms;
+    sample.waitP99Ms = stats.acquireWaitLast10s.p99Ms;
+    sample.oldestWaitMs = stats.oldestWaiterMs;
 
     if (m_previous) {
         const QPg::PoolStats &before = m_previous->stats;

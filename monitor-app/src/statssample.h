@@ -17,8 +17,10 @@ struct StatsSample
     double acquiresPerSecond = 0;
     double queriesPerSecond = 0;
     double errorsPerSecond = 0;
+    // Acquire waits of the last 10 s, so the chart falls back once a burst is over.
     double waitP50Ms = 0;
     double waitP99Ms = 0;
+    double oldestWaitMs = 0; // how long the oldest waiting acquire has waited (PgBouncer's maxwait)
 };
 
 } // namespace QPg::Monitor
