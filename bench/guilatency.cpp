@@ -4,11 +4,16 @@
 // MainWindow is shown offscreen (charts, connections table, status bar all updating) and the load
 // generator runs on the worker thread; a 10 ms precise timer in the GUI thread records how late it
 // fires. Prints p50/p99/max lateness and the achieved queries/s. See docs/BENCHMARKS.md.
+// --attach-apps N also starts N qpgpool-monitored-app processes on that cluster and attaches the
+// window to all of their pools (issue 10: a dashboard watching 10 pools).
 
+#include "attachtarget.h"
+#include "attachview.h"
 #include "loadsettings.h"
 #include "mainwindow.h"
 #include "monitorsession.h"
 #include "privatecluster.h"
+#include "pooloverviewmodel.h"
 #include "queryrunnerwidget.h"
 
 #include <QPg/querymodel.h>
@@ -16,6 +21,8 @@
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QEventLoop>
+#include <QtCore/QProcess>
+#include <QtCore/QTemporaryDir>
 #include <QtCore/QTimer>
 #include <QtWidgets/QApplication>
 
@@ -74,6 +81,9 @@ int main(int argc, char **argv)
         u"MS"_s);
     parser.addOptions({secondsOption, clientsOption, thinkOption, maxOption, queryOption, idleOption, streamOption,
                        untilDoneOption, maxP99Option});
+    const QCommandLineOption attachAppsOption(
+        u"attach-apps"_s, u"Start N monitored applications and attach the window to their pools."_s, u"N"_s);
+    parser.addOption(attachAppsOption);
     parser.process(app);
     const int seconds = std::max(1, parser.value(secondsOption).toInt());
     const int poolSize = std::max(1, parser.value(maxOption).toInt());
@@ -97,6 +107,54 @@ int main(int argc, char **argv)
     if (session.poolState() != PoolController::PoolState::Open) {
         std::fprintf(stderr, "qpgpool-gui-latency: the pool did not open\n");
         return 1;
+    }
+
+    // Monitored applications, each a pool under load in its own process, all attached.
+    QTemporaryDir socketDir;
+    std::vector<std::unique_ptr<QProcess>> apps;
+    const int appCount = parser.value(attachAppsOption).toInt();
+    for (int i = 0; i < appCount; ++i) {
+        auto app = std::make_unique<QProcess>();
+        app->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        app->start(QStringLiteral(QPG_MONITORED_APP),
+                   {u"--dsn"_s, cluster.dsn(), u"--name"_s, u"app%1"_s.arg(i + 1), u"--socket-dir"_s, socketDir.path(),
+                    u"--callers"_s, u"2"_s, u"--min-size"_s, u"1"_s, u"--max-size"_s, u"2"_s});
+        apps.push_back(std::move(app));
+    }
+    for (const auto &app : apps) {
+        QString socketPath;
+        QElapsedTimer waited;
+        waited.start();
+        while (socketPath.isEmpty() && waited.elapsed() < 30'000) {
+            if (!app->canReadLine() && !app->waitForReadyRead(100))
+                continue;
+            const QString line = QString::fromUtf8(app->readLine()).trimmed();
+            if (line.startsWith(u"socket: "_s))
+                socketPath = line.mid(8);
+        }
+        const auto target = AttachTarget::parse(socketPath);
+        if (socketPath.isEmpty() || !target) {
+            std::fprintf(stderr, "qpgpool-gui-latency: a monitored application did not start\n");
+            return 1;
+        }
+        window.attachView()->attach(*target);
+    }
+    if (appCount > 0) {
+        QElapsedTimer attaching;
+        attaching.start();
+        const auto attachedRows = [&] {
+            const PoolOverviewModel *overview = window.attachView()->overview();
+            int rows = 0;
+            for (int row = 0; row < overview->rowCount(); ++row)
+                rows += overview->index(row, PoolOverviewModel::Size).data().isValid();
+            return rows;
+        };
+        while (attachedRows() < appCount && attaching.elapsed() < 30'000)
+            runFor(50);
+        if (attachedRows() < appCount) {
+            std::fprintf(stderr, "qpgpool-gui-latency: %d of %d applications attached\n", attachedRows(), appCount);
+            return 1;
+        }
     }
 
     LoadSettings load;
@@ -159,8 +217,14 @@ int main(int argc, char **argv)
                     streamDoneMs >= 0 ? qPrintable(u"done after %1 ms"_s.arg(streamDoneMs)) : "still streaming",
                     qPrintable(window.queryRunner()->statusText()));
     }
+    if (appCount > 0)
+        std::printf("attached: %d monitored applications, one pool each, 4 snapshots/s\n", appCount);
     window.close();
     session.shutdown();
+    for (const auto &app : apps) {
+        app->terminate();
+        app->waitForFinished(5000);
+    }
     if (parser.isSet(maxP99Option)) {
         const double limit = parser.value(maxP99Option).toDouble();
         if (parser.isSet(untilDoneOption) && streamDoneMs < 0) {
