@@ -18,6 +18,8 @@
 #include "remotecontrolspanel.h"
 #include "remotepoolsource.h"
 
+#include <algorithm>
+
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QTemporaryDir>
@@ -208,6 +210,9 @@ void tst_MonitorAttach::expireFromDashboardReplacesBackends()
     QTRY_VERIFY_WITH_TIMEOUT(expire->isEnabled(), Timeout);
     expire->click();
     QTRY_VERIFY_WITH_TIMEOUT(dashboard.window.eventLogModel()->count(u"expire: done"_s) == 1, Timeout);
+    // The charts mark the action, as they do for the dashboard's own pool.
+    const QList<ChartsWidget::Marker> markers = dashboard.window.charts()->markers();
+    QVERIFY(std::any_of(markers.begin(), markers.end(), [](const ChartsWidget::Marker &m) { return m.label == u"expire"_s; }));
     // The application's old backends are gone from the server, and the table shows new ones.
     QTRY_COMPARE_WITH_TIMEOUT(await(m_observer->fetchValue(countOld)).toInt(), 0, Timeout);
     QTRY_VERIFY_WITH_TIMEOUT(!shownBackends(connections).isEmpty() && !shownBackends(connections).intersects(before),

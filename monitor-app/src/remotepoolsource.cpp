@@ -72,7 +72,7 @@ RemotePoolSource::RemotePoolSource(const AttachTarget &target, double rate, cons
     connect(m_client, &QPg::PoolMonitorClient::commandFinished, this, [this](quint64 id) {
         const auto [pool, what] = m_commands.take(id);
         if (!pool.isEmpty())
-            log(pool, MonitorEvent::make(MonitorEvent::Kind::Info, u"%1: done"_s.arg(what)));
+            log(pool, MonitorEvent::make(MonitorEvent::Kind::Info, u"%1: done"_s.arg(what), what));
     });
     connect(m_client, &QPg::PoolMonitorClient::commandFailed, this, [this](quint64 id, const QString &error) {
         const auto [pool, what] = m_commands.take(id);
@@ -182,7 +182,8 @@ void RemotePoolSource::onConnected(const QPg::MonitorHello &hello)
                                                             hello.application)
                                   .arg(hello.pid)
                                   .arg(hello.host.isEmpty() ? QString() : u" on "_s + hello.host,
-                                       hello.controlAllowed ? u"control allowed"_s : u"read-only"_s)));
+                                       hello.controlAllowed ? u"control allowed"_s : u"read-only"_s),
+                              restarted ? u"re-attach"_s : u"attach"_s));
     setState(State::Attached);
     m_client->subscribe(m_rate);
 }
@@ -237,7 +238,8 @@ void RemotePoolSource::onDisconnected(const QString &reason)
         data.connections.clear();
     // A refused or failing connection is retried every second: logged when the reason changes.
     if (wasAttached || text != m_status)
-        logAll(MonitorEvent::make(MonitorEvent::Kind::Error, u"disconnected: %1"_s.arg(text)));
+        logAll(MonitorEvent::make(MonitorEvent::Kind::Error, u"disconnected: %1"_s.arg(text),
+                                  wasAttached ? u"disconnected"_s : QString()));
     setState(State::Disconnected, text);
     if (m_reattach)
         m_retry.start();
