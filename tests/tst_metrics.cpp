@@ -354,14 +354,26 @@ void tst_Metrics::realPrometheusScrapesAnotherProcess()
     const QString prometheus = requiredExecutable(u"prometheus"_s);
     QVERIFY(!prometheus.isEmpty());
 
+    // The example application, with its Prometheus endpoint on a free port.
+    QTemporaryDir sockets;
+    QVERIFY(sockets.isValid());
     QProcess app;
-    app.start(QStringLiteral(QPG_METRICSAPP), {dsn(), u"inventory"_s});
+    app.start(QStringLiteral(QPG_MONITORED_APP),
+              {u"--dsn"_s, dsn(), u"--name"_s, u"orders-service"_s, u"--pool"_s, u"inventory"_s, u"--max-size"_s,
+               u"4"_s, u"--socket-dir"_s, sockets.path(), u"--metrics"_s, u"0"_s});
     QVERIFY(app.waitForStarted(10000));
-    QTRY_VERIFY_WITH_TIMEOUT(app.canReadLine() || app.state() == QProcess::NotRunning, 30000);
-    const QByteArray announced = app.readLine().trimmed();
-    QVERIFY2(announced.startsWith("port "), QByteArray(announced + app.readAllStandardError()).constData());
-    const int appPort = announced.mid(5).toInt();
-    QVERIFY(appPort > 0);
+    int appPort = 0;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            while (appPort == 0 && app.canReadLine()) {
+                const QByteArray line = app.readLine().trimmed();
+                if (line.startsWith("metrics: "))
+                    appPort = line.mid(9).toInt();
+            }
+            return appPort > 0 || app.state() == QProcess::NotRunning;
+        }(),
+        30000);
+    QVERIFY2(appPort > 0, app.readAllStandardError().constData());
 
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
@@ -411,7 +423,7 @@ void tst_Metrics::realPrometheusScrapesAnotherProcess()
     }
     QVERIFY2(!value.isEmpty(), server.readAll().right(2000).constData());
     QCOMPARE(value, u"4"_s);
-    QCOMPARE(sampleApplication, u"qpg-metricsapp"_s);
+    QCOMPARE(sampleApplication, u"orders-service"_s);
 }
 
 QTEST_MAIN(tst_Metrics)

@@ -6,10 +6,12 @@
 //   qpgpool-monitored-app --demo                      # a throwaway server of its own
 //   qpgpool-monitored-app --dsn "host=... dbname=..." --name orders --allow-control
 //   qpgpool-monitored-app --dsn ... --tcp 7654 --token-file token.txt
+//   qpgpool-monitored-app --demo --metrics 9187       # also Prometheus at http://127.0.0.1:9187/metrics
 //
-// Output (stdout, one line each): "socket: <path>", "tcp: <port>", then "ready". SIGINT or SIGTERM
+// Output (stdout, one line each): "socket: <path>", "tcp: <port>", "metrics: <port>", then "ready". SIGINT or SIGTERM
 // ends it cleanly (the socket, and the --demo server, are removed).
 
+#include <QPg/metricsserver.h>
 #include <QPg/pool.h>
 #include <QPg/poolmonitorserver.h>
 
@@ -77,6 +79,7 @@ int main(int argc, char **argv)
         {u"socket-dir"_s, u"Directory of the local socket (default $XDG_RUNTIME_DIR/qpgpool)."_s, u"dir"_s},
         {u"tcp"_s, u"Also listen on TCP port (127.0.0.1; 0 picks one)."_s, u"port"_s},
         {u"token-file"_s, u"File holding the bearer token TCP clients must send."_s, u"file"_s},
+        {u"metrics"_s, u"Also serve Prometheus metrics on this port (127.0.0.1; 0 picks one)."_s, u"port"_s},
     });
     parser.process(app);
 
@@ -130,6 +133,18 @@ int main(int argc, char **argv)
         out() << "socket: " << monitor.socketPath() << Qt::endl;
     if (options.tcp)
         out() << "tcp: " << monitor.serverPort() << Qt::endl;
+
+    // Prometheus, for the same pool under the same application name.
+    QPg::MetricsServer metrics;
+    if (parser.isSet(u"metrics"_s)) {
+        metrics.setApplicationName(options.applicationName);
+        metrics.addPool(&pool, parser.value(u"pool"_s));
+        if (!metrics.listen(QHostAddress::LocalHost, quint16(parser.value(u"metrics"_s).toUInt()))) {
+            err() << "monitored-app: metrics: " << metrics.errorString() << Qt::endl;
+            return 1;
+        }
+        out() << "metrics: " << metrics.serverPort() << Qt::endl;
+    }
 
     const int callers = parser.value(u"callers"_s).toInt();
     pool.open()
