@@ -162,6 +162,7 @@ private Q_SLOTS:
     void malformedMessageDropsOnlyThatClient();
     void stuckClientIsDropped();
     void cancelQueryThroughClient();
+    void serverGoesWhileCloseRuns();
     void poolInAnotherThread();
     // The example application as a separate process.
     void discoveryListsApplication();
@@ -607,6 +608,27 @@ void tst_MonitorServer::cancelQueryThroughClient()
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() >= 3, 10000);
     QCOMPARE(finished.last().at(0).toULongLong(), closeId);
     QVERIFY(pool->isClosing());
+}
+
+// A close asked for by a client may still run when the application destroys its monitor server:
+// the pool closes, and nothing is left to call into the server that is gone.
+void tst_MonitorServer::serverGoesWhileCloseRuns()
+{
+    QTemporaryDir directory;
+    auto pool = openPool(poolOptions(1, 1));
+    QPg::PooledConnection held = await(pool->acquire()); // close() waits for it
+    auto server = std::make_unique<QPg::PoolMonitorServer>();
+    QVERIFY(publish(*server, pool.get(), directory.path(), {.allowControl = true}));
+    QPg::PoolMonitorClient client;
+    QVERIFY(attach(client, server->socketPath()));
+    QSignalSpy closing(pool.get(), &QPg::Pool::closing);
+    client.closePool(u"main"_s);
+    QVERIFY(closing.wait(10000));
+    server.reset();
+    QSignalSpy closed(pool.get(), &QPg::Pool::closed);
+    await(held.release());
+    QVERIFY(closed.count() == 1 || closed.wait(10000));
+    QTRY_COMPARE(pool->size(), 0);
 }
 
 void tst_MonitorServer::poolInAnotherThread()

@@ -2,6 +2,7 @@
 #include <QPg/poolmonitorserver.h>
 
 #include "constanttime_p.h"
+#include "marshal_p.h"
 #include "monitorlogging_p.h"
 #include "monitorsession_p.h"
 #include "pooltap_p.h"
@@ -77,9 +78,19 @@ void sendReply(const QPointer<MonitorSession> &session, qint64 id, const QString
         session->send(encodeFrame(reply(id, error)));
 }
 
-QString errorText(const std::exception &e)
+// The error text of a finished future, empty when it succeeded.
+template<typename T>
+QString errorText(const QFuture<T> &finished)
 {
-    return QString::fromUtf8(e.what());
+    try {
+        if (const std::exception_ptr failure = Private::errorOf(finished))
+            std::rethrow_exception(failure);
+    } catch (const std::exception &e) {
+        return QString::fromUtf8(e.what());
+    } catch (...) {
+        return u"unknown error"_s;
+    }
+    return {};
 }
 
 } // namespace
@@ -269,9 +280,11 @@ void PoolMonitorServerPrivate::command(MonitorSession *session, const QCborMap &
         pool->resize(int(minSize), int(maxSize));
         sendReply(guard, id, {});
     } else if (action == u"close") {
-        pool->close()
-            .then(q, [guard, id] { sendReply(guard, id, {}); })
-            .onFailed(q, [guard, id](const std::exception &e) { sendReply(guard, id, errorText(e)); });
+        // Not then(q, ...): Qt 6.4 asserts when that context is gone before the future ends, and
+        // the server may go while the pool still closes.
+        Private::whenFinished<void>(pool->close(), q, [guard, id](const QFuture<void> &closed) {
+            sendReply(guard, id, errorText(closed));
+        });
     } else if (action == u"terminate") {
         // Pool::terminate() from another thread waits for that thread: ask it instead.
         if (pool->thread() == q->thread())
@@ -284,11 +297,14 @@ void PoolMonitorServerPrivate::command(MonitorSession *session, const QCborMap &
             sendReply(guard, id, u"cancelQuery needs \"connection\" (a connection id)"_s);
             return;
         }
-        pool->cancelQuery(quint64(message.value(u"connection"_s).toInteger()))
-            .then(q, [guard, id](bool cancelled) {
-                sendReply(guard, id, cancelled ? QString() : u"that connection runs no query"_s);
-            })
-            .onFailed(q, [guard, id](const std::exception &e) { sendReply(guard, id, errorText(e)); });
+        Private::whenFinished<bool>(
+            pool->cancelQuery(quint64(message.value(u"connection"_s).toInteger())), q,
+            [guard, id](const QFuture<bool> &cancelled) {
+                QString error = errorText(cancelled);
+                if (error.isEmpty() && !cancelled.result())
+                    error = u"that connection runs no query"_s;
+                sendReply(guard, id, error);
+            });
     } else {
         sendReply(guard, id, u"unknown action \"%1\" (expire, resize, close, terminate, cancelQuery)"_s.arg(action.left(100)));
     }
