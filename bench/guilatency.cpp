@@ -9,6 +9,7 @@
 
 #include "attachtarget.h"
 #include "attachview.h"
+#include "benchclock.h"
 #include "loadsettings.h"
 #include "mainwindow.h"
 #include "monitorsession.h"
@@ -43,14 +44,6 @@ double percentile(QList<double> values, double fraction)
     std::sort(values.begin(), values.end());
     const auto index = qsizetype(fraction * double(values.size() - 1) + 0.5);
     return values.at(std::min(index, values.size() - 1));
-}
-
-// Runs the event loop for ms milliseconds (the GUI keeps working meanwhile).
-void runFor(int ms)
-{
-    QEventLoop loop;
-    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-    loop.exec();
 }
 
 } // namespace
@@ -103,7 +96,7 @@ int main(int argc, char **argv)
     QElapsedTimer startup;
     startup.start();
     while (session.poolState() != PoolController::PoolState::Open && startup.elapsed() < 30'000)
-        runFor(20);
+        QPgBench::runEventLoopFor(20);
     if (session.poolState() != PoolController::PoolState::Open) {
         std::fprintf(stderr, "qpgpool-gui-latency: the pool did not open\n");
         return 1;
@@ -150,7 +143,7 @@ int main(int argc, char **argv)
             return rows;
         };
         while (attachedRows() < appCount && attaching.elapsed() < 30'000)
-            runFor(50);
+            QPgBench::runEventLoopFor(50);
         if (attachedRows() < appCount) {
             std::fprintf(stderr, "qpgpool-gui-latency: %d of %d applications attached\n", attachedRows(), appCount);
             return 1;
@@ -163,7 +156,7 @@ int main(int argc, char **argv)
     load.query = parser.value(queryOption);
     if (!parser.isSet(idleOption))
         session.startLoad(load);
-    runFor(1500); // warm-up: connections busy, charts scrolling
+    QPgBench::runEventLoopFor(1500); // warm-up: connections busy, charts scrolling
 
     QList<double> lateness;
     lateness.reserve(seconds * 1000 / ProbeIntervalMs + 16);
@@ -196,7 +189,7 @@ int main(int argc, char **argv)
         if (streamDoneMs < 0)
             loop.exec();
     } else {
-        runFor(seconds * 1000);
+        QPgBench::runEventLoopFor(seconds * 1000);
     }
     probe.stop();
     const quint64 queriesAfter = session.latestStats().queries;

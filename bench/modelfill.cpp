@@ -9,6 +9,7 @@
 //   qpgpool-model-fill [--rows N] [--rounds R] [--model qpg|qsql|both] [--chunk N] [--dsn DSN]
 // Server: --dsn, QPG_BENCH_DSN, QPG_BENCH_STATE_FILE, else a private cluster started for the run.
 
+#include "benchclock.h"
 #include "benchserver.h"
 #include "latencyprobe.h"
 
@@ -27,22 +28,12 @@
 #include <QtWidgets/QApplication>
 #include <QtWidgets/QTableView>
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cstdio>
 
 using namespace Qt::Literals::StringLiterals;
 
 namespace {
-
-double cpuSeconds()
-{
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-        + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
 
 struct Round
 {
@@ -59,14 +50,14 @@ Round measure(const QAbstractItemModel &model, Fill fill)
 {
     QPg::Monitor::LatencyProbe probe;
     Round round;
-    const double cpuBefore = cpuSeconds();
+    const double cpuBefore = QPgBench::processCpuSeconds();
     QElapsedTimer took;
     took.start();
     probe.start();
     fill();
     probe.stop();
     round.seconds = double(took.nsecsElapsed()) / 1e9;
-    round.cpuSeconds = cpuSeconds() - cpuBefore;
+    round.cpuSeconds = QPgBench::processCpuSeconds() - cpuBefore;
     round.rows = model.rowCount();
     round.p99 = probe.percentileMs(0.99);
     round.worst = probe.maxMs();

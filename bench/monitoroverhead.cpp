@@ -12,6 +12,7 @@
 //
 // Server: --dsn, else QPG_BENCH_DSN, else QPG_BENCH_STATE_FILE, else a private cluster for this run.
 
+#include "benchclock.h"
 #include "benchserver.h"
 
 #include <QPg/pool.h>
@@ -27,30 +28,12 @@
 #include <QtCore/QTextStream>
 #include <QtCore/QTimer>
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <cstdio>
 
 using namespace Qt::Literals::StringLiterals;
 
 namespace {
-
-double cpuSeconds()
-{
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
-           + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
-// Runs the event loop for ms milliseconds.
-void runFor(int ms)
-{
-    QEventLoop loop;
-    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-    loop.exec();
-}
 
 // The attached dashboard's stand-in: subscribes and counts snapshots until it is terminated.
 int runClient(const QString &socketPath, double rate)
@@ -117,15 +100,15 @@ private:
 Phase measure(Load &load, int seconds)
 {
     const quint64 ops0 = load.ops;
-    const double cpu0 = cpuSeconds();
+    const double cpu0 = QPgBench::processCpuSeconds();
     QElapsedTimer wall;
     wall.start();
-    runFor(seconds * 1000);
+    QPgBench::runEventLoopFor(seconds * 1000);
     const double elapsed = double(wall.nsecsElapsed()) / 1e9;
     const double ops = double(load.ops - ops0);
     Phase phase;
     phase.opsPerSecond = ops / elapsed;
-    phase.cpuMicrosPerOp = ops > 0 ? (cpuSeconds() - cpu0) * 1e6 / ops : 0;
+    phase.cpuMicrosPerOp = ops > 0 ? (QPgBench::processCpuSeconds() - cpu0) * 1e6 / ops : 0;
     return phase;
 }
 
@@ -191,7 +174,7 @@ int main(int argc, char **argv)
     }
 
     Load load(&pool, callers);
-    runFor(1000); // warm up: statements prepared, connections busy
+    QPgBench::runEventLoopFor(1000); // warm up: statements prepared, connections busy
     QList<double> opsWithout, opsWith, cpuWithout, cpuWith;
     // Which phase goes first alternates (ABBA), so a drift of the server over the run is not
     // taken for the client's cost.
