@@ -277,85 +277,82 @@ private:
         }
         switch (m_workload.kind) {
         case Kind::Rows:
-            // The continuation may run inside the pool's own code; handle the result from the event
-            // loop instead, as a QCoro await or an asyncio callback would.
-            m_pool->fetch(m_sql, m_workload.args).then([this, caller, start](QFuture<QPg::RecordList> f) {
-                QMetaObject::invokeMethod(this, [this, caller, start, f] {
-                    try {
-                        const QPg::RecordList rows = f.result();
-                        quint64 touched = 0;
-                        for (const QPg::Record &row : rows) {
-                            const int columns = row.size();
-                            for (int c = 0; c < columns; ++c)
-                                touched += row.value(c).isValid() ? 1 : 0;
-                        }
-                        m_sink += touched;
-                        finishOp(caller, start, quint64(rows.size()));
-                    } catch (...) {
-                        failOp(caller, std::current_exception());
-                    }
-                }, Qt::QueuedConnection);
+            continueWith(m_pool->fetch(m_sql, m_workload.args), caller, start, [this](const QPg::RecordList &rows) {
+                quint64 touched = 0;
+                for (const QPg::Record &row : rows) {
+                    const int columns = row.size();
+                    for (int c = 0; c < columns; ++c)
+                        touched += row.value(c).isValid() ? 1 : 0;
+                }
+                m_sink += touched;
+                return quint64(rows.size());
             });
             break;
         case Kind::Value:
-            m_pool->fetchValue(m_sql, m_workload.args).then([this, caller, start](QFuture<QVariant> f) {
-                QMetaObject::invokeMethod(this, [this, caller, start, f] {
-                    try {
-                        m_sink += f.result().isValid() ? 1 : 0;
-                        finishOp(caller, start, 1);
-                    } catch (...) {
-                        failOp(caller, std::current_exception());
-                    }
-                }, Qt::QueuedConnection);
+            continueWith(m_pool->fetchValue(m_sql, m_workload.args), caller, start, [this](const QVariant &value) {
+                m_sink += value.isValid() ? 1 : 0;
+                return quint64(1);
             });
             break;
         case Kind::AcquireRelease:
-            m_pool->acquire().then([this, caller, start](QFuture<QPg::PooledConnection> f) {
-                QMetaObject::invokeMethod(this, [this, caller, start, f] {
-                    try {
-                        QPg::PooledConnection connection = f.result();
-                        connection.release().then([this, caller, start](QFuture<void> released) {
-                            QMetaObject::invokeMethod(this, [this, caller, start, released] {
-                                try {
-                                    QFuture<void>(released).waitForFinished(); // rethrows
-                                    finishOp(caller, start, 0);
-                                } catch (...) {
-                                    failOp(caller, std::current_exception());
-                                }
-                            }, Qt::QueuedConnection);
-                        });
-                    } catch (...) {
-                        failOp(caller, std::current_exception());
-                    }
-                }, Qt::QueuedConnection);
+            continueWith(m_pool->acquire(), caller, start, [this, caller, start](const QPg::PooledConnection &connection) {
+                continueWith(connection.release(), caller, start, [] { return quint64(0); });
+                return NoFinish;
             });
             break;
         case Kind::Copy:
-            m_pool->copyRecordsToTable(m_sql, m_records, m_copyOptions).then([this, caller, start](QFuture<qint64> f) {
-                QMetaObject::invokeMethod(this, [this, caller, start, f] {
-                    try {
-                        finishOp(caller, start, quint64(f.result()));
-                    } catch (...) {
-                        failOp(caller, std::current_exception());
-                    }
-                }, Qt::QueuedConnection);
-            });
+            continueWith(m_pool->copyRecordsToTable(m_sql, m_records, m_copyOptions), caller, start,
+                         [](qint64 rows) { return quint64(rows); });
             break;
         case Kind::Batch:
-            m_pool->executeMany(m_sql, m_records).then([this, caller, start](QFuture<void> f) {
-                QMetaObject::invokeMethod(this, [this, caller, start, f] {
-                    try {
-                        QFuture<void>(f).waitForFinished(); // rethrows
-                        finishOp(caller, start, quint64(m_records.size()));
-                    } catch (...) {
-                        failOp(caller, std::current_exception());
-                    }
-                }, Qt::QueuedConnection);
-            });
+            continueWith(m_pool->executeMany(m_sql, m_records), caller, start,
+                         [this] { return quint64(m_records.size()); });
             break;
         case Kind::Unsupported:
             break;
         }
+    }
+
+    // What a step returns when it has handed the operation on to another step.
+    static constexpr quint64 NoFinish = ~quint64(0);
+    // Deepest chain of steps run at once before the callers yield to the event loop.
+    static constexpr int MaxInlineDepth = 64;
+
+    // Runs step with the future's result when the future is done, then finishes the caller's
+    // operation with the rows step returns (or an error). A future that is already finished
+    // continues at once, as `co_await` does under QCoro (its awaiter is ready then); otherwise the
+    // result is handled from a queued event, as a QCoro await or an asyncio callback would, never
+    // inside the pool's own code. Inline steps are bounded so that timers and sockets get their turn.
+    template<typename T, typename Step>
+    void continueWith(QFuture<T> future, int caller, qint64 start, Step step)
+    {
+        auto handle = [this, caller, start, step](QFuture<T> done) {
+            ++m_inlineDepth;
+            quint64 rows = NoFinish;
+            std::exception_ptr error;
+            try {
+                if constexpr (std::is_void_v<T>) {
+                    done.waitForFinished(); // rethrows
+                    rows = step();
+                } else {
+                    rows = step(done.result());
+                }
+            } catch (...) {
+                error = std::current_exception();
+            }
+            if (error)
+                failOp(caller, error);
+            else if (rows != NoFinish)
+                finishOp(caller, start, rows);
+            --m_inlineDepth;
+        };
+        if (future.isFinished() && m_inlineDepth < MaxInlineDepth) {
+            handle(std::move(future));
+            return;
+        }
+        future.then([this, handle](QFuture<T> done) {
+            QMetaObject::invokeMethod(this, [handle, done] { handle(done); }, Qt::QueuedConnection);
+        });
     }
 
     void finishOp(int caller, qint64 start, quint64 rows)
@@ -399,6 +396,7 @@ private:
     double m_cpuFrom = 0;
     bool m_cpuSampled = false;
     int m_active = 0;
+    int m_inlineDepth = 0;
     quint64 m_sink = 0;
 };
 
