@@ -67,6 +67,23 @@ void acquireRelease(benchmark::State &state)
 }
 BENCHMARK(acquireRelease)->Name("pool/acquire_release")->Arg(1)->Arg(10);
 
+// The future-free fast path: tryAcquire() of an idle connection, given back by dropping the handle.
+void tryAcquireRelease(benchmark::State &state)
+{
+    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(g_dsn);
+    options.minSize = int(state.range(0));
+    options.maxSize = int(state.range(0));
+    QPg::Pool pool(options);
+    await(pool.open());
+    for (auto _ : state) {
+        std::optional<QPg::PooledConnection> c = pool.tryAcquire();
+        if (!c)
+            state.SkipWithError("no idle connection");
+    }
+    await(pool.close());
+}
+BENCHMARK(tryAcquireRelease)->Name("pool/try_acquire_release")->Arg(1)->Arg(10);
+
 void fetchValueRoundTrip(benchmark::State &state)
 {
     QPg::PoolOptions options = QPg::PoolOptions::fromDsn(g_dsn);

@@ -46,6 +46,8 @@ private Q_SLOTS:
     void foreignReleaseIsInterfaceError();
     void useAfterReleaseIsReleasedError();
     void handleReleasesOnDestruction();
+    void tryAcquireTakesOnlyAFreeIdleConnection();
+    void tryAcquireLeavesSetupHooksToAcquire();
     void smartResetSkipsRoundTripUnlessSessionChanged();
     void alwaysResetRunsAsyncpgQuery();
     void expireWhileAcquiredClosesAtRelease();
@@ -259,6 +261,64 @@ void tst_Pool::handleReleasesOnDestruction()
         QCOMPARE(pool->idleSize(), 0);
     }
     QTRY_COMPARE(pool->idleSize(), 1);
+}
+
+void tst_Pool::tryAcquireTakesOnlyAFreeIdleConnection()
+{
+    auto pool = openPool(poolOptions(1, 2));
+    std::optional<QPg::PooledConnection> now = pool->tryAcquire({.tag = u"fast"_s});
+    QVERIFY(now.has_value());
+    QCOMPARE(pool->idleSize(), 0);
+    QCOMPARE(pool->stats().acquires, 1u);
+    QCOMPARE(pool->connectionInfo().constFirst().holder, u"fast"_s);
+    QCOMPARE(await(now->fetchValue(u"SELECT 41 + 1"_s)).toInt(), 42);
+    // Below maxSize but nothing idle: tryAcquire does not open a connection, acquire() would.
+    QVERIFY(!pool->tryAcquire());
+    QCOMPARE(pool->size(), 1);
+
+    // A queued waiter gets the released connection; tryAcquire never takes it first.
+    QPg::PooledConnection second = await(pool->acquire());
+    QFuture<QPg::PooledConnection> waiting = pool->acquire();
+    QCOMPARE(pool->waitingCount(), 1);
+    now.reset(); // the last handle: the connection goes back at once, on this thread
+    QVERIFY(!pool->tryAcquire());
+    QPg::PooledConnection handedOn = await(waiting);
+    await(second.release());
+    await(handedOn.release());
+    QCOMPARE(pool->idleSize(), 2);
+
+    // Dropping the handle gives the connection back synchronously.
+    {
+        std::optional<QPg::PooledConnection> dropped = pool->tryAcquire();
+        QVERIFY(dropped);
+        QCOMPARE(pool->idleSize(), 1);
+    }
+    QCOMPARE(pool->idleSize(), 2);
+
+    // Only on the pool's thread.
+    std::optional<bool> fromWorker;
+    std::unique_ptr<QThread> worker(QThread::create([&] { fromWorker = pool->tryAcquire().has_value(); }));
+    worker->start();
+    QVERIFY(worker->wait(10000));
+    QCOMPARE(fromWorker, std::optional<bool>(false));
+
+    await(pool->close());
+    QVERIFY(!pool->tryAcquire());
+}
+
+void tst_Pool::tryAcquireLeavesSetupHooksToAcquire()
+{
+    QPg::PoolOptions options = poolOptions(1, 1);
+    int setups = 0;
+    options.setup = [&setups](QPg::Connection *) {
+        ++setups;
+        return QtFuture::makeReadyFuture();
+    };
+    auto pool = openPool(options);
+    QVERIFY(!pool->tryAcquire()); // the hook runs asynchronously: only acquire() can wait for it
+    QCOMPARE(pool->idleSize(), 1);
+    await(await(pool->acquire()).release());
+    QCOMPARE(setups, 1);
 }
 
 void tst_Pool::smartResetSkipsRoundTripUnlessSessionChanged()

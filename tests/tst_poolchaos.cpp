@@ -214,6 +214,7 @@ enum class Action {
     Acquire,          // acquire() without timeout
     AcquireTimed,     // acquire({.timeout})
     AcquireCancelled, // acquire() and QFuture::cancel()
+    TryAcquire,       // tryAcquire(): a connection at once, or nothing
     Release,          // handle.release()
     Drop,             // the last copy of a handle destroyed without release()
     Query,            // fetchValue with pg_sleep of a few ms, awaited
@@ -241,7 +242,7 @@ enum class Action {
 
 QString actionName(Action a)
 {
-    static const char *names[] = {"Acquire", "AcquireTimed", "AcquireCancelled", "Release", "Drop", "Query",
+    static const char *names[] = {"Acquire", "AcquireTimed", "AcquireCancelled", "TryAcquire", "Release", "Drop", "Query",
                                   "QueryInFlight", "PoolQuery", "Begin", "TransactionOpen", "SetRole", "SetGuc",
                                   "SetSearchPath", "Listen", "CreateTemp", "DestroyStaleTransaction", "UseOrphan",
                                   "Expire", "Resize", "SetConnectArgs", "Close", "Terminate", "Reopen",
@@ -267,6 +268,7 @@ int baseWeight(Action a, Mode mode)
     case Action::Acquire: return 14;
     case Action::AcquireTimed: return 8;
     case Action::AcquireCancelled: return 3;
+    case Action::TryAcquire: return 4;
     case Action::Release: return 10;
     case Action::Drop: return 4;
     case Action::Query: return 8;
@@ -456,6 +458,7 @@ private:
     Action pickAction();
     void perform(Action action);
     void doAcquire(std::optional<qint64> timeoutMs, bool cancel);
+    void doTryAcquire();
     void doRelease(bool drop);
     void doQuery(bool wait);
     void doPoolQuery();
@@ -742,6 +745,7 @@ void ChaosRun::perform(Action action)
     case Action::Acquire: doAcquire(std::nullopt, false); break;
     case Action::AcquireTimed: doAcquire(20 + m_rng.bounded(180), false); break;
     case Action::AcquireCancelled: doAcquire(std::nullopt, true); break;
+    case Action::TryAcquire: doTryAcquire(); break;
     case Action::Release: doRelease(false); break;
     case Action::Drop: doRelease(true); break;
     case Action::Query: doQuery(true); break;
@@ -830,6 +834,28 @@ void ChaosRun::doAcquire(std::optional<qint64> timeoutMs, bool cancel)
     m_model.acquires.push_back(record);
     if (!cancel && capacity && !m_model.closed)
         waitFor(m_model.acquires.back().future, 2000);
+}
+
+// tryAcquire() only ever hands out a connection nobody queues for, and only in the pool's thread.
+void ChaosRun::doTryAcquire()
+{
+    const int id = m_model.nextHandleId++;
+    std::optional<QPg::PooledConnection> now = m_pool->tryAcquire({.tag = u"h%1"_s.arg(id)});
+    log(u"   #%1 %2"_s.arg(id).arg(now ? u"served"_s : u"nothing"_s));
+    if (!now)
+        return;
+    CHAOS_CHECK(!crossThread(), u"tryAcquire #%1 from another thread returned a connection"_s.arg(id));
+    CHAOS_CHECK(!m_model.closed, u"tryAcquire #%1 returned a connection of a closed pool"_s.arg(id));
+    for (const AcquireRecord &r : m_model.acquires) {
+        const bool queued = !r.harvested && !r.cancelled && !r.future.isFinished() && r.poolIndex == m_model.poolIndex;
+        CHAOS_CHECK(!queued, u"tryAcquire #%1 overtook the queued acquire #%2"_s.arg(id).arg(r.id));
+    }
+    Held h;
+    h.id = id;
+    h.poolIndex = m_model.poolIndex;
+    h.con = std::move(*now);
+    m_model.held.push_back(std::move(h));
+    checkFreshHolder(m_model.held.back());
 }
 
 void ChaosRun::retireHeld(size_t index)

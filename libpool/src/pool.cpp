@@ -702,6 +702,14 @@ QFuture<PooledConnection> Pool::acquire(const AcquireOptions &options)
     return future;
 }
 
+std::optional<PooledConnection> Pool::tryAcquire(const AcquireOptions &options)
+{
+    if (QThread::currentThread() != thread())
+        return std::nullopt;
+    PoolPrivate::DispatchScope scope(d.get());
+    return d->tryAcquire(options);
+}
+
 QFuture<void> Pool::release(const PooledConnection &connection)
 {
     if (!connection.m_lease || !connection.m_lease->anchor || !connection.m_lease->anchor->isPool(this))

@@ -188,6 +188,7 @@ public:
 
     // Checkout.
     QFuture<PooledConnection> acquire(const AcquireOptions &options);
+    std::optional<PooledConnection> tryAcquire(const AcquireOptions &options);
     void startWaiting(const std::shared_ptr<PoolWaiter> &waiter, const AcquireOptions &options);
     void acquireWith(const AcquireOptions &options, std::function<void(PoolWaiter &)> handOff);
     void dispatch(PoolEntry *entry);

@@ -17,13 +17,11 @@ using Private::Outcome;
 
 QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOptions)
 {
-    if (PoolEntry *e = takeIdleNow(acquireOptions)) {
+    if (std::optional<PooledConnection> now = tryAcquire(acquireOptions)) {
         // Nobody can have attached a continuation yet: the promise finishes at once.
         QPromise<PooledConnection> promise;
         promise.start();
-        auto lease = std::make_shared<PoolLease>();
-        lend(e, lease, 0);
-        promise.addResult(PooledConnection(std::move(lease)));
+        promise.addResult(std::move(*now));
         promise.finish();
         return promise.future();
     }
@@ -35,6 +33,16 @@ QFuture<PooledConnection> PoolPrivate::acquire(const AcquireOptions &acquireOpti
     // From here on the caller may attach continuations: completing the waiter is deferred.
     waiter->published = true;
     return future;
+}
+
+std::optional<PooledConnection> PoolPrivate::tryAcquire(const AcquireOptions &acquireOptions)
+{
+    PoolEntry *e = takeIdleNow(acquireOptions);
+    if (!e)
+        return std::nullopt;
+    auto lease = std::make_shared<PoolLease>();
+    lend(e, lease, 0);
+    return PooledConnection(std::move(lease));
 }
 
 // acquire() for the pool's own helpers: handOff gets the outcome directly (no future, no watcher,

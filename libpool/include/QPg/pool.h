@@ -39,6 +39,11 @@ public:
     bool isOpen() const;
 
     QFuture<PooledConnection> acquire(const AcquireOptions &options = {});
+    // The connection at once, with no future and no event-loop turn, when one is idle, nobody is
+    // waiting and no setup hook has to run; otherwise nothing (then acquire() is the way). It never
+    // takes a connection a waiter could have had, so the queue stays first come, first served.
+    // In the pool's thread only: from another thread it returns nothing.
+    std::optional<PooledConnection> tryAcquire(const AcquireOptions &options = {});
     // Same as connection.release(). Releasing a connection of another pool is an InterfaceError.
     QFuture<void> release(const PooledConnection &connection);
 
