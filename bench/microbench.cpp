@@ -52,48 +52,47 @@ QPg::Connection &connection()
     return *c;
 }
 
-void acquireRelease(benchmark::State &state)
+// An open pool of size connections, all idle.
+std::unique_ptr<QPg::Pool> openPool(int size)
 {
     QPg::PoolOptions options = QPg::PoolOptions::fromDsn(g_dsn);
-    options.minSize = int(state.range(0));
-    options.maxSize = int(state.range(0));
-    QPg::Pool pool(options);
-    await(pool.open());
+    options.minSize = size;
+    options.maxSize = size;
+    auto pool = std::make_unique<QPg::Pool>(options);
+    await(pool->open());
+    return pool;
+}
+
+void acquireRelease(benchmark::State &state)
+{
+    const std::unique_ptr<QPg::Pool> pool = openPool(int(state.range(0)));
     for (auto _ : state) {
-        QPg::PooledConnection c = await(pool.acquire());
+        QPg::PooledConnection c = await(pool->acquire());
         await(c.release());
     }
-    await(pool.close());
+    await(pool->close());
 }
 BENCHMARK(acquireRelease)->Name("pool/acquire_release")->Arg(1)->Arg(10);
 
 // The future-free fast path: tryAcquire() of an idle connection, given back by dropping the handle.
 void tryAcquireRelease(benchmark::State &state)
 {
-    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(g_dsn);
-    options.minSize = int(state.range(0));
-    options.maxSize = int(state.range(0));
-    QPg::Pool pool(options);
-    await(pool.open());
+    const std::unique_ptr<QPg::Pool> pool = openPool(int(state.range(0)));
     for (auto _ : state) {
-        std::optional<QPg::PooledConnection> c = pool.tryAcquire();
+        std::optional<QPg::PooledConnection> c = pool->tryAcquire();
         if (!c)
             state.SkipWithError("no idle connection");
     }
-    await(pool.close());
+    await(pool->close());
 }
 BENCHMARK(tryAcquireRelease)->Name("pool/try_acquire_release")->Arg(1)->Arg(10);
 
 void fetchValueRoundTrip(benchmark::State &state)
 {
-    QPg::PoolOptions options = QPg::PoolOptions::fromDsn(g_dsn);
-    options.minSize = 1;
-    options.maxSize = 1;
-    QPg::Pool pool(options);
-    await(pool.open());
+    const std::unique_ptr<QPg::Pool> pool = openPool(1);
     for (auto _ : state)
-        benchmark::DoNotOptimize(await(pool.fetchValue(u"SELECT 1"_s)));
-    await(pool.close());
+        benchmark::DoNotOptimize(await(pool->fetchValue(u"SELECT 1"_s)));
+    await(pool->close());
 }
 BENCHMARK(fetchValueRoundTrip)->Name("pool/fetchValue_select1");
 
