@@ -27,6 +27,7 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QTextStream>
+#include <QtCore/QThread>
 #include <QtCore/QTimer>
 
 #include <chrono>
@@ -183,6 +184,9 @@ struct Settings
     double warmup = 5;
     int concurrency = 10;
     int connections = 10;
+    // Independent pools, each on its own thread's event loop with its share of the callers and
+    // connections: what running a pool's connections on several I/O threads could gain at most.
+    int threads = 1;
     QPg::ResetPolicy resetPolicy = QPg::ResetPolicy::Smart;
     QString resetPolicyName = u"smart"_s;
 };
@@ -400,6 +404,45 @@ private:
     quint64 m_sink = 0;
 };
 
+// Runs the workload on settings.threads threads at once, each with its own pool and event loop and
+// an even share of the callers and connections, and adds the results up. The client's CPU is the
+// whole process's over the first thread's window (the windows start within microseconds).
+Result runOnThreads(const Settings &settings, const Workload &workload)
+{
+    std::vector<Result> results(size_t(settings.threads));
+    std::vector<std::unique_ptr<QThread>> threads;
+    for (int t = 0; t < settings.threads; ++t) {
+        Settings share = settings;
+        const auto part = [&](int total) { return total / settings.threads + (t < total % settings.threads ? 1 : 0); };
+        share.concurrency = part(settings.concurrency);
+        share.connections = part(settings.connections);
+        threads.emplace_back(QThread::create([share, &workload, &result = results[size_t(t)]] {
+            result = Runner(share, workload).run();
+        }));
+        threads.back()->start();
+    }
+    for (auto &thread : threads)
+        thread->wait();
+    Result total = results.front();
+    total.callerOpsMin = std::numeric_limits<quint64>::max();
+    total.callerOpsMax = 0;
+    total.ops = total.rows = total.errors = 0;
+    total.latency.clear();
+    for (const Result &r : results) {
+        total.ops += r.ops;
+        total.rows += r.rows;
+        total.errors += r.errors;
+        total.latency.merge(r.latency);
+        total.callerOpsMin = std::min(total.callerOpsMin, r.callerOpsMin);
+        total.callerOpsMax = std::max(total.callerOpsMax, r.callerOpsMax);
+        if (total.firstError.isEmpty())
+            total.firstError = r.firstError;
+        if (r.status == u"error")
+            total.status = r.status;
+    }
+    return total;
+}
+
 Result runWorkload(const Settings &settings, const Workload &workload, QPg::Connection *admin)
 {
     if (workload.kind == Kind::Unsupported) {
@@ -413,8 +456,7 @@ Result runWorkload(const Settings &settings, const Workload &workload, QPg::Conn
     try {
         if (!workload.setup.isEmpty())
             await(admin->execute(workload.setup.arg(table)));
-        Runner runner(settings, workload);
-        Result result = runner.run();
+        Result result = settings.threads > 1 ? runOnThreads(settings, workload) : Runner(settings, workload).run();
         if (!workload.teardown.isEmpty())
             await(admin->execute(workload.teardown.arg(table)));
         return result;
@@ -465,7 +507,8 @@ QJsonObject toJson(const Settings &settings, const Result &r)
         {u"caller_ops_max"_s, double(r.callerOpsMax)},
         {u"acquire_wait_ms"_s,
          QJsonObject{{u"p50"_s, r.poolStats.acquireWaitP50Ms}, {u"p99"_s, r.poolStats.acquireWaitP99Ms}}},
-        {u"details"_s, u"QPgPool %1, reset policy %2"_s.arg(QStringLiteral(QPGPOOL_VERSION), settings.resetPolicyName)},
+        {u"details"_s, u"QPgPool %1, reset policy %2%3"_s.arg(QStringLiteral(QPGPOOL_VERSION), settings.resetPolicyName,
+                                                             settings.threads > 1 ? u", %1 threads"_s.arg(settings.threads) : QString())},
     };
     if (!r.note.isEmpty())
         o.insert(u"note"_s, r.note);
@@ -518,6 +561,9 @@ int main(int argc, char **argv)
     const QCommandLineOption warmupOption(u"warmup"_s, u"Warm-up seconds per workload (5)."_s, u"s"_s, u"5"_s);
     const QCommandLineOption concurrencyOption(u"concurrency"_s, u"Concurrent callers M (10)."_s, u"m"_s, u"10"_s);
     const QCommandLineOption connectionsOption(u"connections"_s, u"Pool size N (10)."_s, u"n"_s, u"10"_s);
+    const QCommandLineOption threadsOption(u"threads"_s,
+                                           u"Split the callers and connections over T pools, each on its own thread (1)."_s,
+                                           u"t"_s, u"1"_s);
     const QCommandLineOption workloadOption(u"workload"_s, u"Workloads to run, comma-separated (all)."_s,
                                             u"names"_s);
     const QCommandLineOption resetOption(u"reset-policy"_s,
@@ -531,7 +577,7 @@ int main(int argc, char **argv)
                                          u"Start a private PostgreSQL, write its state file, exit."_s, u"file"_s);
     const QCommandLineOption stopOption(u"stop-cluster"_s, u"Stop the cluster named by a state file."_s,
                                         u"file"_s);
-    parser.addOptions({dsnOption, stateOption, durationOption, warmupOption, concurrencyOption, connectionsOption,
+    parser.addOptions({dsnOption, stateOption, durationOption, warmupOption, concurrencyOption, connectionsOption, threadsOption,
                        workloadOption, resetOption, jsonOption, smokeOption, listOption, startOption, stopOption});
     parser.process(app);
 
@@ -552,9 +598,12 @@ int main(int argc, char **argv)
     settings.warmup = parser.value(warmupOption).toDouble(&ok2);
     settings.concurrency = parser.value(concurrencyOption).toInt(&ok3);
     settings.connections = parser.value(connectionsOption).toInt(&ok4);
-    if (!ok || !ok2 || !ok3 || !ok4 || settings.duration <= 0 || settings.warmup < 0 || settings.concurrency < 1
-        || settings.connections < 1) {
-        err() << "qpgpool-bench: bad --duration, --warmup, --concurrency or --connections" << Qt::endl;
+    bool ok5 = true;
+    settings.threads = parser.value(threadsOption).toInt(&ok5);
+    if (!ok || !ok2 || !ok3 || !ok4 || !ok5 || settings.duration <= 0 || settings.warmup < 0 || settings.concurrency < 1
+        || settings.connections < 1 || settings.threads < 1 || settings.threads > settings.connections
+        || settings.threads > settings.concurrency) {
+        err() << "qpgpool-bench: bad --duration, --warmup, --concurrency, --connections or --threads" << Qt::endl;
         return 2;
     }
     if (parser.isSet(smokeOption)) {

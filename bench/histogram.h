@@ -54,6 +54,19 @@ public:
 
     void clear() { *this = LatencyHistogram(); }
 
+    // Adds other's samples, as if they had been added here.
+    void merge(const LatencyHistogram &other)
+    {
+        for (size_t i = 0; i < m_counts.size(); ++i)
+            m_counts[i] += other.m_counts[i];
+        if (other.m_total == 0)
+            return;
+        m_min = m_total ? std::min(m_min, other.m_min) : other.m_min;
+        m_max = std::max(m_max, other.m_max);
+        m_total += other.m_total;
+        m_sum += other.m_sum;
+    }
+
     quint64 count() const { return m_total; }
     double meanNs() const { return m_total ? m_sum / double(m_total) : 0.0; }
     qint64 minNs() const { return m_total ? m_min : 0; }
