@@ -17,18 +17,24 @@
 #include "pooltest.h"
 #include "remotecontrolspanel.h"
 #include "remotepoolsource.h"
+#include "sessionsmenu.h"
+#include "sessionswidget.h"
 
 #include <algorithm>
 
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QTemporaryDir>
+#include <QtGui/QAction>
+#include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 #include <QtWidgets/QLabel>
+#include <QtWidgets/QMenu>
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QPushButton>
 #include <QtWidgets/QSpinBox>
 #include <QtWidgets/QTableView>
+#include <QtWidgets/QTableWidget>
 #include <QtWidgets/QTreeWidget>
 
 using namespace Qt::Literals::StringLiterals;
@@ -48,6 +54,25 @@ QSet<int> shownBackends(const ConnectionsModel *model)
             && c.state != QPg::ConnectionInfo::State::Closing)
             pids.insert(c.backendPid);
     }
+    return pids;
+}
+
+// The PIDs in the Sessions table.
+QSet<int> sessionsPids(const SessionsWidget *sessions)
+{
+    QSet<int> pids;
+    for (int row = 0; row < sessions->table()->rowCount(); ++row)
+        pids.insert(sessions->table()->item(row, SessionsWidget::Pid)->text().toInt());
+    return pids;
+}
+
+// The backend PIDs of the attached pool main, as its last snapshot has them.
+QSet<int> snapshotPids(const RemotePoolSource *source)
+{
+    const RemotePoolSource::PoolData *data = source->pool(u"main"_s);
+    QSet<int> pids;
+    for (int pid : QPg::BackendSessions::pidsOf(data ? data->connections : QList<QPg::ConnectionInfo>()))
+        pids.insert(pid);
     return pids;
 }
 
@@ -83,6 +108,8 @@ private Q_SLOTS:
     void ownPoolKeepsItsHistoryWhileAttached();
     void expireFromDashboardReplacesBackends();
     void readOnlyApplicationDisablesControls();
+    void sessionsTabShowsAttachedBackends();
+    void sessionsTabSaysWhyWhenNotAllowed();
     void tcpWithTokenFromTheForm();
     void exitShowsDisconnectedAndRestartReattaches();
     void headlessPrintsJsonLines();
@@ -239,6 +266,101 @@ void tst_MonitorAttach::readOnlyApplicationDisablesControls()
     source->expireConnections(u"main"_s);
     QTRY_COMPARE_WITH_TIMEOUT(dashboard.window.eventLogModel()->count(u"expire refused: control is disabled"_s), 1,
                               Timeout);
+}
+
+// The Sessions tab of an attached pool lists the application's own backends (read by the
+// application through its pool), and its row menu terminates one after a confirmation.
+void tst_MonitorAttach::sessionsTabShowsAttachedBackends()
+{
+    Dashboard dashboard;
+    dashboard.window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dashboard.window));
+    MonitoredAppProcess app;
+    QVERIFY(app.start({u"--name"_s, u"sessions"_s, u"--allow-sessions"_s, u"--allow-control"_s, u"--min-size"_s, u"2"_s,
+                       u"--max-size"_s, u"2"_s, u"--callers"_s, u"1"_s}));
+    RemotePoolSource *source = dashboard.attach(u"sessions"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(source->state(), RemotePoolSource::State::Attached, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(dashboard.window.attachView()->currentSource(), source, Timeout);
+    QVERIFY(source->hello().sessionsAllowed);
+    SessionsWidget *sessions = dashboard.window.sessionsWidget();
+    dashboard.window.tabs()->setCurrentWidget(sessions);
+    // The application's backends, no more and no fewer (compared with its own snapshot), and they
+    // are live on the server.
+    QTRY_VERIFY_WITH_TIMEOUT(snapshotPids(source).size() == 2 && sessionsPids(sessions) == snapshotPids(source), Timeout);
+    const QSet<int> shown = sessionsPids(sessions);
+    QStringList list;
+    for (int pid : shown)
+        list.append(QString::number(pid));
+    QCOMPARE(await(m_observer->fetchValue(u"SELECT count(*) FROM pg_stat_activity WHERE pid IN (%1)"_s.arg(list.join(u',')))).toInt(),
+             2);
+    QVERIFY2(sessions->statusLabel()->text().contains(u"query text withheld"_s), qPrintable(sessions->statusLabel()->text()));
+    // Refreshes keep one request out at most.
+    QTRY_VERIFY_WITH_TIMEOUT(!sessions->isRefreshing(), Timeout);
+    QVERIFY(sessions->refresh());
+    QVERIFY(!sessions->refresh());
+    QTRY_VERIFY_WITH_TIMEOUT(!sessions->isRefreshing(), Timeout);
+
+    // Terminate the row of a backend that is not running the read.
+    QTableWidget *table = sessions->table();
+    int row = -1;
+    for (int r = 0; r < table->rowCount() && row < 0; ++r) {
+        if (!table->item(r, SessionsWidget::State)->text().contains(u"this view"_s))
+            row = r;
+    }
+    QVERIFY(row >= 0);
+    const int victim = table->item(row, SessionsWidget::Pid)->text().toInt();
+    QPgTest::openSessionsMenu(sessions, row);
+    QTRY_VERIFY(sessions->rowMenu()->isVisible());
+    QCOMPARE(sessions->menuPid(), victim);
+    QVERIFY(sessions->terminateAction()->isEnabled());
+    QSignalSpy signalled(sessions, &SessionsWidget::backendSignalled);
+    const QString confirmation = QPgTest::chooseAndConfirm(sessions, sessions->terminateAction());
+    QVERIFY2(confirmation.contains(u"Terminate backend %1"_s.arg(victim)), qPrintable(confirmation));
+    QVERIFY(signalled.wait(Timeout));
+    QCOMPARE(signalled.first().at(0).toInt(), victim);
+    QVERIFY2(signalled.first().at(1).toBool(), qPrintable(signalled.first().at(2).toString()));
+    QTRY_COMPARE_WITH_TIMEOUT(
+        await(m_observer->fetchValue(u"SELECT count(*) FROM pg_stat_activity WHERE pid = %1"_s.arg(victim))).toInt(), 0,
+        Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(dashboard.window.eventLogModel()->count(u"terminate backend %1: done"_s.arg(victim)) == 1,
+                             Timeout);
+    // The application replaced it, and the tab follows.
+    QTRY_VERIFY_WITH_TIMEOUT(sessionsPids(sessions).size() == 2 && !sessionsPids(sessions).contains(victim), Timeout);
+}
+
+// Without --allow-sessions the tab says why and reads nothing; with sessions but without control,
+// the rows are there and the row menu's actions are disabled with the reason.
+void tst_MonitorAttach::sessionsTabSaysWhyWhenNotAllowed()
+{
+    Dashboard dashboard;
+    dashboard.window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dashboard.window));
+    SessionsWidget *sessions = dashboard.window.sessionsWidget();
+    dashboard.window.tabs()->setCurrentWidget(sessions);
+    {
+        MonitoredAppProcess app;
+        QVERIFY(app.start({u"--name"_s, u"private"_s, u"--allow-control"_s}));
+        RemotePoolSource *source = dashboard.attach(u"private"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(source->state(), RemotePoolSource::State::Attached, Timeout);
+        QTRY_COMPARE_WITH_TIMEOUT(dashboard.window.attachView()->currentSource(), source, Timeout);
+        QTRY_VERIFY_WITH_TIMEOUT(sessions->statusLabel()->text().contains(u"does not allow the sessions view"_s), Timeout);
+        QVERIFY(sessions->statusLabel()->text().contains(u"--allow-sessions"_s));
+        QCOMPARE(sessions->table()->rowCount(), 0);
+        QVERIFY(!sessions->refresh());
+    }
+    MonitoredAppProcess readOnly;
+    QVERIFY(readOnly.start({u"--name"_s, u"readonlysessions"_s, u"--allow-sessions"_s}));
+    RemotePoolSource *source = dashboard.attach(u"readonlysessions"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(dashboard.window.attachView()->currentSource(), source, Timeout);
+    QTRY_COMPARE_WITH_TIMEOUT(source->state(), RemotePoolSource::State::Attached, Timeout);
+    QTRY_VERIFY_WITH_TIMEOUT(sessions->table()->rowCount() > 0, Timeout);
+    QPgTest::openSessionsMenu(sessions, 0);
+    QTRY_VERIFY(sessions->rowMenu()->isVisible());
+    for (QAction *action : {sessions->cancelAction(), sessions->terminateAction()}) {
+        QVERIFY(!action->isEnabled());
+        QVERIFY2(action->toolTip().contains(u"read-only"_s), qPrintable(action->toolTip()));
+    }
+    sessions->rowMenu()->hide();
 }
 
 void tst_MonitorAttach::tcpWithTokenFromTheForm()

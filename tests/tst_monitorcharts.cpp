@@ -12,6 +12,7 @@
 #include "mainwindow.h"
 #include "monitorsession.h"
 #include "qcustomplotinclude.h"
+#include "sessionsmenu.h"
 #include "sessionswidget.h"
 #include "theme.h"
 
@@ -525,28 +526,14 @@ void tst_MonitorCharts::sessionsShowBlockerAndTerminate()
         QVERIFY(table->item(r, SessionsWidget::Pid)->text().toInt() != holderPid);
 
     // The row menu, opened on that row, acts on its backend.
-    const QRect cell = table->visualItemRect(table->item(row, SessionsWidget::Pid));
-    QContextMenuEvent menuEvent(QContextMenuEvent::Mouse, cell.center(), table->viewport()->mapToGlobal(cell.center()));
-    QCoreApplication::sendEvent(table->viewport(), &menuEvent);
+    QPgTest::openSessionsMenu(sessions, row);
     QTRY_VERIFY(sessions->rowMenu()->isVisible());
     QCOMPARE(sessions->menuPid(), blockedPid);
     QVERIFY(sessions->terminateAction()->text().contains(QString::number(blockedPid)));
 
     // The confirmation names the backend; the test accepts it.
-    QString confirmation;
-    QTimer accept;
-    connect(&accept, &QTimer::timeout, this, [&] {
-        auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
-        if (!box)
-            return;
-        confirmation = box->text();
-        box->button(QMessageBox::Yes)->click();
-        accept.stop();
-    });
-    accept.start(20);
     QSignalSpy signalled(sessions, &SessionsWidget::backendSignalled);
-    sessions->rowMenu()->setActiveAction(sessions->terminateAction());
-    QTest::keyClick(sessions->rowMenu(), Qt::Key_Return);
+    const QString confirmation = QPgTest::chooseAndConfirm(sessions, sessions->terminateAction());
     QVERIFY2(confirmation.contains(u"Terminate backend %1"_s.arg(blockedPid)), qPrintable(confirmation));
     QVERIFY(signalled.wait(Timeout));
     QCOMPARE(signalled.first().at(0).toInt(), blockedPid);

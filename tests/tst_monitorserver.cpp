@@ -3,6 +3,7 @@
 // PoolMonitorClient against the test run's server, in this process and with the example
 // application qpgpool-monitored-app running as a separate process.
 
+#include <QPg/backendsessions.h>
 #include <QPg/errors.h>
 #include <QPg/pool.h>
 #include <QPg/poolmonitorclient.h>
@@ -11,10 +12,13 @@
 #include "monitorcodec_p.h"
 #include "monitordecoder_p.h"
 #include "pooltest.h"
+#include "sessionscodec_p.h"
 #include "testserver.h"
 
 #include <QtCore/QCborArray>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QProcess>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QSocketNotifier>
 #include <QtCore/QTemporaryDir>
 #include <QtCore/QtEndian>
@@ -23,6 +27,8 @@
 #include <QtTest/QTest>
 
 #include <cerrno>
+#include <functional>
+#include <optional>
 #include <pwd.h>
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -140,6 +146,46 @@ QString countBackends(const QSet<int> &pids)
     return u"SELECT count(*) FROM pg_stat_activity WHERE pid IN (%1)"_s.arg(list.join(u','));
 }
 
+// Asks client for the sessions of pool and waits for the answer: the rows, or the error in *error.
+std::optional<QList<QPg::MonitorBackendSession>> readSessions(QPg::PoolMonitorClient &client, const QString &pool,
+                                                              QString *error = nullptr)
+{
+    QSignalSpy received(&client, &QPg::PoolMonitorClient::sessionsReceived);
+    QSignalSpy failed(&client, &QPg::PoolMonitorClient::sessionsFailed);
+    const quint64 id = client.requestSessions(pool);
+    if (!QTest::qWaitFor([&] { return !received.isEmpty() || !failed.isEmpty(); }, 15000))
+        return std::nullopt;
+    if (!failed.isEmpty()) {
+        if (error)
+            *error = failed.at(0).at(2).toString();
+        return std::nullopt;
+    }
+    if (received.at(0).at(0).toULongLong() != id || received.at(0).at(1).toString() != pool)
+        return std::nullopt;
+    return received.at(0).at(2).value<QList<QPg::MonitorBackendSession>>();
+}
+
+QSet<int> pidsOf(const QList<QPg::MonitorBackendSession> &sessions)
+{
+    QSet<int> pids;
+    for (const QPg::MonitorBackendSession &s : sessions)
+        pids.insert(s.pid);
+    return pids;
+}
+
+// The outcome of one command: empty when it finished, the error when it failed.
+std::optional<QString> commandOutcome(QPg::PoolMonitorClient &client, const std::function<quint64()> &send)
+{
+    QSignalSpy finished(&client, &QPg::PoolMonitorClient::commandFinished);
+    QSignalSpy failed(&client, &QPg::PoolMonitorClient::commandFailed);
+    const quint64 id = send();
+    if (!QTest::qWaitFor([&] { return !finished.isEmpty() || !failed.isEmpty(); }, 15000))
+        return std::nullopt;
+    if (!finished.isEmpty())
+        return finished.at(0).at(0).toULongLong() == id ? std::optional<QString>(QString()) : std::nullopt;
+    return failed.at(0).at(0).toULongLong() == id ? std::optional<QString>(failed.at(0).at(1).toString()) : std::nullopt;
+}
+
 } // namespace
 
 class tst_MonitorServer : public QObject
@@ -152,6 +198,7 @@ private Q_SLOTS:
     void decoderRejects_data();
     void decoderRejects();
     void statsRoundTrip();
+    void sessionsRoundTrip();
     // In this process.
     void socketAndDirectoryArePrivate();
     void widerDirectoryIsRefused();
@@ -164,6 +211,12 @@ private Q_SLOTS:
     void cancelQueryThroughClient();
     void serverGoesWhileCloseRuns();
     void poolInAnotherThread();
+    // The sessions view (pg_stat_activity of the pool's backends, cancel/terminate one of them).
+    void sessionsRefusedByDefault();
+    void sessionsListExactlyThePoolsBackends();
+    void sessionsOfSaturatedPoolFailFast();
+    void backendSignalsOnlyForThePoolsBackends();
+    void sessionsReadOutlivesClientAndServer();
     // The example application as a separate process.
     void discoveryListsApplication();
     void snapshotsChangeUnderLoad();
@@ -182,6 +235,7 @@ void tst_MonitorServer::initTestCase()
     qRegisterMetaType<QList<QPg::ConnectionInfo>>();
     qRegisterMetaType<QPg::MonitorHello>();
     qRegisterMetaType<QPg::MonitorPoolEvent>();
+    qRegisterMetaType<QList<QPg::MonitorBackendSession>>();
     m_observer = openPool(poolOptions(1, 1));
 }
 
@@ -229,6 +283,13 @@ void tst_MonitorServer::decoderRejects_data()
     QTest::newRow("second hello") << clientHello() + clientHello() << u"second hello"_s;
     QTest::newRow("wrong field type") << message(u"hello"_s, {{u"version"_s, u"one"_s}}) << u"wrong type"_s;
     QTest::newRow("server message from a client") << clientHello() + message(u"snapshot"_s) << u"unknown message type"_s;
+    QTest::newRow("sessions without pool") << clientHello() + message(u"sessions"_s, {{u"id"_s, 1}}) << u"\"pool\" is missing"_s;
+    QTest::newRow("sessions with text id")
+        << clientHello() + message(u"sessions"_s, {{u"id"_s, u"1"_s}, {u"pool"_s, u"main"_s}}) << u"wrong type"_s;
+    QTest::newRow("command with text pid")
+        << clientHello()
+               + message(u"command"_s, {{u"id"_s, 1}, {u"pool"_s, u"p"_s}, {u"action"_s, u"cancelBackend"_s}, {u"pid"_s, u"7"_s}})
+        << u"wrong type"_s;
 }
 
 void tst_MonitorServer::decoderRejects()
@@ -280,6 +341,46 @@ void tst_MonitorServer::statsRoundTrip()
     QCOMPARE(full.currentQuery, info.currentQuery);
     QCOMPARE(full.state, QPg::ConnectionInfo::State::Acquired);
     QCOMPARE(full.backendPid, 99);
+}
+
+// A sessions answer survives the wire: encoded, framed, decoded as a server message, read back.
+void tst_MonitorServer::sessionsRoundTrip()
+{
+    QPg::MonitorBackendSession blocked;
+    blocked.pid = 4242;
+    blocked.state = u"active"_s;
+    blocked.waitEventType = u"Lock"_s;
+    blocked.waitEvent = u"advisory"_s;
+    blocked.transactionStart = QDateTime::fromMSecsSinceEpoch(1700000000000);
+    blocked.queryStart = QDateTime::fromMSecsSinceEpoch(1700000000123);
+    blocked.blockedBy = {17, 18};
+    blocked.query = u"SELECT pg_advisory_xact_lock(1)"_s;
+    QPg::MonitorBackendSession self;
+    self.pid = 17;
+    self.state = u"active"_s;
+    self.isSelf = true;
+    QCborMap answer = M::newMessage(M::MessageType::Sessions);
+    answer.insert(u"id"_s, 3);
+    answer.insert(u"pool"_s, u"main"_s);
+    answer.insert(u"rows"_s, M::encodeSessions({blocked, self}));
+    const QByteArray serverHello = message(u"hello"_s, {{u"version"_s, 1}, {u"application"_s, u"a"_s}, {u"pid"_s, 1},
+                                                         {u"host"_s, u"h"_s}, {u"capabilities"_s, QVariantMap()},
+                                                         {u"pools"_s, QVariantList()}});
+    const M::DecodeResult decoded = M::decodeFrames(QByteArray(serverHello + M::encodeFrame(answer)), M::Sender::Server, false);
+    QVERIFY2(decoded.error.isEmpty(), qPrintable(decoded.error));
+    QCOMPARE(decoded.messages.size(), 2);
+    QCOMPARE(decoded.messages.at(1).type, M::MessageType::Sessions);
+    const QList<QPg::MonitorBackendSession> rows = M::decodeSessions(decoded.messages.at(1).body.value(u"rows"_s).toArray());
+    QCOMPARE(rows.size(), 2);
+    QCOMPARE(rows.at(0).pid, 4242);
+    QCOMPARE(rows.at(0).waitEvent, u"advisory"_s);
+    QCOMPARE(rows.at(0).transactionStart, blocked.transactionStart);
+    QCOMPARE(rows.at(0).queryStart, blocked.queryStart);
+    QCOMPARE(rows.at(0).blockedBy, QList<int>({17, 18}));
+    QCOMPARE(rows.at(0).query, blocked.query);
+    QVERIFY(!rows.at(0).isSelf);
+    QVERIFY(rows.at(1).isSelf);
+    QVERIFY(!rows.at(1).transactionStart.isValid());
 }
 
 void tst_MonitorServer::socketAndDirectoryArePrivate()
@@ -646,7 +747,7 @@ void tst_MonitorServer::poolInAnotherThread()
 
     QTemporaryDir directory;
     QPg::PoolMonitorServer server;
-    QVERIFY(publish(server, pool, directory.path(), {.allowControl = true}, u"worker"_s));
+    QVERIFY(publish(server, pool, directory.path(), {.allowControl = true, .allowSessions = true}, u"worker"_s));
     QPg::PoolMonitorClient client;
     QSignalSpy snapshots(&client, &QPg::PoolMonitorClient::snapshot);
     QSignalSpy events(&client, &QPg::PoolMonitorClient::poolEvent);
@@ -663,7 +764,212 @@ void tst_MonitorServer::poolInAnotherThread()
         expired = expired || (event.kind == u"connectionClosed" && event.reason == u"expired");
     }
     QVERIFY(expired);
+    // The sessions read reads the pool's connections in its own thread too (both, once the
+    // expired ones are replaced).
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const auto sessions = readSessions(client, u"worker"_s);
+            return sessions && sessions->size() == 2;
+        }(),
+        10000);
     server.removePool(u"worker"_s);
+}
+
+void tst_MonitorServer::sessionsRefusedByDefault()
+{
+    QTemporaryDir directory;
+    auto pool = openPool(poolOptions(1, 1));
+    QPg::PoolMonitorServer server;
+    QVERIFY(publish(server, pool.get(), directory.path(), {.allowControl = true}));
+    QPg::PoolMonitorClient client;
+    QVERIFY(attach(client, server.socketPath()));
+    QCOMPARE(client.hello().revision, 1); // the server knows the sessions view
+    QVERIFY(!client.hello().sessionsAllowed);
+    QString error;
+    QVERIFY(!readSessions(client, u"main"_s, &error));
+    QVERIFY2(error.contains(u"sessions view is disabled"_s) && error.contains(u"allowSessions"_s), qPrintable(error));
+    // Control alone does not let a client signal backends.
+    const int pid = pool->connectionInfo().at(0).backendPid;
+    const auto outcome = commandOutcome(client, [&] { return client.terminateBackend(u"main"_s, pid); });
+    QVERIFY(outcome.has_value());
+    QVERIFY2(outcome->contains(u"allowSessions"_s), qPrintable(*outcome));
+    QCOMPARE(await(m_observer->fetchValue(countBackends({pid}))).toInt(), 1);
+    QVERIFY(client.isConnected());
+}
+
+// The rows are the pool's own backends, no more and no fewer, as the server sees them: one runs the
+// read itself, one a pg_sleep with its state and query; a second request while one is out shares it.
+void tst_MonitorServer::sessionsListExactlyThePoolsBackends()
+{
+    QTemporaryDir directory;
+    auto pool = openPool(poolOptions(3, 3));
+    QPg::PoolMonitorServer server;
+    QVERIFY(publish(server, pool.get(), directory.path(), {.allowQueryText = true, .allowSessions = true}));
+    QPg::PoolMonitorClient client;
+    QVERIFY(attach(client, server.socketPath()));
+    QVERIFY(client.hello().sessionsAllowed);
+    QFuture<QVariant> sleeping = pool->fetchValue(u"SELECT pg_sleep(30)"_s);
+    auto stop = qScopeGuard([&] { pool->terminate(); });
+    QTRY_VERIFY_WITH_TIMEOUT(pool->stats().active == 1, 10000);
+
+    const auto sessions = readSessions(client, u"main"_s);
+    QVERIFY(sessions.has_value());
+    const QSet<int> expected = backendPids(pool->connectionInfo());
+    QCOMPARE(expected.size(), 3);
+    QCOMPARE(pidsOf(*sessions), expected);
+    // The server agrees that these are live backends, and the observer's own is not among them.
+    QCOMPARE(await(m_observer->fetchValue(countBackends(expected))).toInt(), 3);
+    const int observerPid = await(m_observer->fetchValue(u"SELECT pg_backend_pid()"_s)).toInt();
+    QVERIFY(!pidsOf(*sessions).contains(observerPid));
+    int self = 0;
+    bool sawSleep = false;
+    for (const QPg::MonitorBackendSession &s : *sessions) {
+        self += s.isSelf ? 1 : 0;
+        if (s.query.contains(u"pg_sleep(30)"_s)) {
+            sawSleep = true;
+            QCOMPARE(s.state, u"active"_s);
+            QVERIFY(s.queryStart.isValid());
+            QCOMPARE(s.waitEvent, u"PgSleep"_s);
+        }
+    }
+    QCOMPARE(self, 1);
+    QVERIFY(sawSleep);
+
+    // Two requests at once: both answered, by one query on the pool.
+    QSignalSpy received(&client, &QPg::PoolMonitorClient::sessionsReceived);
+    const quint64 queriesBefore = pool->stats().queries;
+    const quint64 first = client.requestSessions(u"main"_s);
+    const quint64 second = client.requestSessions(u"main"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(received.count(), 2, 10000);
+    QCOMPARE(received.at(0).at(0).toULongLong(), first);
+    QCOMPARE(received.at(1).at(0).toULongLong(), second);
+    QCOMPARE(pool->stats().queries, queriesBefore + 1);
+
+    // Without allowQueryText the query column stays empty.
+    QPg::PoolMonitorServer quiet;
+    QTemporaryDir quietDirectory;
+    QVERIFY(publish(quiet, pool.get(), quietDirectory.path(), {.allowSessions = true}));
+    QPg::PoolMonitorClient quietClient;
+    QVERIFY(attach(quietClient, quiet.socketPath()));
+    const auto withoutText = readSessions(quietClient, u"main"_s);
+    QVERIFY(withoutText.has_value());
+    QCOMPARE(withoutText->size(), 3);
+    for (const QPg::MonitorBackendSession &s : *withoutText)
+        QVERIFY2(s.query.isEmpty(), qPrintable(s.query));
+    QVERIFY(!sleeping.isFinished());
+}
+
+// Every connection busy: the read gives up after its short acquire timeout with a clear error
+// instead of queueing behind the application's callers.
+void tst_MonitorServer::sessionsOfSaturatedPoolFailFast()
+{
+    QTemporaryDir directory;
+    auto pool = openPool(poolOptions(1, 1));
+    QPg::PoolMonitorServer server;
+    QVERIFY(publish(server, pool.get(), directory.path(), {.allowSessions = true}));
+    QPg::PoolMonitorClient client;
+    QVERIFY(attach(client, server.socketPath()));
+    QPg::PooledConnection held = await(pool->acquire());
+    QElapsedTimer clock;
+    clock.start();
+    QString error;
+    QVERIFY(!readSessions(client, u"main"_s, &error));
+    QVERIFY2(error.contains(u"saturated"_s), qPrintable(error));
+    QVERIFY(clock.elapsed() >= M::SessionsAcquireTimeoutMs - 100);
+    QCOMPARE(pool->waitingCount(), 0);
+    await(held.release());
+    QVERIFY(readSessions(client, u"main"_s).has_value());
+}
+
+void tst_MonitorServer::backendSignalsOnlyForThePoolsBackends()
+{
+    QTemporaryDir directory;
+    auto pool = openPool(poolOptions(2, 2));
+    QPg::PoolMonitorServer server;
+    QVERIFY(publish(server, pool.get(), directory.path(), {.allowControl = true, .allowSessions = true}));
+    QPg::PoolMonitorClient client;
+    QVERIFY(attach(client, server.socketPath()));
+
+    // A backend that is not the pool's (the observer's) is never signalled.
+    const int observerPid = await(m_observer->fetchValue(u"SELECT pg_backend_pid()"_s)).toInt();
+    for (const auto &send : std::initializer_list<std::function<quint64()>>{
+             [&] { return client.cancelBackend(u"main"_s, observerPid); },
+             [&] { return client.terminateBackend(u"main"_s, observerPid); }}) {
+        const auto outcome = commandOutcome(client, send);
+        QVERIFY(outcome.has_value());
+        QVERIFY2(outcome->contains(u"not one of this pool's connections"_s), qPrintable(*outcome));
+    }
+    QCOMPARE(await(m_observer->fetchValue(u"SELECT pg_backend_pid()"_s)).toInt(), observerPid);
+
+    // Cancel stops the pg_sleep of a pool backend; the session stays.
+    QFuture<QVariant> sleeping = pool->fetchValue(u"SELECT pg_sleep(30)"_s);
+    int sleeper = 0;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const QPg::ConnectionInfo &c : pool->connectionInfo()) {
+                if (!c.currentQuery.isEmpty())
+                    sleeper = c.backendPid;
+            }
+            return sleeper != 0;
+        }(),
+        10000);
+    const auto cancelled = commandOutcome(client, [&] { return client.cancelBackend(u"main"_s, sleeper); });
+    QVERIFY(cancelled.has_value());
+    QVERIFY2(cancelled->isEmpty(), qPrintable(*cancelled));
+    QVERIFY(awaitError<QPg::QueryCanceledError>(sleeping, 10000).has_value());
+    QCOMPARE(await(m_observer->fetchValue(countBackends({sleeper}))).toInt(), 1);
+
+    // Terminate ends a pool backend; the pool replaces it.
+    QSignalSpy closed(pool.get(), &QPg::Pool::connectionClosed);
+    const QSet<int> before = backendPids(pool->connectionInfo());
+    const int victim = *before.begin();
+    const auto terminated = commandOutcome(client, [&] { return client.terminateBackend(u"main"_s, victim); });
+    QVERIFY(terminated.has_value());
+    QVERIFY2(terminated->isEmpty(), qPrintable(*terminated));
+    QTRY_COMPARE_WITH_TIMEOUT(await(m_observer->fetchValue(countBackends({victim}))).toInt(), 0, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const QSet<int> now = backendPids(pool->connectionInfo());
+            return now.size() == 2 && !now.contains(victim);
+        }(),
+        10000);
+    bool sawVictim = false;
+    for (const QList<QVariant> &c : std::as_const(closed))
+        sawVictim = sawVictim || c.at(1).toInt() == victim;
+    QVERIFY(sawVictim);
+}
+
+// A sessions read waits for a connection while its client leaves, and while its server is destroyed:
+// the read still finishes in the pool, and nothing answers into what is gone.
+void tst_MonitorServer::sessionsReadOutlivesClientAndServer()
+{
+    QTemporaryDir directory;
+    auto pool = openPool(poolOptions(1, 1));
+    auto server = std::make_unique<QPg::PoolMonitorServer>();
+    QVERIFY(publish(*server, pool.get(), directory.path(), {.allowSessions = true}));
+
+    for (const bool destroyServer : {false, true}) {
+        QPg::PooledConnection held = await(pool->acquire());
+        auto client = std::make_unique<QPg::PoolMonitorClient>();
+        QVERIFY(attach(*client, server->socketPath()));
+        client->requestSessions(u"main"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(pool->waitingCount(), 1, 10000); // the read waits for the held connection
+        const quint64 queries = pool->stats().queries;
+        if (destroyServer) {
+            QSignalSpy disconnected(client.get(), &QPg::PoolMonitorClient::disconnected);
+            server.reset();
+            QVERIFY(disconnected.wait(10000));
+        } else {
+            QSignalSpy left(server.get(), &QPg::PoolMonitorServer::clientDisconnected);
+            client.reset();
+            QVERIFY(left.wait(10000));
+        }
+        await(held.release());
+        QTRY_COMPARE_WITH_TIMEOUT(pool->stats().queries, queries + 1, 10000); // the read ran and finished
+        QCOMPARE(pool->waitingCount(), 0);
+        QCOMPARE(await(pool->fetchValue(u"SELECT 1"_s)).toInt(), 1);
+    }
+    QVERIFY(!server);
 }
 
 void tst_MonitorServer::discoveryListsApplication()

@@ -5,6 +5,8 @@
 //
 //   qpgpool-monitored-app --demo                      # a throwaway server of its own
 //   qpgpool-monitored-app --dsn "host=... dbname=..." --name orders --allow-control
+//   qpgpool-monitored-app --demo --allow-sessions --allow-control   # the dashboard's Sessions tab may
+//                                                                   # read and signal its backends
 //   qpgpool-monitored-app --dsn ... --tcp 7654 --token-file token.txt
 //   qpgpool-monitored-app --demo --metrics 9187       # also Prometheus at http://127.0.0.1:9187/metrics
 //
@@ -76,6 +78,8 @@ int main(int argc, char **argv)
         {u"max-size"_s, u"Pool maxSize (default 4)."_s, u"n"_s, u"4"_s},
         {u"allow-control"_s, u"Accept commands (expire, resize, close, terminate, cancel)."_s},
         {u"allow-query-text"_s, u"Send the text of running queries."_s},
+        {u"allow-sessions"_s, u"Answer the sessions view (pg_stat_activity of the pool's backends; with "
+                              "--allow-control also cancel/terminate them)."_s},
         {u"socket-dir"_s, u"Directory of the local socket (default $XDG_RUNTIME_DIR/qpgpool)."_s, u"dir"_s},
         {u"tcp"_s, u"Also listen on TCP port (127.0.0.1; 0 picks one)."_s, u"port"_s},
         {u"token-file"_s, u"File holding the bearer token TCP clients must send."_s, u"file"_s},
@@ -112,6 +116,7 @@ int main(int argc, char **argv)
     options.applicationName = parser.value(u"name"_s);
     options.allowControl = parser.isSet(u"allow-control"_s);
     options.allowQueryText = parser.isSet(u"allow-query-text"_s);
+    options.allowSessions = parser.isSet(u"allow-sessions"_s);
     options.socketDirectory = parser.value(u"socket-dir"_s);
     if (parser.isSet(u"tcp"_s)) {
         options.tcp = true;

@@ -17,6 +17,7 @@
 #include "remotecontrolspanel.h"
 #include "remotepoolsource.h"
 #include "serverswidget.h"
+#include "sessionssource.h"
 #include "sessionswidget.h"
 
 #include <QtCore/QSortFilterProxyModel>
@@ -265,6 +266,10 @@ void MainWindow::showAttached(RemotePoolSource *source, const QString &pool)
     m_eventLog->clear();
     m_connections->setConnections({});
     m_remoteControls->setTarget(source, pool);
+    // The Sessions tab follows: the attached pool (as far as its application allows) or the own one.
+    SessionsSource *previous = std::exchange(m_attachedSessions, source ? new AttachedPoolSessions(source, pool, this) : nullptr);
+    m_sessions->setSource(m_attachedSessions);
+    delete previous;
     m_controlsStack->setCurrentWidget(source ? static_cast<QWidget *>(m_remoteControls) : m_controls);
     if (source) {
         if (const RemotePoolSource::PoolData *data = source->pool(pool)) {

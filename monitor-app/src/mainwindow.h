@@ -30,6 +30,7 @@ class QueryRunnerWidget;
 class RemoteControlsPanel;
 class RemotePoolSource;
 class ServersWidget;
+class SessionsSource;
 class SessionsWidget;
 
 // The dashboard window: charts and the connections table on the first tab, the query runner on the
@@ -109,6 +110,7 @@ private:
     AttachView *m_attach;
     RemoteControlsPanel *m_remoteControls;
     QStackedWidget *m_controlsStack;
+    SessionsSource *m_attachedSessions = nullptr; // the Sessions tab's source for the attached pool shown
 };
 
 } // namespace QPg::Monitor

@@ -73,12 +73,22 @@ RemotePoolSource::RemotePoolSource(const AttachTarget &target, double rate, cons
         const auto [pool, what] = m_commands.take(id);
         if (!pool.isEmpty())
             log(pool, MonitorEvent::make(MonitorEvent::Kind::Info, u"%1: done"_s.arg(what), what));
+        if (const auto signalled = m_backendSignals.take(id); !signalled.first.isEmpty())
+            Q_EMIT backendSignalled(signalled.first, signalled.second, {});
     });
     connect(m_client, &QPg::PoolMonitorClient::commandFailed, this, [this](quint64 id, const QString &error) {
         const auto [pool, what] = m_commands.take(id);
         if (!pool.isEmpty())
             log(pool, MonitorEvent::make(MonitorEvent::Kind::Error, u"%1 refused: %2"_s.arg(what, error)));
+        if (const auto signalled = m_backendSignals.take(id); !signalled.first.isEmpty())
+            Q_EMIT backendSignalled(signalled.first, signalled.second, error);
     });
+    connect(m_client, &QPg::PoolMonitorClient::sessionsReceived, this,
+            [this](quint64 id, const QString &, const QList<QPg::MonitorBackendSession> &sessions) {
+                Q_EMIT sessionsReceived(id, sessions);
+            });
+    connect(m_client, &QPg::PoolMonitorClient::sessionsFailed, this,
+            [this](quint64 id, const QString &, const QString &error) { Q_EMIT sessionsFailed(id, error); });
 }
 
 RemotePoolSource::~RemotePoolSource() = default;
@@ -287,6 +297,19 @@ void RemotePoolSource::closePool(const QString &pool)
 void RemotePoolSource::terminatePool(const QString &pool)
 {
     command(pool, u"terminate"_s, m_client->terminatePool(pool));
+}
+
+quint64 RemotePoolSource::requestSessions(const QString &pool)
+{
+    return m_client->requestSessions(pool);
+}
+
+void RemotePoolSource::signalBackend(const QString &pool, int pid, QPg::BackendSessions::Signal what)
+{
+    const bool terminate = what == QPg::BackendSessions::Signal::Terminate;
+    const quint64 id = terminate ? m_client->terminateBackend(pool, pid) : m_client->cancelBackend(pool, pid);
+    command(pool, terminate ? u"terminate backend %1"_s.arg(pid) : u"cancel backend %1"_s.arg(pid), id);
+    m_backendSignals.insert(id, {pool, pid});
 }
 
 } // namespace QPg::Monitor

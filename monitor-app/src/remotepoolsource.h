@@ -6,6 +6,7 @@
 #include "ratecalculator.h"
 #include "statssample.h"
 
+#include <QPg/backendsessions.h>
 #include <QPg/monitortypes.h>
 #include <QPg/poolstats.h>
 
@@ -72,12 +73,20 @@ public:
     void resizePool(const QString &pool, int minSize, int maxSize);
     void closePool(const QString &pool);
     void terminatePool(const QString &pool);
+    // The sessions view: a read of the pool's backends (sessionsReceived/sessionsFailed with the id
+    // returned), and cancel/terminate of one of them (logged like the commands, backendSignalled).
+    quint64 requestSessions(const QString &pool);
+    void signalBackend(const QString &pool, int pid, QPg::BackendSessions::Signal what);
 
 Q_SIGNALS:
     void stateChanged(QPg::Monitor::RemotePoolSource::State state);
     void poolsChanged();
     void sampleAdded(const QString &pool, const QPg::Monitor::StatsSample &sample);
     void eventAdded(const QString &pool, const QPg::Monitor::MonitorEvent &event);
+    void sessionsReceived(quint64 id, const QList<QPg::MonitorBackendSession> &sessions);
+    void sessionsFailed(quint64 id, const QString &error);
+    // error is empty when the application signalled the backend.
+    void backendSignalled(const QString &pool, int pid, const QString &error);
 
 private:
     void connectNow();
@@ -102,6 +111,7 @@ private:
     QStringList m_order;
     QHash<QString, PoolData> m_pools;
     QHash<quint64, QPair<QString, QString>> m_commands; // id -> pool, what
+    QHash<quint64, QPair<QString, int>> m_backendSignals; // id -> pool, pid
     QElapsedTimer m_clock;
     QTimer m_retry;
     bool m_reattach = true;

@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "sessionswidget.h"
 
-#include "monitorsession.h"
+#include "sessionssource.h"
 #include "tablerow.h"
 #include "theme.h"
-
-#include <QPg/errors.h>
-#include <QPg/pool.h>
 
 #include <QtCore/QDateTime>
 #include <QtWidgets/QHeaderView>
@@ -16,66 +13,23 @@
 #include <QtWidgets/QTableWidget>
 #include <QtWidgets/QVBoxLayout>
 
-#include <chrono>
-#include <exception>
-
 using namespace Qt::Literals::StringLiterals;
-using namespace std::chrono_literals;
+using Signal = QPg::BackendSessions::Signal;
 
 namespace QPg::Monitor {
 
 namespace {
 
-// The pool's backends only ($1 is their PIDs as an int[] literal). The view's own query runs on
-// one of them: it is flagged, so that row's "active" is not mistaken for work.
-const QString SessionsSql = u"SELECT a.pid, a.state, a.wait_event_type, a.wait_event, a.xact_start, a.query_start,\n"
-                            "       pg_blocking_pids(a.pid) AS blocked_by, a.query,\n"
-                            "       a.pid = pg_backend_pid() AS is_self\n"
-                            "FROM pg_stat_activity AS a\n"
-                            "WHERE a.pid = ANY ($1::int[])\n"
-                            "ORDER BY a.pid"_s;
-
-// An idle backend has nothing to cancel; the one running this very request is idle to its holder.
-const QString CancelSql = u"SELECT CASE WHEN pg_backend_pid() = $1::int THEN NULL ELSE pg_cancel_backend($1::int) END"_s;
-const QString TerminateSql = u"SELECT pg_terminate_backend($1::int)"_s;
-// SQLSTATE of the session a terminate ended: the request ran on the backend it terminated.
-const QString AdminShutdown = u"57P01"_s;
-
-// The pool's connections are all busy for this long: the view says so instead of queueing on.
-constexpr auto AcquireTimeout = 5s;
-
-QString timeText(const QVariant &value)
+QString timeText(const QDateTime &time)
 {
-    const QDateTime time = value.toDateTime();
     return time.isValid() ? time.toLocalTime().toString(u"HH:mm:ss.zzz"_s) : QString();
-}
-
-QString errorText(const std::exception_ptr &failure)
-{
-    try {
-        std::rethrow_exception(failure);
-    } catch (const QPg::Error &error) {
-        return error.message();
-    } catch (const std::exception &error) {
-        return QString::fromLocal8Bit(error.what());
-    } catch (...) {
-    }
-    return u"unknown error"_s;
-}
-
-QPg::AcquireOptions acquireOptions()
-{
-    QPg::AcquireOptions options;
-    options.timeout = AcquireTimeout;
-    options.tag = u"sessions view"_s;
-    return options;
 }
 
 } // namespace
 
 SessionsWidget::SessionsWidget(MonitorSession *session, QWidget *parent)
     : QWidget(parent)
-    , m_session(session)
+    , m_own(new OwnPoolSessions(session, this))
     , m_status(new QLabel(this))
     , m_table(new QTableWidget(0, ColumnCount, this))
     , m_menu(new QMenu(this))
@@ -96,9 +50,10 @@ SessionsWidget::SessionsWidget(MonitorSession *session, QWidget *parent)
     connect(m_table, &QWidget::customContextMenuRequested, this, &SessionsWidget::openMenu);
 
     m_menu->setObjectName(u"sessionsMenu"_s);
-    m_cancel = m_menu->addAction(u"Cancel query…"_s, this, [this] { signalBackend(false); });
+    m_menu->setToolTipsVisible(true); // a disabled action says why
+    m_cancel = m_menu->addAction(u"Cancel query…"_s, this, [this] { signalBackend(Signal::Cancel); });
     m_cancel->setObjectName(u"cancelBackendAction"_s);
-    m_terminate = m_menu->addAction(u"Terminate backend…"_s, this, [this] { signalBackend(true); });
+    m_terminate = m_menu->addAction(u"Terminate backend…"_s, this, [this] { signalBackend(Signal::Terminate); });
     m_terminate->setObjectName(u"terminateBackendAction"_s);
 
     auto *layout = new QVBoxLayout(this);
@@ -107,8 +62,7 @@ SessionsWidget::SessionsWidget(MonitorSession *session, QWidget *parent)
 
     m_timer.setInterval(RefreshIntervalMs);
     connect(&m_timer, &QTimer::timeout, this, &SessionsWidget::refresh);
-    connect(&m_refresh, &QFutureWatcherBase::finished, this, &SessionsWidget::onRefreshed);
-    connect(&m_signal, &QFutureWatcherBase::finished, this, &SessionsWidget::onSignalled);
+    setSource(nullptr);
     m_status->setText(u"The pool's backends as the server sees them, refreshed every second while shown. "
                       "Right-click a row to cancel its query or terminate it."_s);
 }
@@ -129,85 +83,95 @@ void SessionsWidget::hideEvent(QHideEvent *event)
     QWidget::hideEvent(event);
 }
 
+void SessionsWidget::setSource(SessionsSource *source)
+{
+    if (!source)
+        source = m_own;
+    if (m_source == source)
+        return;
+    if (m_source)
+        m_source->disconnect(this);
+    m_source = source;
+    // What the previous source had out is not this one's.
+    m_refreshing = false;
+    m_signalling = false;
+    m_table->setRowCount(0);
+    connect(source, &SessionsSource::sessionsRead, this, &SessionsWidget::onRead);
+    connect(source, &SessionsSource::readFailed, this, &SessionsWidget::onReadFailed);
+    connect(source, &SessionsSource::backendSignalled, this, &SessionsWidget::onSignalled);
+    if (isVisible())
+        refresh();
+}
+
+SessionsSource *SessionsWidget::source() const
+{
+    return m_source;
+}
+
 bool SessionsWidget::refresh()
 {
-    if (m_refreshing)
+    if (m_refreshing || !m_source)
         return false;
-    QPg::Pool *pool = m_session->pool();
-    const auto state = m_session->poolState();
-    if (!pool || (state != PoolController::PoolState::Open && state != PoolController::PoolState::Reconnecting)) {
+    const QString unavailable = m_source->unavailableReason();
+    if (!unavailable.isEmpty()) {
         m_table->setRowCount(0);
-        m_status->setText(u"The pool is %1: no sessions to show."_s.arg(PoolController::stateName(state)));
-        return false;
-    }
-    QStringList pids;
-    const QList<QPg::ConnectionInfo> connections = m_session->latestConnections();
-    for (const QPg::ConnectionInfo &info : connections) {
-        if (info.backendPid != 0)
-            pids.append(QString::number(info.backendPid));
-    }
-    if (pids.isEmpty()) {
-        m_table->setRowCount(0);
-        m_status->setText(u"The pool has no open connections."_s);
+        m_status->setText(unavailable);
         return false;
     }
     m_refreshing = true;
-    m_refresh.setFuture(pool->fetch(SessionsSql, {QString(u'{' + pids.join(u',') + u'}')}, {}, acquireOptions()));
+    m_source->read();
     return true;
 }
 
-void SessionsWidget::onRefreshed()
+void SessionsWidget::onRead(const QList<QPg::MonitorBackendSession> &rows)
 {
     m_refreshing = false;
-    QFuture<QPg::RecordList> done = m_refresh.future();
-    try {
-        done.waitForFinished(); // finished: rethrows the query's failure without blocking
-        if (done.isCanceled() || done.resultCount() == 0)
-            m_status->setText(u"The sessions query was cancelled."_s);
-        else
-            showRows(done.result());
-    } catch (...) {
-        m_status->setText(u"Reading pg_stat_activity failed: %1"_s.arg(errorText(std::current_exception())));
-    }
+    showRows(rows);
     Q_EMIT refreshed();
 }
 
-void SessionsWidget::showRows(const QPg::RecordList &rows)
+void SessionsWidget::onReadFailed(const QString &error)
+{
+    m_refreshing = false;
+    m_status->setText(u"Reading pg_stat_activity failed: %1"_s.arg(error));
+    Q_EMIT refreshed();
+}
+
+void SessionsWidget::showRows(const QList<QPg::MonitorBackendSession> &rows)
 {
     const QColor blockedColour = Theme::errorColor(palette());
     const QColor subtle = Theme::subtleTextColor(palette());
     m_table->setRowCount(int(rows.size()));
     int blocked = 0;
     for (int row = 0; row < rows.size(); ++row) {
-        const QPg::Record &record = rows.at(row);
-        const bool self = record.value(u"is_self").toBool();
+        const QPg::MonitorBackendSession &session = rows.at(row);
         QStringList blockers;
-        const QVariantList blocking = record.value(u"blocked_by").toList();
-        for (const QVariant &pid : blocking)
-            blockers.append(pid.toString());
+        for (int pid : session.blockedBy)
+            blockers.append(QString::number(pid));
         if (!blockers.isEmpty())
             ++blocked;
-        const QString query = record.value(u"query").toString();
         const QStringList cells{
-            record.value(u"pid").toString(),
-            self ? u"%1 (this view)"_s.arg(record.value(u"state").toString()) : record.value(u"state").toString(),
-            record.value(u"wait_event_type").toString(),
-            record.value(u"wait_event").toString(),
-            timeText(record.value(u"xact_start")),
-            timeText(record.value(u"query_start")),
+            QString::number(session.pid),
+            session.isSelf ? u"%1 (this view)"_s.arg(session.state) : session.state,
+            session.waitEventType,
+            session.waitEvent,
+            timeText(session.transactionStart),
+            timeText(session.queryStart),
             blockers.join(u", "_s),
-            query.simplified(),
+            session.query.simplified(),
         };
         const QList<QTableWidgetItem *> items = setRowTexts(m_table, row, cells);
         for (QTableWidgetItem *item : items)
-            item->setForeground(self ? subtle : palette().color(QPalette::Text));
-        m_table->item(row, Query)->setToolTip(query);
+            item->setForeground(session.isSelf ? subtle : palette().color(QPalette::Text));
+        m_table->item(row, Query)->setToolTip(session.query);
         if (!blockers.isEmpty())
             m_table->item(row, BlockedBy)->setForeground(blockedColour);
     }
-    m_status->setText(u"%1 backend(s) of the pool, %2 blocked · %3"_s.arg(rows.size())
+    const QString note = m_source ? m_source->note() : QString();
+    m_status->setText(u"%1 backend(s) of the pool, %2 blocked · %3%4"_s.arg(rows.size())
                           .arg(blocked)
-                          .arg(QDateTime::currentDateTime().toString(u"HH:mm:ss"_s)));
+                          .arg(QDateTime::currentDateTime().toString(u"HH:mm:ss"_s),
+                               note.isEmpty() ? QString() : u" · "_s + note));
 }
 
 void SessionsWidget::openMenu(const QPoint &position)
@@ -217,73 +181,49 @@ void SessionsWidget::openMenu(const QPoint &position)
         return;
     m_table->selectRow(row);
     m_menuPid = m_table->item(row, Pid)->text().toInt();
-    m_cancel->setText(u"Cancel the query of backend %1…"_s.arg(m_menuPid));
-    m_terminate->setText(u"Terminate backend %1…"_s.arg(m_menuPid));
+    m_cancel->setText(QPg::BackendSessions::actionText(m_menuPid, Signal::Cancel) + u'…');
+    m_terminate->setText(QPg::BackendSessions::actionText(m_menuPid, Signal::Terminate) + u'…');
+    const QString refusal = m_source ? m_source->controlRefusal() : QString();
+    for (QAction *action : {m_cancel, m_terminate}) {
+        action->setEnabled(refusal.isEmpty());
+        action->setToolTip(refusal);
+    }
     m_menu->popup(m_table->viewport()->mapToGlobal(position));
 }
 
-void SessionsWidget::signalBackend(bool terminate)
+void SessionsWidget::signalBackend(Signal what)
 {
     const int pid = m_menuPid;
-    if (pid == 0)
+    if (pid == 0 || !m_source)
         return;
+    if (const QString refusal = m_source->controlRefusal(); !refusal.isEmpty()) {
+        finishSignal(pid, false, refusal);
+        return;
+    }
     if (m_signalling) {
         finishSignal(pid, false, u"A cancel or terminate request is still out."_s);
         return;
     }
-    const QString what = terminate ? u"Terminate backend %1"_s.arg(pid) : u"Cancel the query of backend %1"_s.arg(pid);
-    const QString consequence =
-        terminate ? u"Its session ends: a query it runs fails, its transaction is rolled back, and the pool "
-                    "replaces the connection."_s
-                  : u"The statement it runs now fails with \"canceling statement due to user request\"; the "
-                    "session stays."_s;
-    QMessageBox confirm(QMessageBox::Warning, what, u"%1?\n\n%2"_s.arg(what, consequence),
+    const QString title = QPg::BackendSessions::actionText(pid, what);
+    QMessageBox confirm(QMessageBox::Warning, title, u"%1?\n\n%2"_s.arg(title, QPg::BackendSessions::consequenceText(what)),
                         QMessageBox::Yes | QMessageBox::Cancel, this);
     confirm.setObjectName(u"sessionsConfirm"_s);
     confirm.setDefaultButton(QMessageBox::Cancel);
     if (confirm.exec() != QMessageBox::Yes)
         return;
-
-    // Only the pool's own backends: the PID may have ended (and been reused) since the row was read.
-    bool ours = false;
-    const QList<QPg::ConnectionInfo> connections = m_session->latestConnections();
-    for (const QPg::ConnectionInfo &info : connections)
-        ours = ours || info.backendPid == pid;
-    QPg::Pool *pool = m_session->pool();
-    if (!ours || !pool) {
-        finishSignal(pid, false, u"Backend %1 is no longer one of the pool's connections."_s.arg(pid));
-        return;
-    }
     m_signalling = true;
-    m_signalPid = pid;
-    m_signalTerminates = terminate;
-    m_signal.setFuture(pool->fetchValue(terminate ? TerminateSql : CancelSql, {pid}, {}, acquireOptions()));
+    m_signalTerminates = what == Signal::Terminate;
+    m_source->signalBackend(pid, what);
 }
 
-void SessionsWidget::onSignalled()
+void SessionsWidget::onSignalled(int pid, const QString &error)
 {
     m_signalling = false;
-    const int pid = m_signalPid;
-    QFuture<QVariant> done = m_signal.future();
-    try {
-        done.waitForFinished();
-        const QVariant result = done.resultCount() > 0 ? done.result() : QVariant();
-        if (!m_signalTerminates && result.isNull() && done.resultCount() > 0)
-            finishSignal(pid, false, u"Backend %1 was idle: there was no query to cancel."_s.arg(pid));
-        else if (result.toBool())
-            finishSignal(pid, true, m_signalTerminates ? u"Backend %1 terminated."_s.arg(pid)
-                                                  : u"Cancel sent to backend %1."_s.arg(pid));
-        else
-            finishSignal(pid, false, u"Backend %1 was not signalled: it has ended."_s.arg(pid));
-    } catch (const QPg::ServerError &error) {
-        // The pool ran the request on the very backend it terminated: done all the same.
-        if (m_signalTerminates && error.sqlState() == AdminShutdown)
-            finishSignal(pid, true, u"Backend %1 terminated."_s.arg(pid));
-        else
-            finishSignal(pid, false, u"Signalling backend %1 failed: %2"_s.arg(pid).arg(error.message()));
-    } catch (...) {
-        finishSignal(pid, false, u"Signalling backend %1 failed: %2"_s.arg(pid).arg(errorText(std::current_exception())));
-    }
+    if (!error.isEmpty())
+        finishSignal(pid, false, u"Backend %1 was not signalled: %2"_s.arg(pid).arg(error));
+    else
+        finishSignal(pid, true, m_signalTerminates ? u"Backend %1 terminated."_s.arg(pid)
+                                                   : u"Cancel sent to backend %1."_s.arg(pid));
 }
 
 void SessionsWidget::finishSignal(int pid, bool ok, const QString &message)

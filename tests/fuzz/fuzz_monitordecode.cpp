@@ -2,10 +2,12 @@
 // libFuzzer target: the monitoring protocol's decoder (libpool/monitoring). The input is read as a
 // byte stream from a client and from a server: whole, and again fed in two pieces split where its
 // first byte says. Both ways must give the same messages and the same verdict, within the limits;
-// every message decoded is also read as stats and connection rows the way the client reads them.
+// every message decoded is also read as stats, connection rows and sessions rows the way the client
+// reads them.
 // A mismatch aborts.
 #include "monitorcodec_p.h"
 #include "monitordecoder_p.h"
+#include "sessionscodec_p.h"
 
 #include <QtCore/QCborArray>
 
@@ -31,6 +33,7 @@ void decodeBothWays(QByteArrayView bytes, Sender sender)
         // What the client does with a snapshot must not fail on any shape the decoder lets through.
         (void)decodePoolStats(message.body.value(QStringLiteral("stats")).toMap());
         (void)decodeConnections(message.body.value(QStringLiteral("connections")).toArray());
+        (void)decodeSessions(message.body.value(QStringLiteral("rows")).toArray());
     }
 
     const qsizetype split = bytes.isEmpty() ? 0 : qsizetype(uint8_t(bytes.front())) % (bytes.size() + 1);

@@ -19,7 +19,7 @@ targets=(fuzz_binarydecode fuzz_textdecode fuzz_binaryencode fuzz_quoting fuzz_m
 library_sources=(binarycodec.cpp textcodec.cpp timestamp.cpp metatypes.cpp errors.cpp record.cpp logging.cpp
                  connectparams.cpp poolstats.cpp)
 # The monitoring protocol's decoder and codec (libpool/monitoring/src).
-monitoring_sources=(monitorprotocol.cpp monitordecoder.cpp monitorcodec.cpp)
+monitoring_sources=(monitorprotocol.cpp monitordecoder.cpp monitorcodec.cpp sessionscodec.cpp)
 
 command -v "$cxx" >/dev/null || { echo "run-fuzzers: $cxx not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
 qt_cflags=$(pkg-config --cflags Qt6Core Qt6Network 2>/dev/null) \

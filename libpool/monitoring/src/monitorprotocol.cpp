@@ -65,6 +65,8 @@ QString messageTypeName(MessageType type)
     case MessageType::Snapshot: return u"snapshot"_s;
     case MessageType::Event: return u"event"_s;
     case MessageType::Reply: return u"reply"_s;
+    case MessageType::SessionsRequest:
+    case MessageType::Sessions: return u"sessions"_s;
     case MessageType::Error: return u"error"_s;
     }
     return QString();
@@ -96,8 +98,13 @@ bool classifyMessage(const QCborMap &map, Sender sender, MessageType *type, QStr
             *type = MessageType::Command;
             return checkFields(map, {{u"id", Kind::Integer, true}, {u"pool", Kind::Text, true},
                                      {u"action", Kind::Text, true}, {u"minSize", Kind::Integer, false},
-                                     {u"maxSize", Kind::Integer, false}, {u"connection", Kind::Integer, false}},
+                                     {u"maxSize", Kind::Integer, false}, {u"connection", Kind::Integer, false},
+                                     {u"pid", Kind::Integer, false}},
                                error);
+        }
+        if (name == u"sessions") {
+            *type = MessageType::SessionsRequest;
+            return checkFields(map, {{u"id", Kind::Integer, true}, {u"pool", Kind::Text, true}}, error);
         }
     } else {
         if (name == u"hello") {
@@ -126,6 +133,13 @@ bool classifyMessage(const QCborMap &map, Sender sender, MessageType *type, QStr
             *type = MessageType::Reply;
             return checkFields(map, {{u"id", Kind::Integer, true}, {u"ok", Kind::Bool, true},
                                      {u"error", Kind::Text, false}}, error);
+        }
+        if (name == u"sessions") {
+            *type = MessageType::Sessions;
+            return checkFields(map, {{u"id", Kind::Integer, true}, {u"pool", Kind::Text, true},
+                                     {u"time", Kind::Integer, false}, {u"rows", Kind::Array, false},
+                                     {u"error", Kind::Text, false}},
+                               error);
         }
         if (name == u"error") {
             *type = MessageType::Error;

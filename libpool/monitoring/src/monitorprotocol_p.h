@@ -14,6 +14,11 @@
 namespace QPg::Monitoring {
 
 inline constexpr int ProtocolVersion = 1;
+// Additions a version-1 peer may not know, announced in the server's hello as "revision":
+// 1 = the sessions view ("sessions" messages, cancelBackend/terminateBackend commands).
+inline constexpr int ProtocolRevision = 1;
+// A sessions read waits this long at most for a connection of the application's pool.
+inline constexpr int SessionsAcquireTimeoutMs = 2000;
 inline constexpr qsizetype MaxFrameBytes = 1024 * 1024;
 inline constexpr int MaxNesting = 8;
 inline constexpr double MinRate = 0.2; // snapshots per second a client may ask for
@@ -29,12 +34,14 @@ enum class MessageType {
     ListPools,
     Subscribe,
     Command,
+    SessionsRequest,
     // server → client
     ServerHello,
     Pools,
     Snapshot,
     Event,
     Reply,
+    Sessions,
     Error,
 };
 
@@ -44,7 +51,8 @@ struct Message
     QCborMap body; // the whole map, "type" included
 };
 
-// The wire name of a type ("hello" is both directions' first message).
+// The wire name of a type ("hello" is both directions' first message, "sessions" both the request
+// and its answer).
 QString messageTypeName(MessageType type);
 
 // The type of a map sent by sender, or an error message: unknown type, or a field of the wrong kind.

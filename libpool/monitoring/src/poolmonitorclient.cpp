@@ -3,6 +3,7 @@
 
 #include "monitorcodec_p.h"
 #include "monitordecoder_p.h"
+#include "sessionscodec_p.h"
 #include "socketdirectory_p.h"
 
 #include <QtCore/QCborArray>
@@ -46,6 +47,7 @@ public:
     QList<QByteArray> queued;
     quint64 nextId = 1;
     QSet<quint64> pendingCommands;
+    QHash<quint64, QString> pendingSessions; // id -> pool
 };
 
 void PoolMonitorClientPrivate::attach(QIODevice *device)
@@ -113,6 +115,8 @@ void PoolMonitorClientPrivate::handle(const Message &message)
         const QCborMap capabilities = body.value(u"capabilities"_s).toMap();
         hello.controlAllowed = capabilities.value(u"control"_s).toBool();
         hello.queryTextAllowed = capabilities.value(u"queryText"_s).toBool();
+        hello.sessionsAllowed = capabilities.value(u"sessions"_s).toBool();
+        hello.revision = int(body.value(u"revision"_s).toInteger());
         for (const QCborValue &name : body.value(u"pools"_s).toArray())
             hello.pools.append(name.toString());
         connected = true;
@@ -152,6 +156,17 @@ void PoolMonitorClientPrivate::handle(const Message &message)
             Q_EMIT q->commandFinished(id);
         else
             Q_EMIT q->commandFailed(id, body.value(u"error"_s).toString());
+        return;
+    }
+    case MessageType::Sessions: {
+        const quint64 id = quint64(body.value(u"id"_s).toInteger());
+        const QString pool = pendingSessions.take(id);
+        if (pool.isNull())
+            return; // not ours, or from before a reconnect
+        if (body.contains(u"error"_s) || !body.value(u"rows"_s).isArray())
+            Q_EMIT q->sessionsFailed(id, pool, body.value(u"error"_s).toString(u"no rows in the answer"_s));
+        else
+            Q_EMIT q->sessionsReceived(id, pool, decodeSessions(body.value(u"rows"_s).toArray()));
         return;
     }
     case MessageType::Error:
@@ -196,6 +211,9 @@ void PoolMonitorClientPrivate::end(const QString &reason)
     const QSet<quint64> failed = std::exchange(pendingCommands, {});
     for (quint64 id : failed)
         Q_EMIT q->commandFailed(id, u"disconnected"_s);
+    const QHash<quint64, QString> unanswered = std::exchange(pendingSessions, {});
+    for (auto it = unanswered.cbegin(); it != unanswered.cend(); ++it)
+        Q_EMIT q->sessionsFailed(it.key(), it.value(), u"disconnected"_s);
     Q_EMIT q->disconnected(reason.isEmpty() ? serverError : reason);
 }
 
@@ -333,6 +351,37 @@ quint64 PoolMonitorClient::terminatePool(const QString &pool)
 quint64 PoolMonitorClient::cancelQuery(const QString &pool, quint64 connectionId)
 {
     return d->command(pool, u"cancelQuery"_s, {{u"connection"_s, qint64(connectionId)}});
+}
+
+quint64 PoolMonitorClient::cancelBackend(const QString &pool, int backendPid)
+{
+    return d->command(pool, u"cancelBackend"_s, {{u"pid"_s, backendPid}});
+}
+
+quint64 PoolMonitorClient::terminateBackend(const QString &pool, int backendPid)
+{
+    return d->command(pool, u"terminateBackend"_s, {{u"pid"_s, backendPid}});
+}
+
+quint64 PoolMonitorClient::requestSessions(const QString &pool)
+{
+    const quint64 id = d->nextId++;
+    QString refusal;
+    if (!d->connected)
+        refusal = u"not connected"_s;
+    else if (d->hello.revision < 1)
+        refusal = u"the application's QPgPool predates the sessions view"_s;
+    if (!refusal.isEmpty()) {
+        QMetaObject::invokeMethod(this, [this, id, pool, refusal] { Q_EMIT sessionsFailed(id, pool, refusal); },
+                                  Qt::QueuedConnection);
+        return id;
+    }
+    QCborMap message = newMessage(MessageType::SessionsRequest);
+    message.insert(u"id"_s, qint64(id));
+    message.insert(u"pool"_s, pool);
+    d->pendingSessions.insert(id, pool);
+    d->send(message);
+    return id;
 }
 
 } // namespace QPg

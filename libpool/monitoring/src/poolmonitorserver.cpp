@@ -6,13 +6,17 @@
 #include "monitorlogging_p.h"
 #include "monitorsession_p.h"
 #include "pooltap_p.h"
+#include "poolthread_p.h"
+#include "sessionscodec_p.h"
 #include "socketdirectory_p.h"
 
+#include <QPg/backendsessions.h>
 #include <QPg/errors.h>
 #include <QPg/pool.h>
 
 #include <QtCore/QCborArray>
 #include <QtCore/QCoreApplication>
+#include <QtCore/QDateTime>
 #include <QtCore/QFile>
 #include <QtCore/QFileInfo>
 #include <QtCore/QThread>
@@ -21,6 +25,8 @@
 #include <QtNetwork/QLocalSocket>
 #include <QtNetwork/QSslServer>
 #include <QtNetwork/QSslSocket>
+
+#include <limits>
 
 #include <sys/stat.h>
 
@@ -41,6 +47,10 @@ public:
     void handle(MonitorSession *session, const Message &message);
     void greet(MonitorSession *session, const QCborMap &hello);
     void command(MonitorSession *session, const QCborMap &message);
+    void readSessions(MonitorSession *session, const QCborMap &message);
+    void sessionsRead(const QString &poolName, const QFuture<QList<MonitorBackendSession>> &done);
+    void signalBackend(const QPointer<MonitorSession> &guard, qint64 id, Pool *pool, const QCborMap &message,
+                       BackendSessions::Signal what);
     void requestSnapshots(MonitorSession *session);
     void snapshotReady(PoolTap *tap, const QByteArray &frame);
     void broadcast(const QByteArray &frame, const QString &pool = {});
@@ -55,6 +65,9 @@ public:
     QMap<QString, QPointer<Pool>> pools;
     QMap<QString, PoolTap *> taps; // while listening
     QList<MonitorSession *> sessions;
+    // The clients (and their request ids) waiting for the sessions read under way, by pool: one
+    // read per pool at a time, whoever asks.
+    QHash<QString, QList<QPair<QPointer<MonitorSession>, qint64>>> sessionReads;
     QLocalServer *localServer = nullptr;
     QTcpServer *tcpServer = nullptr;
     QString socketPath;
@@ -91,6 +104,26 @@ QString errorText(const QFuture<T> &finished)
         return u"unknown error"_s;
     }
     return {};
+}
+
+// A sessions read or a backend signal borrows one of the application's connections briefly: a
+// saturated pool answers with an error instead of queueing monitoring work behind its callers.
+AcquireOptions sessionsAcquireOptions()
+{
+    return {std::chrono::milliseconds(SessionsAcquireTimeoutMs), u"monitor sessions view"_s};
+}
+
+QString sessionsErrorText(const QFuture<QList<MonitorBackendSession>> &finished)
+{
+    try {
+        if (const std::exception_ptr failure = Private::errorOf(finished))
+            std::rethrow_exception(failure);
+    } catch (const AcquireTimeoutError &) {
+        return u"the pool is saturated: no connection was free within %1 ms for the sessions query"_s.arg(
+            SessionsAcquireTimeoutMs);
+    } catch (...) {
+    }
+    return errorText(finished);
 }
 
 } // namespace
@@ -219,6 +252,9 @@ void PoolMonitorServerPrivate::handle(MonitorSession *session, const Message &me
     case MessageType::Command:
         command(session, message.body);
         return;
+    case MessageType::SessionsRequest:
+        readSessions(session, message.body);
+        return;
     default:
         session->fail(u"unexpected message"_s); // the decoder lets only client messages through
         return;
@@ -245,7 +281,9 @@ void PoolMonitorServerPrivate::greet(MonitorSession *session, const QCborMap &he
     QCborMap capabilities;
     capabilities.insert(u"control"_s, options.allowControl);
     capabilities.insert(u"queryText"_s, options.allowQueryText);
+    capabilities.insert(u"sessions"_s, options.allowSessions);
     answer.insert(u"capabilities"_s, capabilities);
+    answer.insert(u"revision"_s, ProtocolRevision);
     answer.insert(u"pools"_s, poolList());
     session->send(encodeFrame(answer));
 }
@@ -305,8 +343,98 @@ void PoolMonitorServerPrivate::command(MonitorSession *session, const QCborMap &
                     error = u"that connection runs no query"_s;
                 sendReply(guard, id, error);
             });
+    } else if (action == u"cancelBackend") {
+        signalBackend(guard, id, pool, message, BackendSessions::Signal::Cancel);
+    } else if (action == u"terminateBackend") {
+        signalBackend(guard, id, pool, message, BackendSessions::Signal::Terminate);
     } else {
-        sendReply(guard, id, u"unknown action \"%1\" (expire, resize, close, terminate, cancelQuery)"_s.arg(action.left(100)));
+        sendReply(guard, id, u"unknown action \"%1\" (expire, resize, close, terminate, cancelQuery, "
+                             "cancelBackend, terminateBackend)"_s.arg(action.left(100)));
+    }
+}
+
+void PoolMonitorServerPrivate::signalBackend(const QPointer<MonitorSession> &guard, qint64 id, Pool *pool,
+                                             const QCborMap &message, BackendSessions::Signal what)
+{
+    if (!options.allowSessions) {
+        sendReply(guard, id, u"signalling backends is part of the sessions view, which this application does not "
+                             "allow (MonitorServerOptions::allowSessions)"_s);
+        return;
+    }
+    if (!message.value(u"pid"_s).isInteger()) {
+        sendReply(guard, id, u"cancelBackend and terminateBackend need \"pid\" (a backend PID)"_s);
+        return;
+    }
+    const qint64 pid = message.value(u"pid"_s).toInteger();
+    // Never an arbitrary backend: only one of this pool's connections, checked in the pool's thread
+    // right before the request goes out.
+    const QFuture<void> done = inPoolThread<void>(pool, [pool, pid, what]() -> QFuture<void> {
+        if (pid <= 0 || pid > std::numeric_limits<int>::max()
+            || !BackendSessions::pidsOf(pool->connectionInfo()).contains(int(pid)))
+            return Private::failedFuture<void>(Private::exceptionPtr(InterfaceError(
+                u"backend %1 is not one of this pool's connections: only the pool's own backends can be "
+                "signalled"_s.arg(pid))));
+        return BackendSessions::signal(pool, int(pid), what, sessionsAcquireOptions());
+    });
+    Private::whenFinished<void>(done, q, [guard, id](const QFuture<void> &finished) {
+        sendReply(guard, id, errorText(finished));
+    });
+}
+
+void PoolMonitorServerPrivate::readSessions(MonitorSession *session, const QCborMap &message)
+{
+    const qint64 id = message.value(u"id"_s).toInteger();
+    const QString poolName = message.value(u"pool"_s).toString();
+    const QPointer<MonitorSession> guard(session);
+    auto refuse = [&](const QString &error) {
+        QCborMap answer = newMessage(MessageType::Sessions);
+        answer.insert(u"id"_s, id);
+        answer.insert(u"pool"_s, poolName);
+        answer.insert(u"error"_s, error);
+        session->send(encodeFrame(answer));
+    };
+    if (!options.allowSessions) {
+        refuse(u"the sessions view is disabled: this application does not allow it "
+               "(MonitorServerOptions::allowSessions)"_s);
+        return;
+    }
+    Pool *pool = pools.value(poolName);
+    if (!pool) {
+        refuse(u"no pool named \"%1\""_s.arg(poolName.left(100)));
+        return;
+    }
+    QList<QPair<QPointer<MonitorSession>, qint64>> &waiting = sessionReads[poolName];
+    waiting.append({guard, id});
+    if (waiting.size() > 1)
+        return; // the read under way answers this one too
+    const bool withQueryText = options.allowQueryText;
+    const QFuture<QList<MonitorBackendSession>> read = inPoolThread<QList<MonitorBackendSession>>(pool, [pool, withQueryText] {
+        const QList<int> pids = BackendSessions::pidsOf(pool->connectionInfo());
+        if (pids.isEmpty())
+            return QtFuture::makeReadyFuture(QList<MonitorBackendSession>());
+        return BackendSessions::fetch(pool, pids, withQueryText, sessionsAcquireOptions());
+    });
+    // Not then(q, ...): the server may be destroyed while the read runs (see command()).
+    Private::whenFinished<QList<MonitorBackendSession>>(
+        read, q, [this, poolName](const QFuture<QList<MonitorBackendSession>> &done) { sessionsRead(poolName, done); });
+}
+
+void PoolMonitorServerPrivate::sessionsRead(const QString &poolName, const QFuture<QList<MonitorBackendSession>> &done)
+{
+    QCborMap answer = newMessage(MessageType::Sessions);
+    answer.insert(u"pool"_s, poolName);
+    answer.insert(u"time"_s, QDateTime::currentMSecsSinceEpoch());
+    const QString error = sessionsErrorText(done);
+    if (error.isEmpty())
+        answer.insert(u"rows"_s, encodeSessions(done.result()));
+    else
+        answer.insert(u"error"_s, error);
+    const QList<QPair<QPointer<MonitorSession>, qint64>> waiting = sessionReads.take(poolName);
+    for (const auto &[session, id] : waiting) {
+        if (!session)
+            continue; // that client left meanwhile
+        answer.insert(u"id"_s, id);
+        session->send(encodeFrame(answer));
     }
 }
 

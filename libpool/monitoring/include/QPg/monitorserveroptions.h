@@ -24,6 +24,12 @@ struct QPGPOOL_MONITORING_EXPORT MonitorServerOptions
     bool allowControl = false;
     // The text of running queries is sent only when true (it can contain literals).
     bool allowQueryText = false;
+    // The sessions view: a client may ask for the pool's backends in pg_stat_activity. Off by default
+    // because each request runs a query on the application's pool (it takes a connection for a
+    // moment, 2 s acquire timeout at most, one at a time per pool). The query column stays empty
+    // unless allowQueryText too. Cancelling or terminating one of the pool's backends also needs
+    // allowControl.
+    bool allowSessions = false;
 
     // TCP, off unless tcp is true. Needs a token (listen() fails without one); port 0 picks a free
     // port (see PoolMonitorServer::serverPort()).

@@ -29,7 +29,25 @@ struct QPGPOOL_MONITORING_EXPORT MonitorHello
     QString host;
     bool controlAllowed = false;   // commands are accepted
     bool queryTextAllowed = false; // snapshots carry the running queries' text
+    bool sessionsAllowed = false;  // requestSessions() is answered (and, with control, cancelBackend())
+    // What the server understands beyond version 1: 0 before the sessions view, 1 with it.
+    int revision = 0;
     QStringList pools;
+};
+
+// One backend of a pool as the server sees it: its row of pg_stat_activity
+// (PoolMonitorClient::requestSessions(), QPg::BackendSessions::fetch()).
+struct QPGPOOL_MONITORING_EXPORT MonitorBackendSession
+{
+    int pid = 0;
+    QString state;          // active, idle, idle in transaction, ...
+    QString waitEventType;  // empty when it waits for nothing
+    QString waitEvent;
+    QDateTime transactionStart; // invalid outside a transaction
+    QDateTime queryStart;
+    QList<int> blockedBy;   // pg_blocking_pids()
+    QString query;          // empty unless the application allows query text
+    bool isSelf = false;    // the backend that ran this very read
 };
 
 // A pool signal, as it happened in the application.
@@ -62,3 +80,4 @@ struct QPGPOOL_MONITORING_EXPORT MonitorTlsOptions
 
 Q_DECLARE_METATYPE(QPg::MonitorHello)
 Q_DECLARE_METATYPE(QPg::MonitorPoolEvent)
+Q_DECLARE_METATYPE(QPg::MonitorBackendSession)

@@ -48,6 +48,17 @@ public:
     quint64 closePool(const QString &pool);
     quint64 terminatePool(const QString &pool);
     quint64 cancelQuery(const QString &pool, quint64 connectionId);
+    // pg_cancel_backend / pg_terminate_backend for one of the pool's backends (a PID from
+    // requestSessions()); the application refuses any other PID, and both unless it allows control
+    // and sessions.
+    quint64 cancelBackend(const QString &pool, int backendPid);
+    quint64 terminateBackend(const QString &pool, int backendPid);
+
+    // The pool's backends in pg_stat_activity, read by the application through its pool: answered by
+    // sessionsReceived(id, ...) or sessionsFailed(id, ...) with the id returned here. Refused unless
+    // the application allows it (MonitorHello::sessionsAllowed); fails at once when not connected or
+    // when the application's QPgPool predates it (MonitorHello::revision 0).
+    quint64 requestSessions(const QString &pool);
 
 Q_SIGNALS:
     void connected(const QPg::MonitorHello &hello);
@@ -56,6 +67,8 @@ Q_SIGNALS:
     void poolEvent(const QPg::MonitorPoolEvent &event);
     void commandFinished(quint64 id);
     void commandFailed(quint64 id, const QString &error);
+    void sessionsReceived(quint64 id, const QString &pool, const QList<QPg::MonitorBackendSession> &sessions);
+    void sessionsFailed(quint64 id, const QString &pool, const QString &error);
     // The connection ended: reason is the server's error, the socket's, or empty when it closed
     // normally.
     void disconnected(const QString &reason);
