@@ -327,7 +327,9 @@ bool ConnectionPrivate::flush()
         return false;
     }
     flushing = result == 1;
-    writeNotifier->setEnabled(flushing); // a write notifier left on would spin
+    // A write notifier left on would spin, except for a batch with rows still to send: writable
+    // is when it sends more (the server may not answer the rows it has before it gets more).
+    writeNotifier->setEnabled(flushing || isStreamingBatch());
     return true;
 }
 
@@ -648,11 +650,16 @@ void ConnectionPrivate::processResults()
             continue;
         }
         if (op.kind == Operation::Kind::Batch && !op.batchSynced) {
-            if (!flushing && !sendBatchRows(op)) {
-                connectionBroken(QStringLiteral("could not send a batch: ") + QString::fromUtf8(PQerrorMessage(conn)).trimmed());
-                return;
+            if (!flushing) {
+                if (!sendBatchRows(op)) {
+                    connectionBroken(QStringLiteral("could not send a batch: ")
+                                     + QString::fromUtf8(PQerrorMessage(conn)).trimmed());
+                    return;
+                }
+                if (!flush()) // the Sync too, once it is queued
+                    return;
             }
-            if (op.stage >= op.batchCommands)
+            if (!op.batchSynced && op.stage >= op.batchCommands)
                 return; // every result of the rows sent is read: the write notifier sends more
         }
         if (PQisBusy(conn))
