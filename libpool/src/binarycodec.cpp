@@ -16,6 +16,7 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QJsonValue>
 #include <QtCore/QSequentialIterable>
+#include <QtCore/QStringEncoder>
 #include <QtCore/QTime>
 #include <QtCore/QUuid>
 #include <QtCore/QtEndian>
@@ -619,14 +620,18 @@ QString describe(const QVariant &value)
 
 bool isNullValue(const QVariant &value)
 {
-    if (!value.isValid() || value.isNull())
+    if (value.isNull()) // an invalid QVariant too
         return true;
     const QMetaType type = value.metaType();
-    if (type == QMetaType::fromType<std::nullptr_t>())
-        return true;
-    if (type == QMetaType::fromType<Timestamp>())
-        return value.value<Timestamp>().isNull();
     switch (type.id()) {
+    case QMetaType::Int:
+    case QMetaType::LongLong:
+    case QMetaType::Double:
+    case QMetaType::QString:
+    case QMetaType::Bool:
+        return false; // the common ones first
+    case QMetaType::Nullptr:
+        return true;
     case QMetaType::QDate:
         return !value.toDate().isValid();
     case QMetaType::QTime:
@@ -638,7 +643,7 @@ bool isNullValue(const QVariant &value)
     case QMetaType::QJsonDocument:
         return value.toJsonDocument().isNull();
     default:
-        return false;
+        return type == QMetaType::fromType<Timestamp>() && value.value<Timestamp>().isNull();
     }
 }
 
@@ -646,14 +651,6 @@ bool isString(const QVariant &value)
 {
     const int id = value.metaType().id();
     return id == QMetaType::QString || id == QMetaType::QChar;
-}
-
-template<typename T>
-void appendBigEndian(QByteArray &out, T value)
-{
-    char bytes[sizeof(T)];
-    qToBigEndian(value, bytes);
-    out.append(bytes, sizeof(T));
 }
 
 QByteArray trimmedUtf8(const QVariant &value)
@@ -729,6 +726,17 @@ IntegerValue integerOf(const QVariant &value)
 
 void encodeInteger(quint32 typeOid, const QVariant &value, QByteArray &out)
 {
+    // The common cases, with no range check needed: an int into int4 or int8, a qint64 into int8.
+    if (value.metaType() == QMetaType::fromType<int>() && (typeOid == Oid::Int4 || typeOid == Oid::Int8)) {
+        const int v = *static_cast<const int *>(value.constData());
+        if (typeOid == Oid::Int4)
+            appendBigEndian(out, qint32(v));
+        else
+            appendBigEndian(out, qint64(v));
+        return;
+    }
+    if (value.metaType() == QMetaType::fromType<qlonglong>() && typeOid == Oid::Int8)
+        return appendBigEndian(out, *static_cast<const qlonglong *>(value.constData()));
     const IntegerValue i = integerOf(value);
     if (!i.isInteger)
         cannot(value, typeOid, u"not an integer"_s);
@@ -766,6 +774,9 @@ std::optional<double> specialFloat(QByteArrayView text)
 template<typename Float>
 void encodeFloat(quint32 typeOid, const QVariant &value, QByteArray &out)
 {
+    if (value.metaType() == QMetaType::fromType<Float>()) // no conversion to check
+        return appendBigEndian(out, std::bit_cast<std::conditional_t<sizeof(Float) == 4, quint32, quint64>>(
+                                        *static_cast<const Float *>(value.constData())));
     Float result = 0;
     const int id = value.metaType().id();
     if (id == QMetaType::QString) {
@@ -1001,9 +1012,19 @@ void encodeJson(quint32 typeOid, const QVariant &value, QByteArray &out)
 
 void encodeText(quint32 typeOid, const QVariant &value, QByteArray &out)
 {
+    if (value.metaType() == QMetaType::fromType<QString>()) {
+        // Converted straight into out, checked there.
+        const qsizetype start = out.size();
+        appendUtf8(out, *static_cast<const QString *>(value.constData()));
+        const QByteArrayView written = QByteArrayView(out).sliced(start);
+        if (written.contains('\0'))
+            cannot(value, typeOid, u"PostgreSQL text cannot hold a NUL character"_s);
+        if (typeOid == Oid::Name && written.size() >= NameDataLength)
+            cannot(value, typeOid, u"longer than %1 bytes"_s.arg(NameDataLength - 1));
+        return;
+    }
     QByteArray bytes;
     switch (value.metaType().id()) {
-    case QMetaType::QString:
     case QMetaType::QChar:
         bytes = value.toString().toUtf8();
         break;
@@ -1587,55 +1608,10 @@ void encodeArray(quint32 typeOid, quint32 elementType, const QVariant &value, QB
 void encodeValue(quint32 typeOid, const QVariant &value, QByteArray &out, int depth)
 {
     Q_UNUSED(depth);
-    switch (typeOid) {
-    case Oid::Bool:
-        return encodeBool(value, out);
-    case Oid::Int2:
-    case Oid::Int4:
-    case Oid::Int8:
-    case Oid::Oid:
-        return encodeInteger(typeOid, value, out);
-    case Oid::Float4:
-        return encodeFloat<float>(typeOid, value, out);
-    case Oid::Float8:
-        return encodeFloat<double>(typeOid, value, out);
-    case Oid::Numeric:
-        return encodeNumeric(value, out);
-    case Oid::Text:
-    case Oid::Varchar:
-    case Oid::Bpchar:
-    case Oid::Name:
-    case Oid::Unknown:
-        return encodeText(typeOid, value, out);
-    case Oid::Char:
-        return encodeChar(value, out);
-    case Oid::Bytea:
-        return encodeBytea(value, out);
-    case Oid::Date:
-        return encodeDate(value, out);
-    case Oid::Time:
-        return encodeTime(value, out);
-    case Oid::TimeTz:
-        return encodeTimeTz(value, out);
-    case Oid::Timestamp:
-    case Oid::TimestampTz:
-        return encodeTimestamp(typeOid, value, out);
-    case Oid::Interval:
-        return encodeInterval(value, out);
-    case Oid::Uuid:
-        return encodeUuid(value, out);
-    case Oid::Json:
-    case Oid::Jsonb:
-        return encodeJson(typeOid, value, out);
-    case Oid::Inet:
-    case Oid::Cidr:
-        return encodeNetwork(typeOid, value, out);
-    default:
-        break;
-    }
-    if (const quint32 elementType = arrayElementType(typeOid))
-        return encodeArray(typeOid, elementType, value, out);
-    throw EncodeError{u"no binary encoder for PostgreSQL type %1"_s.arg(typeName(typeOid))};
+    const BinaryEncodeFunction encode = binaryEncoder(typeOid);
+    if (!encode)
+        throw EncodeError{u"no binary encoder for PostgreSQL type %1"_s.arg(typeName(typeOid))};
+    encode(typeOid, value, out);
 }
 
 } // namespace
@@ -1661,6 +1637,92 @@ bool decodeBinary(quint32 typeOid, const char *data, int length, QVariant *out, 
         *out = decodeValue(typeOid, data, length);
         return true;
     } catch (const DecodeError &e) {
+        if (error)
+            *error = e.message;
+        return false;
+    }
+}
+
+BinaryEncodeFunction binaryEncoder(quint32 typeOid)
+{
+    // One function per type: encodeBinary() and the per-column encoders (columnencoder_p.h) share it.
+    switch (typeOid) {
+    case Oid::Bool:
+        return [](quint32, const QVariant &value, QByteArray &out) { encodeBool(value, out); };
+    case Oid::Int2:
+    case Oid::Int4:
+    case Oid::Int8:
+    case Oid::Oid:
+        return &encodeInteger;
+    case Oid::Float4:
+        return &encodeFloat<float>;
+    case Oid::Float8:
+        return &encodeFloat<double>;
+    case Oid::Numeric:
+        return [](quint32, const QVariant &value, QByteArray &out) { encodeNumeric(value, out); };
+    case Oid::Text:
+    case Oid::Varchar:
+    case Oid::Bpchar:
+    case Oid::Name:
+    case Oid::Unknown:
+        return &encodeText;
+    case Oid::Char:
+        return [](quint32, const QVariant &value, QByteArray &out) { encodeChar(value, out); };
+    case Oid::Bytea:
+        return [](quint32, const QVariant &value, QByteArray &out) { encodeBytea(value, out); };
+    case Oid::Date:
+        return [](quint32, const QVariant &value, QByteArray &out) { encodeDate(value, out); };
+    case Oid::Time:
+        return [](quint32, const QVariant &value, QByteArray &out) { encodeTime(value, out); };
+    case Oid::TimeTz:
+        return [](quint32, const QVariant &value, QByteArray &out) { encodeTimeTz(value, out); };
+    case Oid::Timestamp:
+    case Oid::TimestampTz:
+        return &encodeTimestamp;
+    case Oid::Interval:
+        return [](quint32, const QVariant &value, QByteArray &out) { encodeInterval(value, out); };
+    case Oid::Uuid:
+        return [](quint32, const QVariant &value, QByteArray &out) { encodeUuid(value, out); };
+    case Oid::Json:
+    case Oid::Jsonb:
+        return &encodeJson;
+    case Oid::Inet:
+    case Oid::Cidr:
+        return &encodeNetwork;
+    default:
+        break;
+    }
+    if (arrayElementType(typeOid))
+        return [](quint32 type, const QVariant &value, QByteArray &out) {
+            encodeArray(type, arrayElementType(type), value, out);
+        };
+    return nullptr;
+}
+
+bool isNullParameter(const QVariant &value)
+{
+    return isNullValue(value);
+}
+
+void appendUtf8(QByteArray &out, QStringView text)
+{
+    // UTF-8 takes at most three bytes per UTF-16 code unit; the unused room is cut off afterwards.
+    const qsizetype start = out.size();
+    out.resize(start + text.size() * 3);
+    QStringEncoder encoder(QStringEncoder::Utf8, QStringEncoder::Flag::Stateless);
+    char *end = encoder.appendToBuffer(out.data() + start, text);
+    out.resize(end - out.constData());
+}
+
+bool appendBinary(quint32 typeOid, BinaryEncodeFunction encode, const QVariant &value, QByteArray &out,
+                  QString *error)
+{
+    const qsizetype start = out.size();
+    try {
+        encode(typeOid, value, out);
+        return true;
+    } catch (const EncodeError &e) {
+        out.resize(start);
         if (error)
             *error = e.message;
         return false;

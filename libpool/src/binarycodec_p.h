@@ -10,6 +10,7 @@
 #include <QtCore/QByteArray>
 #include <QtCore/QString>
 #include <QtCore/QVariant>
+#include <QtCore/QtEndian>
 
 namespace QPg::Private {
 
@@ -30,5 +31,33 @@ bool decodeBinary(quint32 typeOid, const char *data, int length, QVariant *out, 
 // (canEncodeBinary()).
 bool encodeBinary(quint32 typeOid, const QVariant &value, QByteArray *out, QString *error);
 bool canEncodeBinary(quint32 typeOid);
+
+// The function encodeBinary() uses for typeOid, resolved once for a column of many values; nullptr
+// when the type has none. It appends a non-NULL value's encoding to out, and throws on bad input:
+// call it through appendBinary().
+using BinaryEncodeFunction = void (*)(quint32 typeOid, const QVariant &value, QByteArray &out);
+BinaryEncodeFunction binaryEncoder(quint32 typeOid);
+
+// Appends value (not NULL: see isNullParameter()) to out with encode; on bad input returns false
+// with encodeBinary()'s message and leaves out as it was.
+bool appendBinary(quint32 typeOid, BinaryEncodeFunction encode, const QVariant &value, QByteArray &out,
+                  QString *error);
+
+// True for the values sent as SQL NULL: an invalid QVariant, nullptr, a null QPg::Timestamp, an
+// invalid QDate/QTime/QDateTime, an undefined QJsonValue, a null QJsonDocument.
+bool isNullParameter(const QVariant &value);
+
+// Appends text in UTF-8 to out, converted in place (no temporary QByteArray).
+void appendUtf8(QByteArray &out, QStringView text);
+
+// Appends an integer in network byte order, written in place: append() of a few bytes takes
+// QByteArray's general insert path.
+template<typename T>
+void appendBigEndian(QByteArray &out, T value)
+{
+    const qsizetype at = out.size();
+    out.resize(at + qsizetype(sizeof(T)));
+    qToBigEndian(value, out.data() + at);
+}
 
 } // namespace QPg::Private

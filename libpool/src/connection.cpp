@@ -2,6 +2,7 @@
 #include "connection_p.h"
 
 #include "binarycodec_p.h"
+#include "columnencoder_p.h"
 #include "logging_p.h"
 #include "sqlquote_p.h"
 #include "metatypes_p.h"
@@ -313,8 +314,8 @@ void ConnectionPrivate::onWritable()
         return;
     if (!flush())
         return;
-    if (inCopyIn && !flushing)
-        processResults(); // libpq has room again: feed it the next chunk
+    if ((inCopyIn || isStreamingBatch()) && !flushing)
+        processResults(); // libpq has room again: feed it the next chunk or rows
 }
 
 // Returns false when the connection broke.
@@ -326,7 +327,9 @@ bool ConnectionPrivate::flush()
         return false;
     }
     flushing = result == 1;
-    writeNotifier->setEnabled(flushing); // a write notifier left on would spin
+    // A write notifier left on would spin, except for a batch with rows still to send: writable
+    // is when it sends more (the server may not answer the rows it has before it gets more).
+    writeNotifier->setEnabled(flushing || isStreamingBatch());
     return true;
 }
 
@@ -485,31 +488,62 @@ bool ConnectionPrivate::sendBatch(Operation &op)
     // implicit transaction, so an error in any row leaves nothing behind.
     if (PQenterPipelineMode(conn) != 1)
         return false;
-    // A column's declared type is the rows' common one; the server infers it when they differ.
-    const std::vector<Private::EncodedParameter> &first = op.batchRows.front();
-    std::vector<Oid> types(first.size(), 0);
-    for (size_t c = 0; c < first.size(); ++c) {
-        Oid common = 0;
-        bool agree = true;
-        for (const auto &row : op.batchRows) {
-            if (c >= row.size() || row[c].isNull)
-                continue;
-            if (common == 0)
-                common = row[c].typeOid;
-            else if (row[c].typeOid != common)
-                agree = false;
-        }
-        types[c] = agree ? common : 0;
-    }
+    const std::vector<Oid> &types = op.batchEncoder->types();
     if (!PQsendPrepare(conn, "", op.utf8().constData(), int(types.size()), types.data()))
         return false;
-    for (const auto &row : op.batchRows) { // all of the same length: enqueueBatch checked
-        const ParameterArrays arrays(row);
-        if (!PQsendQueryPrepared(conn, "", arrays.count(), arrays.values.data(), arrays.lengths.data(),
-                                 arrays.formats.data(), 0))
-            return false;
+    op.batchNext = 0;
+    op.batchCommands = 1;
+    op.batchSynced = false;
+    return sendBatchRows(op);
+}
+
+// Encodes and queues rows until all are sent (then the Sync), or until the socket takes no more:
+// then the write notifier brings processResults() back here. libpq's buffer holds at most a few
+// hundred rows beyond what the socket took.
+bool ConnectionPrivate::sendBatchRows(Operation &op)
+{
+    constexpr int RowsBetweenFlushes = 256;
+    Private::BatchRowEncoder &encoder = *op.batchEncoder;
+    const qsizetype rows = op.batchInput.size();
+    while (op.batchNext < rows) {
+        for (int n = 0; n < RowsBetweenFlushes && op.batchNext < rows; ++n) {
+            QString why;
+            if (!encoder.encode(op.batchInput.at(op.batchNext), &why)) {
+                // The rows before it are on their way already: a statement the server cannot parse
+                // aborts the pipeline, and so its implicit transaction: none of them stays.
+                if (!op.error)
+                    op.error = std::make_unique<InterfaceError>(QStringLiteral("row %1: %2").arg(op.batchNext).arg(why));
+                op.batchNext = rows;
+                ++op.batchCommands;
+                if (!PQsendQueryParams(conn, "QPgPool: a row of the batch could not be encoded", 0, nullptr,
+                                       nullptr, nullptr, nullptr, 0))
+                    return false;
+                break;
+            }
+            if (!PQsendQueryPrepared(conn, "", encoder.count(), encoder.values(), encoder.lengths(),
+                                     encoder.formats(), 0))
+                return false;
+            ++op.batchNext;
+            ++op.batchCommands;
+        }
+        if (op.batchNext < rows) {
+            const int pending = PQflush(conn);
+            if (pending < 0)
+                return false;
+            if (pending == 1) {
+                flushing = true;
+                writeNotifier->setEnabled(true);
+                return true;
+            }
+        }
     }
+    op.batchSynced = true;
     return PQpipelineSync(conn) == 1;
+}
+
+bool ConnectionPrivate::isStreamingBatch() const
+{
+    return running && !queue.empty() && queue.front()->kind == Operation::Kind::Batch && !queue.front()->batchSynced;
 }
 
 bool ConnectionPrivate::sendPrelude(Operation &op)
@@ -614,6 +648,19 @@ void ConnectionPrivate::processResults()
             if (!sendCopyData(op))
                 return; // waiting for the socket or the source
             continue;
+        }
+        if (op.kind == Operation::Kind::Batch && !op.batchSynced) {
+            if (!flushing) {
+                if (!sendBatchRows(op)) {
+                    connectionBroken(QStringLiteral("could not send a batch: ")
+                                     + QString::fromUtf8(PQerrorMessage(conn)).trimmed());
+                    return;
+                }
+                if (!flush()) // the Sync too, once it is queued
+                    return;
+            }
+            if (!op.batchSynced && op.stage >= op.batchCommands)
+                return; // every result of the rows sent is read: the write notifier sends more
         }
         if (PQisBusy(conn))
             return;
@@ -1150,26 +1197,14 @@ QFuture<T> ConnectionPrivate::enqueueBatch(const QString &sql, const QList<QVari
     }
     op->kind = Operation::Kind::Batch;
     op->keepBatchResults = keepResults;
-    // Every row is checked before anything is sent: a bad row found while writing the pipeline
-    // would leave the rows before it committed.
-    op->batchRows.reserve(rows.size());
-    for (qsizetype r = 0; r < rows.size(); ++r) {
-        if (rows[r].size() != rows.front().size())
-            return Private::failedFuture<T>(InterfaceError(
-                QStringLiteral("row %1 has %2 values, row 0 has %3: every row of a batch needs the same number")
-                    .arg(r)
-                    .arg(rows[r].size())
-                    .arg(rows.front().size())));
-        std::vector<Private::EncodedParameter> encoded;
-        encoded.reserve(rows[r].size());
-        try {
-            for (const QVariant &value : rows[r])
-                encoded.push_back(encodeArgument(value));
-        } catch (const QException &e) {
-            return Private::failedFuture<T>(InterfaceError(QStringLiteral("row %1: %2").arg(r).arg(QString::fromUtf8(e.what()))));
-        }
-        op->batchRows.push_back(std::move(encoded));
-    }
+    // Row lengths and values no encoder takes are found before anything is sent; the rows are
+    // encoded as they are sent.
+    auto encoder = std::make_shared<Private::BatchRowEncoder>();
+    QString invalid;
+    if (!encoder->prepare(rows, [this](const QVariant &value) { return encodeArgument(value); }, &invalid))
+        return Private::failedFuture<T>(InterfaceError(invalid));
+    op->batchEncoder = std::move(encoder);
+    op->batchInput = rows;
     QFuture<T> future = Private::bindPromise<T>(*op, std::move(convert));
     enqueueOperation(std::move(op));
     return future;

@@ -80,6 +80,8 @@ public:
     bool sendPrelude(Private::Operation &op);
     bool sendMain(Private::Operation &op);
     bool sendBatch(Private::Operation &op);
+    bool sendBatchRows(Private::Operation &op);
+    bool isStreamingBatch() const;
     bool sendCached(Private::Operation &op);
     void recordDescription(Private::Operation &op, const PGresult *description);
     bool retryAfterStalePlan(Private::Operation &op);

@@ -3,6 +3,7 @@
 #include "connection_p.h"
 
 #include "binarycodec_p.h"
+#include "columnencoder_p.h"
 #include "marshal_p.h"
 #include "sqlquote_p.h"
 
@@ -222,71 +223,62 @@ private:
     qsizetype m_next = 0;
 };
 
-// Records in COPY's binary format, encoded for the table's column types as libpq asks for data.
+// Records in COPY's binary format, encoded for the table's column types as libpq asks for data:
+// each column's encoder is chosen once, and every value is written straight into one buffer that
+// is reused for each chunk.
 class BinaryRecordSource : public Private::CopyInSource
 {
 public:
-    BinaryRecordSource(QList<QVariantList> records, std::vector<quint32> types)
-        : m_records(std::move(records)), m_types(std::move(types))
+    BinaryRecordSource(QList<QVariantList> records, const std::vector<quint32> &types)
+        : m_records(std::move(records))
     {
+        m_columns.reserve(types.size());
+        for (const quint32 type : types)
+            m_columns.emplace_back(type);
     }
 
     bool next(QByteArray *chunk, QString *error, const std::function<void()> &) override
     {
-        chunk->reserve(CopyChunkSize + 64 * 1024);
+        // The last chunk was handed over by sharing: libpq has copied it by now, so the buffer is
+        // ours alone again and keeps its capacity.
+        m_buffer.resize(0);
+        m_buffer.reserve(CopyChunkSize + 64 * 1024);
         if (!m_headerSent) {
             // Signature, flags, header extension length.
-            chunk->append("PGCOPY\n\377\r\n\0", 11);
-            appendBigEndian<qint32>(*chunk, 0);
-            appendBigEndian<qint32>(*chunk, 0);
+            m_buffer.append("PGCOPY\n\377\r\n\0", 11);
+            Private::appendBigEndian<qint32>(m_buffer, 0);
+            Private::appendBigEndian<qint32>(m_buffer, 0);
             m_headerSent = true;
         }
-        QByteArray value;
-        while (m_next < m_records.size() && chunk->size() < CopyChunkSize) {
+        const qsizetype columns = qsizetype(m_columns.size());
+        while (m_next < m_records.size() && m_buffer.size() < CopyChunkSize) {
             const QVariantList &record = m_records.at(m_next);
-            if (record.size() != qsizetype(m_types.size())) {
-                *error = QStringLiteral("record %1 has %2 values for %3 columns").arg(m_next).arg(record.size()).arg(m_types.size());
+            if (record.size() != columns) {
+                *error = QStringLiteral("record %1 has %2 values for %3 columns").arg(m_next).arg(record.size()).arg(columns);
                 return true;
             }
-            appendBigEndian<qint16>(*chunk, qint16(m_types.size()));
-            for (size_t c = 0; c < m_types.size(); ++c) {
-                const QVariant &v = record.at(qsizetype(c));
-                if (!v.isValid() || v.isNull()) {
-                    appendBigEndian<qint32>(*chunk, -1);
-                    continue;
-                }
-                value.resize(0); // keeps the buffer for the next value
+            Private::appendBigEndian<qint16>(m_buffer, qint16(columns));
+            for (qsizetype c = 0; c < columns; ++c) {
                 QString why;
-                if (!Private::encodeBinary(m_types[c], v, &value, &why)) {
+                if (!m_columns[size_t(c)].append(record.at(c), m_buffer, &why)) {
                     *error = QStringLiteral("record %1, column %2: %3").arg(m_next).arg(c + 1).arg(why);
                     return true;
                 }
-                if (value.isNull()) { // a value that means NULL (an invalid QDate...)
-                    appendBigEndian<qint32>(*chunk, -1);
-                    continue;
-                }
-                appendBigEndian<qint32>(*chunk, qint32(value.size()));
-                chunk->append(value);
             }
             ++m_next;
         }
         if (m_next == m_records.size() && !m_trailerSent) {
-            appendBigEndian<qint16>(*chunk, -1);
+            Private::appendBigEndian<qint16>(m_buffer, -1);
             m_trailerSent = true;
         }
+        *chunk = m_buffer;
         return true;
     }
 
 private:
-    template<typename T>
-    static void appendBigEndian(QByteArray &out, T value)
-    {
-        const T big = qToBigEndian(value);
-        out.append(reinterpret_cast<const char *>(&big), sizeof big);
-    }
-
     QList<QVariantList> m_records;
-    std::vector<quint32> m_types;
+    std::vector<Private::CopyColumnEncoder> m_columns;
+    QByteArray m_buffer;
     qsizetype m_next = 0;
     bool m_headerSent = false;
     bool m_trailerSent = false;
@@ -565,7 +557,7 @@ void prepareRecordCopy(Operation &op, const QString &table, const CopyOptions &o
     op.sqlUtf8 = sql.toUtf8();
     op.copyInBinary = binary;
     if (binary)
-        op.copyInSource = std::make_unique<BinaryRecordSource>(records, std::move(types));
+        op.copyInSource = std::make_unique<BinaryRecordSource>(records, types);
     else
         op.copyInSource = std::make_unique<RecordSource>(records);
 }

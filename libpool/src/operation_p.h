@@ -21,6 +21,8 @@
 
 namespace QPg::Private {
 
+class BatchRowEncoder; // columnencoder_p.h
+
 // What a finished command produced: the last result with rows (or the last result at all), which
 // also gives the status tag of the last statement. It becomes a shared ResultData only for the
 // methods that hand out Records.
@@ -122,8 +124,13 @@ struct Operation
     int executeStage = -1;  // the stage of the execution; -1: not a prepare pipeline
     bool retried = false;
 
-    // Batch
-    std::vector<std::vector<EncodedParameter>> batchRows;
+    // Batch: the rows as given, encoded one at a time while libpq's output buffer drains
+    // (ConnectionPrivate::sendBatchRows), so a batch of any size takes bounded memory.
+    QList<QVariantList> batchInput;
+    std::shared_ptr<BatchRowEncoder> batchEncoder;
+    qsizetype batchNext = 0;  // the next row to send
+    int batchCommands = 0;    // sent: the Parse, then one per row; each result ends with a NULL (stage)
+    bool batchSynced = false; // the Sync is sent, after the last row
     bool keepBatchResults = false;
     std::vector<std::shared_ptr<const ResultData>> batchResults;
 
