@@ -426,6 +426,19 @@ private Q_SLOTS:
         }
     }
 
+    // A connection destroyed while setTypeCodec() still looks the type up: its future ends
+    // (cancelled) instead of running a continuation on the dead connection, which Qt 6.4's
+    // then(context) asserts on in debug builds.
+    void connectionDestroyedDuringTypeCodecLookup()
+    {
+        auto con = openConnection();
+        QFuture<void> codec = con->setTypeCodec(u"point"_s, QMetaType(), {}, [](const QByteArray &t) { return QVariant(t); });
+        QVERIFY(!codec.isFinished());
+        con.reset();
+        QTRY_VERIFY(codec.isFinished());
+        QVERIFY(codec.isCanceled());
+    }
+
     // Issue 9 #19: a statement still being prepared when the cache was cleared (setTypeCodec, a
     // stale plan elsewhere in the pool) was neither cached nor ever deallocated.
     void statementPreparedDuringCacheClearIsDeallocated()

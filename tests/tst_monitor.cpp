@@ -161,6 +161,7 @@ private Q_SLOTS:
     void connectionDialog();
     void connectionDialogTestsBeforeReplacing();
     void queryRunnerDisabledWhilePoolNotOpen();
+    void sessionGoesWhileConnectionTestRuns();
     void queryRunnerShowsCommandTags();
     void queryRunnerErrorPositionAfterEmoji();
     void queryRunnerEscCancelsWithoutError();
@@ -663,6 +664,23 @@ void tst_Monitor::connectionDialogTestsBeforeReplacing()
     QTRY_VERIFY_WITH_TIMEOUT(session.pool() && session.pool() != working, Timeout);
     QTRY_COMPARE_WITH_TIMEOUT(session.poolState(), PoolState::Open, Timeout);
     QCOMPARE(dsnPassword(session.dsn()), password);
+}
+
+// The dashboard shut down while the connection dialog's trial connection is still opening: the
+// trial goes with the controller, and its failed open must not run a continuation on the dead
+// controller (Qt 6.4's then(context) asserts on that in debug builds).
+void tst_Monitor::sessionGoesWhileConnectionTestRuns()
+{
+    QTcpServer silent; // accepts, never answers: the trial waits for the server's first message
+    QVERIFY(silent.listen(QHostAddress::LocalHost));
+    {
+        MonitorSession session;
+        QSignalSpy tested(&session, &MonitorSession::connectionTested);
+        session.testConnection(u"host=127.0.0.1 port=%1 dbname=x user=x connect_timeout=60"_s.arg(silent.serverPort()));
+        QVERIFY(silent.waitForNewConnection(Timeout)); // the trial is under way
+        QCOMPARE(tested.size(), 0);
+    }
+    QVERIFY(silent.isListening());
 }
 
 void tst_Monitor::queryRunnerDisabledWhilePoolNotOpen()

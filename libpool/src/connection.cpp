@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "connection_p.h"
+#include "marshal_p.h"
 
 #include "binarycodec_p.h"
 #include "columnencoder_p.h"
@@ -1225,8 +1226,14 @@ QFuture<void> Connection::setTypeCodec(const QString &typeName, QMetaType qtType
                                        std::function<QVariant(const QByteArray &)> decoder)
 {
     // The type's OID is looked up once; the codec applies to queries queued after this completes.
-    return fetchValue(QStringLiteral("SELECT $1::regtype::oid"), {typeName})
-        .then(this, [this, qtType, encoder, decoder](const QVariant &oid) {
+    // If the connection goes first, the promise is dropped and the caller's future is cancelled.
+    auto installed = std::make_shared<QPromise<void>>();
+    installed->start();
+    const QFuture<void> result = installed->future();
+    Private::whenFinished<QVariant>(fetchValue(QStringLiteral("SELECT $1::regtype::oid"), {typeName}), this,
+                                    [this, installed, qtType, encoder, decoder](const QFuture<QVariant> &looked) {
+        try {
+            const QVariant oid = looked.result();
             auto codecs = std::make_shared<Private::CustomCodecs>(d->customCodecs ? *d->customCodecs : Private::CustomCodecs());
             Private::CustomCodec codec{oid.toUInt(), qtType, encoder, decoder};
             codecs->byType.insert(codec.typeOid, codec);
@@ -1235,7 +1242,14 @@ QFuture<void> Connection::setTypeCodec(const QString &typeName, QMetaType qtType
             d->customCodecs = codecs;
             // Statements described before may ask for binary results of this type.
             d->statementCache.clear(/*serverDropped*/ false);
-        });
+        } catch (const QException &e) {
+            installed->setException(e);
+        } catch (...) {
+            installed->setException(std::current_exception());
+        }
+        installed->finish();
+    });
+    return result;
 }
 
 Transaction Connection::transaction(const TransactionOptions &options)

@@ -10,37 +10,16 @@
 #include <QtCore/QThread>
 
 #include <QPg/errors.h>
+#include <QPg/whenfinished.h>
 
 #include <functional>
 #include <memory>
 
 namespace QPg::Private {
 
-// Calls done(future) from context's event loop once future has finished, never inside the caller
-// (even when it has finished already): for objects such as models, whose callers must not see
-// their signals re-enter mid-call. Nothing is called when context is destroyed first.
-template<typename T>
-void whenFinishedLater(const QFuture<T> &future, QObject *context, std::function<void(const QFuture<T> &)> done)
-{
-    auto *watcher = new QFutureWatcher<T>(context); // a finished future's signal is posted, not sent
-    QObject::connect(watcher, &QFutureWatcherBase::finished, context, [watcher, done = std::move(done)] {
-        watcher->deleteLater();
-        done(watcher->future());
-    });
-    watcher->setFuture(future);
-}
-
-// Calls done(future) in context's thread once future has finished (at once if it already has).
-// Nothing is called when context is destroyed first.
-template<typename T>
-void whenFinished(const QFuture<T> &future, QObject *context, std::function<void(const QFuture<T> &)> done)
-{
-    if (future.isFinished() && QThread::currentThread() == context->thread()) {
-        done(future);
-        return;
-    }
-    whenFinishedLater(future, context, std::move(done));
-}
+// The library's own continuations use the public helpers (QPg/whenfinished.h).
+using QPg::whenFinished;
+using QPg::whenFinishedLater;
 
 // Completes promise with the outcome of a finished future (its result or its error).
 template<typename T>

@@ -3,6 +3,7 @@
 
 #include <QPg/errors.h>
 #include <QPg/pool.h>
+#include <QPg/whenfinished.h>
 
 #include <QtCore/QTimer>
 
@@ -66,27 +67,27 @@ void LoadGenerator::runClient(int client, quint64 epoch)
     }
     QPg::AcquireOptions acquire;
     acquire.tag = u"load-%1"_s.arg(client + 1);
-    m_pool->fetch(m_settings.query, {}, {}, acquire)
-        .then(this, [this, client, epoch](QFuture<QPg::RecordList> future) {
-            bool ok = true;
-            try {
-                future.waitForFinished(); // finished: rethrows the error, if any
-            } catch (const QPg::Error &error) {
-                ok = false;
-                reportFailure(error.message());
-            } catch (const std::exception &error) {
-                ok = false;
-                reportFailure(QString::fromLocal8Bit(error.what()));
-            } catch (...) {
-                ok = false;
-                reportFailure(u"unknown error"_s);
-            }
-            if (ok)
-                ++m_completed;
-            if (!m_running || epoch != m_epoch)
-                return;
-            scheduleClient(client, epoch, ok ? m_settings.thinkMs : std::max(m_settings.thinkMs, FailureBackoffMs));
-        });
+    const QFuture<QPg::RecordList> rows = m_pool->fetch(m_settings.query, {}, {}, acquire);
+    QPg::whenFinished<QPg::RecordList>(rows, this, [this, client, epoch](QFuture<QPg::RecordList> future) {
+        bool ok = true;
+        try {
+            future.waitForFinished(); // finished: rethrows the error, if any
+        } catch (const QPg::Error &error) {
+            ok = false;
+            reportFailure(error.message());
+        } catch (const std::exception &error) {
+            ok = false;
+            reportFailure(QString::fromLocal8Bit(error.what()));
+        } catch (...) {
+            ok = false;
+            reportFailure(u"unknown error"_s);
+        }
+        if (ok)
+            ++m_completed;
+        if (!m_running || epoch != m_epoch)
+            return;
+        scheduleClient(client, epoch, ok ? m_settings.thinkMs : std::max(m_settings.thinkMs, FailureBackoffMs));
+    });
 }
 
 void LoadGenerator::reportFailure(const QString &message)

@@ -10,6 +10,7 @@
 #include <QPg/connection.h>
 #include <QPg/errors.h>
 #include <QPg/pool.h>
+#include <QPg/whenfinished.h>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QFile>
@@ -195,7 +196,7 @@ void PoolController::createPool()
     setState(PoolState::Opening);
     log(MonitorEvent::Kind::Info,
         u"opening pool (min %1, max %2) on %3"_s.arg(m_minSize).arg(m_maxSize).arg(maskedDsn(m_dsn)));
-    (m_cluster ? m_cluster->open() : m_pool->open()).then(this, [this, epoch](QFuture<void> future) {
+    QPg::whenFinished<void>(m_cluster ? m_cluster->open() : m_pool->open(), this, [this, epoch](QFuture<void> future) {
         if (epoch != m_poolEpoch)
             return;
         try {
@@ -250,7 +251,7 @@ void PoolController::closePool(int timeoutMs)
     QElapsedTimer took;
     took.start();
     const quint64 epoch = m_poolEpoch;
-    m_pool->close(std::chrono::milliseconds(timeoutMs)).then(this, [this, epoch, took](QFuture<void> future) {
+    QPg::whenFinished<void>(m_pool->close(std::chrono::milliseconds(timeoutMs)), this, [this, epoch, took](QFuture<void> future) {
         if (epoch != m_poolEpoch)
             return;
         try {
@@ -327,7 +328,7 @@ void PoolController::runCopy(const CopyRequest &request)
     running.took.start();
     QPg::AcquireOptions acquire;
     acquire.tag = u"CSV copy"_s;
-    m_pool->acquire(acquire).then(this, [this, request](QFuture<QPg::PooledConnection> future) {
+    QPg::whenFinished<QPg::PooledConnection>(m_pool->acquire(acquire), this, [this, request](QFuture<QPg::PooledConnection> future) {
         const quint64 id = request.id;
         auto it = m_copies.find(id);
         if (it == m_copies.end())
@@ -478,7 +479,7 @@ void PoolController::testConnection(quint64 id, const QString &dsn)
     options.connectTimeout = std::min<std::chrono::milliseconds>(options.connectTimeout, 15s); // a dialog waits
     auto *trial = new QPg::Connection(options, this);
     log(MonitorEvent::Kind::Info, u"testing a connection to %1"_s.arg(maskedDsn(dsn)));
-    trial->open().then(this, [this, id, trial](QFuture<void> opened) {
+    QPg::whenFinished<void>(trial->open(), this, [this, id, trial](QFuture<void> opened) {
         bool ok = false;
         QString message;
         try {
