@@ -17,6 +17,9 @@
 #include <QtCore/QTimer>
 #include <QtCore/QUuid>
 
+#include <algorithm>
+#include <limits>
+
 using namespace Qt::Literals::StringLiterals;
 
 namespace QPg {
@@ -32,6 +35,10 @@ constexpr std::chrono::milliseconds RelistenDelay{1000};
 // FETCHes kept in flight when reading eagerly: the server makes the next chunk while this thread
 // hands the previous one to the views.
 constexpr int ReadAhead = 2;
+// Reading eagerly, each FETCH asks for twice the rows of the one before, up to this many times the
+// chunk size: the first rows still come quickly, and a long result costs a few round trips (each a
+// pause of the server) instead of one per chunk.
+constexpr int MaxChunkGrowth = 16;
 
 // Statements a cursor can read: one row-returning statement that modifies nothing (a DECLARE
 // refuses data-modifying WITH and FOR UPDATE anyway, and the error would be confusing).
@@ -96,6 +103,7 @@ struct QueryRun
     bool busy = false;     // a step other than FETCH is in flight, or rows are being handed over
     int fetchesInFlight = 0;
     int rowsRequested = 0; // by the FETCHes in flight
+    int nextFetch = 0;     // rows the next eager FETCH asks for (grows from the chunk size)
     bool atEnd = false;
     bool canceled = false;
     bool refresh = false;  // rows go to pending and replace the model's in one step
@@ -279,7 +287,10 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
         return;
     }
     current->cursor = true;
-    current->handle.execute(u"BEGIN"_s);
+    // Read to the end, so the planner should favour the whole result over the first rows.
+    current->handle.execute(fetchMode == QueryModel::FetchMode::Eager
+                                ? u"BEGIN; SET LOCAL cursor_tuple_fraction = 1"_s
+                                : u"BEGIN"_s);
     Private::whenFinishedLater<QString>(current->handle.execute(CursorPrefix + sql, args, labelled()), q,
                                    [this, current](const QFuture<QString> &declared) {
                                        if (current != run)
@@ -296,16 +307,30 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
                                        }
                                        if (fetchMode == QueryModel::FetchMode::Eager)
                                            readAhead(current);
-                                       else
+                                       else if (current->fetchesInFlight == 0 && !current->atEnd)
                                            fetchNext(current);
                                    });
+    // The first FETCH goes out right behind the DECLARE rather than after its answer came through
+    // this thread. Should the DECLARE fail, its callback (delivered first) ends the run, and the
+    // FETCH's own failure is ignored.
+    if (fetchMode == QueryModel::FetchMode::Eager)
+        readAhead(current);
+    else
+        fetchNext(current);
 }
 
 // Sends one FETCH; false when the row limit leaves nothing to ask for.
 bool QueryModelPrivate::fetchNext(const std::shared_ptr<QueryRun> &current)
 {
     const int asked = loadedRows(*current) + current->rowsRequested;
-    int count = current->refresh && asked == 0 ? current->refreshRows : chunkSize;
+    int count = chunkSize;
+    if (current->refresh && asked == 0) {
+        count = current->refreshRows;
+    } else if (fetchMode == QueryModel::FetchMode::Eager) {
+        count = std::max(chunkSize, current->nextFetch);
+        const qint64 grown = std::min(qint64(count) * 2, qint64(chunkSize) * MaxChunkGrowth);
+        current->nextFetch = int(std::min<qint64>(grown, std::numeric_limits<int>::max()));
+    }
     if (rowLimit > 0) // one row more than the limit tells that the result was cut
         count = std::min(count, rowLimit + 1 - asked);
     if (count <= 0)
