@@ -176,17 +176,20 @@ void tst_QueryModel::eagerChunksGrow()
     model.setChunkSize(100);
     QSignalSpy finished(&model, &QueryModel::finished);
     QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
-    model.setQuery(m_pool.get(), u"SELECT g FROM generate_series(1, 20000) g"_s);
-    QVERIFY(finished.wait(20000));
-    QCOMPARE(model.rowCount(), 20000);
-    QCOMPARE(model.data(model.index(19999, 0), Qt::EditRole).toInt(), 20000);
-    // 100, 200, 400, 800, then 1600 (16 × the chunk size) at a time: 17 FETCHes instead of 200.
+    model.setQuery(m_pool.get(), u"SELECT g FROM generate_series(1, 250000) g"_s);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(model.rowCount(), 250000);
+    QCOMPARE(model.data(model.index(249999, 0), Qt::EditRole).toInt(), 250000);
+    QCOMPARE(model.record(12345).value(0).toInt(), 12346);
+    // 100, 200, 400... doubling to 51 200, then 65 536 at a time: 13 FETCHes instead of 2 500.
     QList<int> sizes;
     for (const QList<QVariant> &args : inserted)
         sizes.append(args.at(2).toInt() - args.at(1).toInt() + 1);
-    QCOMPARE(sizes.mid(0, 5), QList<int>({100, 200, 400, 800, 1600}));
-    QCOMPARE(sizes.size(), 17);
-    QCOMPARE(*std::max_element(sizes.cbegin(), sizes.cend()), 1600);
+    QCOMPARE(sizes.mid(0, 4), QList<int>({100, 200, 400, 800}));
+    QCOMPARE(sizes.at(9), 51200);
+    QCOMPARE(sizes.at(10), 65536);
+    QCOMPARE(sizes.size(), 13);
+    QVERIFY(std::all_of(sizes.cbegin(), sizes.cend(), [](int size) { return size <= 65536; }));
 }
 
 void tst_QueryModel::eagerPlansForTheWholeResult()

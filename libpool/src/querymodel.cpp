@@ -18,7 +18,6 @@
 #include <QtCore/QUuid>
 
 #include <algorithm>
-#include <limits>
 
 using namespace Qt::Literals::StringLiterals;
 
@@ -35,10 +34,11 @@ constexpr std::chrono::milliseconds RelistenDelay{1000};
 // FETCHes kept in flight when reading eagerly: the server makes the next chunk while this thread
 // hands the previous one to the views.
 constexpr int ReadAhead = 2;
-// Reading eagerly, each FETCH asks for twice the rows of the one before, up to this many times the
-// chunk size: the first rows still come quickly, and a long result costs a few round trips (each a
-// pause of the server) instead of one per chunk.
-constexpr int MaxChunkGrowth = 16;
+// Reading eagerly, each FETCH asks for twice the rows of the one before, up to this many (or the
+// chunk size when that is larger): the first rows still come quickly, a long result costs a few
+// round trips (each a pause of the server) instead of one per chunk, and the GUI thread takes in
+// at most this many rows at a time.
+constexpr int MaxGrownFetch = 65536;
 
 // Statements a cursor can read: one row-returning statement that modifies nothing (a DECLARE
 // refuses data-modifying WITH and FOR UPDATE anyway, and the error would be confusing).
@@ -128,10 +128,12 @@ public:
     void onAcquired(const std::shared_ptr<QueryRun> &run, const QFuture<PooledConnection> &acquired);
     bool fetchNext(const std::shared_ptr<QueryRun> &run);
     void readAhead(const std::shared_ptr<QueryRun> &run);
-    void onChunk(const std::shared_ptr<QueryRun> &run, int asked, RecordList chunk);
+    void onChunk(const std::shared_ptr<QueryRun> &run, int asked, RecordList chunk,
+                 std::shared_ptr<const ResultData> fetched = {});
     void finishRun(const std::shared_ptr<QueryRun> &run);
     void fail(const std::shared_ptr<QueryRun> &run, const std::exception_ptr &failure, int prefixLength);
     void append(RecordList &&chunk);
+    void append(const std::shared_ptr<const ResultData> &fetched, int count);
     void replaceRows(const RecordList &fresh);
     void setColumns(const QStringList &names);
     void setStatus(QueryModel::Status status);
@@ -328,8 +330,7 @@ bool QueryModelPrivate::fetchNext(const std::shared_ptr<QueryRun> &current)
         count = current->refreshRows;
     } else if (fetchMode == QueryModel::FetchMode::Eager) {
         count = std::max(chunkSize, current->nextFetch);
-        const qint64 grown = std::min(qint64(count) * 2, qint64(chunkSize) * MaxChunkGrowth);
-        current->nextFetch = int(std::min<qint64>(grown, std::numeric_limits<int>::max()));
+        current->nextFetch = count < MaxGrownFetch / 2 ? count * 2 : std::max(MaxGrownFetch, chunkSize);
     }
     if (rowLimit > 0) // one row more than the limit tells that the result was cut
         count = std::min(count, rowLimit + 1 - asked);
@@ -356,7 +357,7 @@ bool QueryModelPrivate::fetchNext(const std::shared_ptr<QueryRun> &current)
                                           const std::shared_ptr<const ResultData> result = ResultData::resultOf(f.result());
                                           if (result && result->rowCount() == 0 && columns.isEmpty())
                                               setColumns(f.result().columnNames());
-                                          onChunk(current, count, result ? ResultData::records(result) : RecordList());
+                                          onChunk(current, count, {}, result);
                                       });
     return true;
 }
@@ -367,20 +368,37 @@ void QueryModelPrivate::readAhead(const std::shared_ptr<QueryRun> &current)
     }
 }
 
-// The run stays busy while the rows are handed over: views (and Qt's model checker) call
-// canFetchMore()/fetchMore() from the signals below, and must not start a second FETCH.
-void QueryModelPrivate::onChunk(const std::shared_ptr<QueryRun> &current, int asked, RecordList chunk)
+// The rows are chunk, or the first rows of a FETCH's result (fetched), whose Records are made
+// straight into the model's list. The run stays busy while they are handed over: views (and Qt's
+// model checker) call canFetchMore()/fetchMore() from the signals below, and must not start a
+// second FETCH.
+void QueryModelPrivate::onChunk(const std::shared_ptr<QueryRun> &current, int asked, RecordList chunk,
+                                std::shared_ptr<const ResultData> fetched)
 {
     current->busy = true;
-    if (chunk.size() < asked)
+    int arrived = fetched ? fetched->rowCount() : int(chunk.size());
+    if (arrived < asked)
         current->atEnd = true;
     const int loaded = loadedRows(*current);
-    if (rowLimit > 0 && loaded + chunk.size() > rowLimit) {
-        chunk.resize(rowLimit - loaded);
+    if (rowLimit > 0 && loaded + arrived > rowLimit) {
+        arrived = rowLimit - loaded;
+        if (!fetched)
+            chunk.resize(arrived);
         truncated = true;
         current->atEnd = true;
     }
-    if (current->refresh) {
+    if (fetched && current->refresh) {
+        for (int row = 0; row < arrived; ++row)
+            chunk.append(ResultData::record(fetched, row));
+        fetched.reset();
+    }
+    if (fetched) {
+        if (arrived > 0) {
+            if (columns.isEmpty())
+                setColumns(fetched->columnNames());
+            append(fetched, arrived);
+        }
+    } else if (current->refresh) {
         current->pending += chunk;
         current->refresh = false;
         const RecordList fresh = std::exchange(current->pending, {});
@@ -444,6 +462,17 @@ void QueryModelPrivate::fail(const std::shared_ptr<QueryRun> &current, const std
     q->endResetModel();
     setStatus(QueryModel::Status::Error);
     Q_EMIT q->errorOccurred(error->message());
+}
+
+void QueryModelPrivate::append(const std::shared_ptr<const ResultData> &fetched, int count)
+{
+    const int first = int(rows.size());
+    q->beginInsertRows({}, first, first + count - 1);
+    if (rows.capacity() < first + count) // grows by doubling, as append() would
+        rows.reserve(std::max<qsizetype>(first + count, rows.capacity() * 2));
+    for (int row = 0; row < count; ++row)
+        rows.append(ResultData::record(fetched, row));
+    q->endInsertRows();
 }
 
 void QueryModelPrivate::append(RecordList &&chunk)
