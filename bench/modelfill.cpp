@@ -6,7 +6,7 @@
 // the GUI thread) records how late it fires: a blocked GUI shows up as its worst frame. See
 // docs/BENCHMARKS.md.
 //
-//   qpgpool-model-fill [--rows N] [--rounds R] [--model qpg|qsql|both] [--chunk N] [--dsn DSN]
+//   qpgpool-model-fill [--rows N] [--rounds R] [--model qpg|qsql|both] [--chunk N] [--dsn DSN] [--trace]
 // Server: --dsn, QPG_BENCH_DSN, QPG_BENCH_STATE_FILE, else a private cluster started for the run.
 
 #include "benchclock.h"
@@ -42,6 +42,8 @@ struct Round
     int rows = 0;
     double p99 = 0;
     double worst = 0;
+    double firstRows = 0; // seconds until the model had its first rows
+    QList<QPair<double, int>> chunks; // when each insertion arrived (ms) and the rows it brought
 };
 
 // Times one fill: fill() returns once model has every row; the dashboard's probe watches the GUI.
@@ -52,10 +54,23 @@ Round measure(const QAbstractItemModel &model, Fill fill)
     Round round;
     const double cpuBefore = QPgBench::processCpuSeconds();
     QElapsedTimer took;
+    const QMetaObject::Connection arrivals = QObject::connect(
+        &model, &QAbstractItemModel::rowsInserted, [&](const QModelIndex &, int first, int last) {
+            round.chunks.append({double(took.nsecsElapsed()) / 1e6, last - first + 1});
+            if (round.firstRows == 0)
+                round.firstRows = double(took.nsecsElapsed()) / 1e9;
+        });
+    // QSqlQueryModel's first rows come with the reset that ends setQuery().
+    const QMetaObject::Connection reset = QObject::connect(&model, &QAbstractItemModel::modelReset, [&] {
+        if (round.firstRows == 0 && model.rowCount() > 0)
+            round.firstRows = double(took.nsecsElapsed()) / 1e9;
+    });
     took.start();
     probe.start();
     fill();
     probe.stop();
+    QObject::disconnect(arrivals);
+    QObject::disconnect(reset);
     round.seconds = double(took.nsecsElapsed()) / 1e9;
     round.cpuSeconds = QPgBench::processCpuSeconds() - cpuBefore;
     round.rows = model.rowCount();
@@ -154,9 +169,27 @@ void report(const char *name, const QList<Round> &rounds)
     double worst = 0;
     for (const Round &r : rounds)
         worst = std::max(worst, r.worst);
-    std::printf("%-34s %8d rows  %7.2f s  %9.0f rows/s  %6.2f µs CPU/row  GUI p99 %7.1f ms  worst %7.1f ms\n", name,
-                median.rows, median.seconds, median.rows / median.seconds, median.cpuSeconds * 1e6 / median.rows,
-                median.p99, worst);
+    std::printf("%-34s %8d rows  %7.2f s  %9.0f rows/s  %6.2f µs CPU/row  first rows %6.3f s  GUI p99 %7.1f ms  "
+                "worst %7.1f ms\n",
+                name, median.rows, median.seconds, median.rows / median.seconds, median.cpuSeconds * 1e6 / median.rows,
+                median.firstRows, median.p99, worst);
+    QStringList all;
+    for (const Round &r : rounds)
+        all.append(QString::number(r.seconds, 'f', 2));
+    std::printf("%-34s rounds: %s s\n", "", qPrintable(all.join(u' ')));
+}
+
+// Where a round's time went: each insertion's arrival, and the pause since the one before.
+void traceChunks(const char *name, const Round &round)
+{
+    std::printf("%s, last round: %lld insertions\n", name, qlonglong(round.chunks.size()));
+    if (round.chunks.size() > 64) // small chunks: the count says enough
+        return;
+    double before = 0;
+    for (const auto &[ms, rows] : round.chunks) {
+        std::printf("  %9.1f ms  +%7.1f ms  %7d rows\n", ms, ms - before, rows);
+        before = ms;
+    }
 }
 
 } // namespace
@@ -174,7 +207,8 @@ int main(int argc, char **argv)
     const QCommandLineOption modelOption(u"model"_s, u"qpg, qsql or both (default)."_s, u"M"_s, u"both"_s);
     const QCommandLineOption chunkOption(u"chunk"_s, u"QueryModel chunk size (default 20000)."_s, u"N"_s, u"20000"_s);
     const QCommandLineOption dsnOption(u"dsn"_s, u"Server to use."_s, u"DSN"_s);
-    parser.addOptions({rowsOption, roundsOption, modelOption, chunkOption, dsnOption});
+    const QCommandLineOption traceOption(u"trace"_s, u"Print when each chunk of the last round arrived."_s);
+    parser.addOptions({rowsOption, roundsOption, modelOption, chunkOption, dsnOption, traceOption});
     parser.process(app);
     const int rows = std::max(1, parser.value(rowsOption).toInt());
     const int roundCount = std::max(1, parser.value(roundsOption).toInt());
@@ -227,6 +261,8 @@ int main(int argc, char **argv)
         report("QPg::QueryModel (pool in a thread)", qpgRounds);
     if (runQsql)
         report("QSqlQueryModel (QPSQL)", qsqlRounds);
+    if (parser.isSet(traceOption) && runQpg)
+        traceChunks("QPg::QueryModel", qpgRounds.last());
 
     QMetaObject::invokeMethod(pool, [pool] { delete pool; }, Qt::BlockingQueuedConnection);
     worker.quit();

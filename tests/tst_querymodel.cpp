@@ -61,6 +61,8 @@ private Q_SLOTS:
 
     void streamsOnDemand();
     void eagerReadsToTheEnd();
+    void eagerChunksGrow();
+    void eagerPlansForTheWholeResult();
     void rowLimitBoundsMemory();
     void emptyResultStillHasColumns();
     void valuesAndNulls();
@@ -164,6 +166,53 @@ void tst_QueryModel::eagerReadsToTheEnd()
     QVERIFY(inserted.size() >= 3); // in chunks, not at once
     QVERIFY(!model.canFetchMore());
     QCOMPARE(model.status(), QueryModel::Status::Ready);
+}
+
+void tst_QueryModel::eagerChunksGrow()
+{
+    CheckedModel checked;
+    QueryModel &model = checked.model;
+    model.setFetchMode(QueryModel::FetchMode::Eager);
+    model.setChunkSize(100);
+    QSignalSpy finished(&model, &QueryModel::finished);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    model.setQuery(m_pool.get(), u"SELECT g FROM generate_series(1, 250000) g"_s);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(model.rowCount(), 250000);
+    QCOMPARE(model.data(model.index(249999, 0), Qt::EditRole).toInt(), 250000);
+    QCOMPARE(model.record(12345).value(0).toInt(), 12346);
+    // 100, 200, 400... doubling to 51 200, then 65 536 at a time: 13 FETCHes instead of 2 500.
+    QList<int> sizes;
+    for (const QList<QVariant> &args : inserted)
+        sizes.append(args.at(2).toInt() - args.at(1).toInt() + 1);
+    QCOMPARE(sizes.mid(0, 4), QList<int>({100, 200, 400, 800}));
+    QCOMPARE(sizes.at(9), 51200);
+    QCOMPARE(sizes.at(10), 65536);
+    QCOMPARE(sizes.size(), 13);
+    QVERIFY(std::all_of(sizes.cbegin(), sizes.cend(), [](int size) { return size <= 65536; }));
+}
+
+void tst_QueryModel::eagerPlansForTheWholeResult()
+{
+    // An eager model reads every row: its cursor is planned for the whole result. Views that fetch
+    // on demand keep the server's default (the first rows first), and nothing outlives the run.
+    const QString sql = u"SELECT current_setting('cursor_tuple_fraction') FROM generate_series(1, 3)"_s;
+    for (const auto mode : {QueryModel::FetchMode::Eager, QueryModel::FetchMode::OnDemand}) {
+        CheckedModel checked;
+        QueryModel &model = checked.model;
+        model.setFetchMode(mode);
+        QSignalSpy finished(&model, &QueryModel::finished);
+        model.setQuery(m_pool.get(), sql);
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(model.rowCount(), 3);
+        QCOMPARE(model.data(model.index(2, 0)).toString(), mode == QueryModel::FetchMode::Eager ? u"1"_s : u"0.1"_s);
+    }
+    QTRY_COMPARE(m_pool->idleSize(), m_pool->size());
+    QList<QPg::PooledConnection> held; // every pooled session, each held once, is back at the default
+    for (int i = m_pool->size(); i > 0; --i)
+        held.append(await(m_pool->acquire()));
+    for (QPg::PooledConnection &connection : held)
+        QCOMPARE(await(connection.fetchValue(u"SHOW cursor_tuple_fraction"_s)).toString(), u"0.1"_s);
 }
 
 void tst_QueryModel::rowLimitBoundsMemory()

@@ -17,6 +17,8 @@
 #include <QtCore/QTimer>
 #include <QtCore/QUuid>
 
+#include <algorithm>
+
 using namespace Qt::Literals::StringLiterals;
 
 namespace QPg {
@@ -32,6 +34,11 @@ constexpr std::chrono::milliseconds RelistenDelay{1000};
 // FETCHes kept in flight when reading eagerly: the server makes the next chunk while this thread
 // hands the previous one to the views.
 constexpr int ReadAhead = 2;
+// Reading eagerly, each FETCH asks for twice the rows of the one before, up to this many (or the
+// chunk size when that is larger): the first rows still come quickly, a long result costs a few
+// round trips (each a pause of the server) instead of one per chunk, and the GUI thread takes in
+// at most this many rows at a time.
+constexpr int MaxGrownFetch = 65536;
 
 // Statements a cursor can read: one row-returning statement that modifies nothing (a DECLARE
 // refuses data-modifying WITH and FOR UPDATE anyway, and the error would be confusing).
@@ -96,6 +103,7 @@ struct QueryRun
     bool busy = false;     // a step other than FETCH is in flight, or rows are being handed over
     int fetchesInFlight = 0;
     int rowsRequested = 0; // by the FETCHes in flight
+    int nextFetch = 0;     // rows the next eager FETCH asks for (grows from the chunk size)
     bool atEnd = false;
     bool canceled = false;
     bool refresh = false;  // rows go to pending and replace the model's in one step
@@ -120,10 +128,12 @@ public:
     void onAcquired(const std::shared_ptr<QueryRun> &run, const QFuture<PooledConnection> &acquired);
     bool fetchNext(const std::shared_ptr<QueryRun> &run);
     void readAhead(const std::shared_ptr<QueryRun> &run);
-    void onChunk(const std::shared_ptr<QueryRun> &run, int asked, RecordList chunk);
+    void onChunk(const std::shared_ptr<QueryRun> &run, int asked, RecordList chunk,
+                 std::shared_ptr<const ResultData> fetched = {});
     void finishRun(const std::shared_ptr<QueryRun> &run);
     void fail(const std::shared_ptr<QueryRun> &run, const std::exception_ptr &failure, int prefixLength);
     void append(RecordList &&chunk);
+    void append(const std::shared_ptr<const ResultData> &fetched, int count);
     void replaceRows(const RecordList &fresh);
     void setColumns(const QStringList &names);
     void setStatus(QueryModel::Status status);
@@ -279,7 +289,10 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
         return;
     }
     current->cursor = true;
-    current->handle.execute(u"BEGIN"_s);
+    // Read to the end, so the planner should favour the whole result over the first rows.
+    current->handle.execute(fetchMode == QueryModel::FetchMode::Eager
+                                ? u"BEGIN; SET LOCAL cursor_tuple_fraction = 1"_s
+                                : u"BEGIN"_s);
     Private::whenFinishedLater<QString>(current->handle.execute(CursorPrefix + sql, args, labelled()), q,
                                    [this, current](const QFuture<QString> &declared) {
                                        if (current != run)
@@ -296,16 +309,29 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
                                        }
                                        if (fetchMode == QueryModel::FetchMode::Eager)
                                            readAhead(current);
-                                       else
+                                       else if (current->fetchesInFlight == 0 && !current->atEnd)
                                            fetchNext(current);
                                    });
+    // The first FETCH goes out right behind the DECLARE rather than after its answer came through
+    // this thread. Should the DECLARE fail, its callback (delivered first) ends the run, and the
+    // FETCH's own failure is ignored.
+    if (fetchMode == QueryModel::FetchMode::Eager)
+        readAhead(current);
+    else
+        fetchNext(current);
 }
 
 // Sends one FETCH; false when the row limit leaves nothing to ask for.
 bool QueryModelPrivate::fetchNext(const std::shared_ptr<QueryRun> &current)
 {
     const int asked = loadedRows(*current) + current->rowsRequested;
-    int count = current->refresh && asked == 0 ? current->refreshRows : chunkSize;
+    int count = chunkSize;
+    if (current->refresh && asked == 0) {
+        count = current->refreshRows;
+    } else if (fetchMode == QueryModel::FetchMode::Eager) {
+        count = std::max(chunkSize, current->nextFetch);
+        current->nextFetch = count < MaxGrownFetch / 2 ? count * 2 : std::max(MaxGrownFetch, chunkSize);
+    }
     if (rowLimit > 0) // one row more than the limit tells that the result was cut
         count = std::min(count, rowLimit + 1 - asked);
     if (count <= 0)
@@ -331,7 +357,7 @@ bool QueryModelPrivate::fetchNext(const std::shared_ptr<QueryRun> &current)
                                           const std::shared_ptr<const ResultData> result = ResultData::resultOf(f.result());
                                           if (result && result->rowCount() == 0 && columns.isEmpty())
                                               setColumns(f.result().columnNames());
-                                          onChunk(current, count, result ? ResultData::records(result) : RecordList());
+                                          onChunk(current, count, {}, result);
                                       });
     return true;
 }
@@ -342,20 +368,37 @@ void QueryModelPrivate::readAhead(const std::shared_ptr<QueryRun> &current)
     }
 }
 
-// The run stays busy while the rows are handed over: views (and Qt's model checker) call
-// canFetchMore()/fetchMore() from the signals below, and must not start a second FETCH.
-void QueryModelPrivate::onChunk(const std::shared_ptr<QueryRun> &current, int asked, RecordList chunk)
+// The rows are chunk, or the first rows of a FETCH's result (fetched), whose Records are made
+// straight into the model's list. The run stays busy while they are handed over: views (and Qt's
+// model checker) call canFetchMore()/fetchMore() from the signals below, and must not start a
+// second FETCH.
+void QueryModelPrivate::onChunk(const std::shared_ptr<QueryRun> &current, int asked, RecordList chunk,
+                                std::shared_ptr<const ResultData> fetched)
 {
     current->busy = true;
-    if (chunk.size() < asked)
+    int arrived = fetched ? fetched->rowCount() : int(chunk.size());
+    if (arrived < asked)
         current->atEnd = true;
     const int loaded = loadedRows(*current);
-    if (rowLimit > 0 && loaded + chunk.size() > rowLimit) {
-        chunk.resize(rowLimit - loaded);
+    if (rowLimit > 0 && loaded + arrived > rowLimit) {
+        arrived = rowLimit - loaded;
+        if (!fetched)
+            chunk.resize(arrived);
         truncated = true;
         current->atEnd = true;
     }
-    if (current->refresh) {
+    if (fetched && current->refresh) {
+        for (int row = 0; row < arrived; ++row)
+            chunk.append(ResultData::record(fetched, row));
+        fetched.reset();
+    }
+    if (fetched) {
+        if (arrived > 0) {
+            if (columns.isEmpty())
+                setColumns(fetched->columnNames());
+            append(fetched, arrived);
+        }
+    } else if (current->refresh) {
         current->pending += chunk;
         current->refresh = false;
         const RecordList fresh = std::exchange(current->pending, {});
@@ -419,6 +462,17 @@ void QueryModelPrivate::fail(const std::shared_ptr<QueryRun> &current, const std
     q->endResetModel();
     setStatus(QueryModel::Status::Error);
     Q_EMIT q->errorOccurred(error->message());
+}
+
+void QueryModelPrivate::append(const std::shared_ptr<const ResultData> &fetched, int count)
+{
+    const int first = int(rows.size());
+    q->beginInsertRows({}, first, first + count - 1);
+    if (rows.capacity() < first + count) // grows by doubling, as append() would
+        rows.reserve(std::max<qsizetype>(first + count, rows.capacity() * 2));
+    for (int row = 0; row < count; ++row)
+        rows.append(ResultData::record(fetched, row));
+    q->endInsertRows();
 }
 
 void QueryModelPrivate::append(RecordList &&chunk)

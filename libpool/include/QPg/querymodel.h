@@ -80,7 +80,8 @@ public:
 
     FetchMode fetchMode() const;
     void setFetchMode(FetchMode mode);
-    // Rows per FETCH (default 256).
+    // Rows per FETCH (default 256). In Eager mode this is the first FETCH's size; each later one
+    // asks for twice as many rows as the one before, up to 65 536 (or the chunk size if larger).
     int chunkSize() const;
     void setChunkSize(int rows);
     // At most this many rows are kept (0, the default: no limit); reading stops there.
