@@ -1733,26 +1733,29 @@ BinaryDecoder binaryDecoder(quint32 typeOid)
 
 bool decodeBinary(quint32 typeOid, const char *data, int length, QVariant *out, QString *error)
 {
-    return decodeBinaryWith(valueDecoder(typeOid), typeOid, data, length, out, error);
+    QString message;
+    QVariant value = decodeBinaryWith(valueDecoder(typeOid), typeOid, data, length, &message);
+    if (message.isNull()) {
+        *out = std::move(value);
+        return true;
+    }
+    if (error)
+        *error = message;
+    return false;
 }
 
-bool decodeBinaryWith(BinaryDecoder decoder, quint32 typeOid, const char *data, int length, QVariant *out,
-                      QString *error)
+QVariant decodeBinaryWith(BinaryDecoder decoder, quint32 typeOid, const char *data, int length, QString *error)
 {
-    if (!data || length < 0) {
-        if (error)
-            *error = u"no binary value for type %1"_s.arg(typeName(typeOid));
-        return false;
-    }
+    // The value is returned in place (no out parameter to assign): this is the per-value path of results.
     try {
+        if (!data || length < 0)
+            throw DecodeError{u"no binary value for type %1"_s.arg(typeName(typeOid))};
         if (!decoder)
             throw DecodeError{u"no binary decoder for type %1"_s.arg(typeName(typeOid))};
-        *out = decoder(typeOid, data, length);
-        return true;
+        return decoder(typeOid, data, length);
     } catch (const DecodeError &e) {
-        if (error)
-            *error = e.message;
-        return false;
+        *error = e.message;
+        return QVariant();
     }
 }
 

@@ -25,11 +25,11 @@ bool decodeBinary(quint32 typeOid, const char *data, int length, QVariant *out, 
 
 // The decoder of one type, looked up once (for a result column) instead of for every value; nullptr
 // when the type has none. It reports malformed input by throwing a type private to binarycodec.cpp:
-// call it only through decodeBinaryWith(), which gives decodeBinary()'s result for that type.
+// call it only through decodeBinaryWith(), which gives decodeBinary()'s value for that type, or an
+// invalid QVariant and the message in *error (never null then) for malformed input.
 using BinaryDecoder = QVariant (*)(quint32 typeOid, const char *data, int length);
 BinaryDecoder binaryDecoder(quint32 typeOid);
-bool decodeBinaryWith(BinaryDecoder decoder, quint32 typeOid, const char *data, int length, QVariant *out,
-                      QString *error);
+QVariant decodeBinaryWith(BinaryDecoder decoder, quint32 typeOid, const char *data, int length, QString *error);
 
 // Encodes value in binary format for a parameter or binary COPY column of type typeOid (the type the
 // server expects, e.g. from a statement's Describe or the table's columns). Converts where exact

@@ -39,12 +39,10 @@ QVariant ColumnDecoder::decodeTextColumn(const ColumnDecoder &column, const char
 
 QVariant ColumnDecoder::decodeBinaryColumn(const ColumnDecoder &column, const char *data, int length)
 {
-    QVariant value;
     QString error;
-    if (!decodeBinaryWith(column.m_binary, column.m_typeOid, data, length, &value, &error)) {
+    QVariant value = decodeBinaryWith(column.m_binary, column.m_typeOid, data, length, &error);
+    if (Q_UNLIKELY(!error.isNull()))
         qCWarning(lcConnection) << "cannot decode a value of type" << column.m_typeOid << ":" << error;
-        return QVariant();
-    }
     return value;
 }
 
