@@ -183,6 +183,46 @@ void recordToVariantMap(benchmark::State &state)
 }
 BENCHMARK(recordToVariantMap)->Name("record/to_variant_map");
 
+// A pg_type row as a gadget, for fetchAs<T>'s mapping of columns to properties.
+struct PgTypeRow
+{
+    Q_GADGET
+    Q_PROPERTY(QString typname MEMBER typname)
+    Q_PROPERTY(uint typnamespace MEMBER typnamespace)
+    Q_PROPERTY(uint typowner MEMBER typowner)
+    Q_PROPERTY(int typlen MEMBER typlen)
+    Q_PROPERTY(bool typbyval MEMBER typbyval)
+    Q_PROPERTY(QString typcategory MEMBER typcategory)
+    Q_PROPERTY(bool typispreferred MEMBER typispreferred)
+    Q_PROPERTY(bool typisdefined MEMBER typisdefined)
+    Q_PROPERTY(QString typdelim MEMBER typdelim)
+    Q_PROPERTY(uint typrelid MEMBER typrelid)
+    Q_PROPERTY(uint typelem MEMBER typelem)
+    Q_PROPERTY(uint typarray MEMBER typarray)
+public:
+    QString typname;
+    uint typnamespace = 0;
+    uint typowner = 0;
+    int typlen = 0;
+    bool typbyval = false;
+    QString typcategory;
+    bool typispreferred = false;
+    bool typisdefined = false;
+    QString typdelim;
+    uint typrelid = 0;
+    uint typelem = 0;
+    uint typarray = 0;
+};
+
+void recordsAsGadgets(benchmark::State &state)
+{
+    const QPg::RecordList &rows = pgTypeRows();
+    for (auto _ : state)
+        benchmark::DoNotOptimize(QPg::recordsAs<PgTypeRow>(rows));
+    state.SetItemsProcessed(state.iterations() * rows.size());
+}
+BENCHMARK(recordsAsGadgets)->Name("record/records_as");
+
 struct ParamCase
 {
     const char *name;
@@ -243,3 +283,5 @@ int main(int argc, char **argv)
     benchmark::Shutdown();
     return 0;
 }
+
+#include "microbench.moc"

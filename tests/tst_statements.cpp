@@ -48,6 +48,7 @@ private Q_SLOTS:
     void customCodecRoundTrip();
     void customCodecFromPoolInit();
     void recordClassFillsGadget();
+    void recordsAsMapsEachResultsColumns();
     void sessionChangeSeenOnEveryRun();
 };
 
@@ -242,6 +243,32 @@ void tst_Statements::recordClassFillsGadget()
     QCOMPARE(people[1].score, -1.0); // NULL leaves the default
     auto con = openConnection();
     QCOMPARE(await(con->fetchAs<Person>(u"SELECT 7 AS id"_s)).first().id, 7);
+}
+
+// recordsAs() matches columns to properties once per result: records of several results in one list,
+// with the columns in other orders, still fill by name, and a "no row" record leaves the defaults.
+void tst_Statements::recordsAsMapsEachResultsColumns()
+{
+    auto con = openConnection();
+    const QPg::RecordList first = await(con->fetch(u"SELECT 1 AS id, 'Ada' AS name UNION ALL SELECT 2, 'Bob'"_s));
+    const QPg::RecordList second = await(con->fetch(
+        u"SELECT 'Cy' AS name, 2.5::float8 AS score, 3 AS id, 'shadowed' AS name"_s));
+    const QPg::Record none = await(con->fetchRow(u"SELECT 4 AS id WHERE false"_s));
+    QVERIFY(!none.isValid());
+    const QList<Person> people = QPg::recordsAs<Person>(first + second + QPg::RecordList{none} + first);
+    QCOMPARE(people.size(), 6);
+    QCOMPARE(people[0].id, 1);
+    QCOMPARE(people[1].name, u"Bob"_s);
+    QCOMPARE(people[1].score, -1.0);
+    QCOMPARE(people[2].id, 3);
+    QCOMPARE(people[2].name, u"Cy"_s); // the first column of a name wins
+    QCOMPARE(people[2].score, 2.5);
+    QCOMPARE(people[3].id, 0);
+    QVERIFY(people[3].name.isNull());
+    QCOMPARE(people[4].id, 1);
+    QCOMPARE(people[4].name, u"Ada"_s);
+    QCOMPARE(people[4].score, -1.0);
+    QCOMPARE(people[5].name, u"Bob"_s);
 }
 
 QTEST_MAIN(tst_Statements)

@@ -477,103 +477,179 @@ double float4Value(float value)
     return double(value);
 }
 
-QVariant decodeValue(quint32 typeOid, const char *data, int length)
+// One function per type, so a result column can pick its decoder once (binaryDecoder()).
+QVariant decodeBool(quint32 typeOid, const char *data, int length)
+{
+    expectLength(typeOid, length, 1);
+    return data[0] != 0;
+}
+
+template<typename Stored, typename Decoded>
+QVariant decodeFixed(quint32 typeOid, const char *data, int length)
+{
+    return Decoded(fixedValue<Stored>(typeOid, data, length));
+}
+
+QVariant decodeFloat4(quint32 typeOid, const char *data, int length)
+{
+    return float4Value(std::bit_cast<float>(fixedValue<quint32>(typeOid, data, length)));
+}
+
+QVariant decodeFloat8(quint32 typeOid, const char *data, int length)
+{
+    return std::bit_cast<double>(fixedValue<quint64>(typeOid, data, length));
+}
+
+QVariant decodeNumeric(quint32, const char *data, int length)
+{
+    return numericText(data, length);
+}
+
+QVariant decodeChar(quint32 typeOid, const char *data, int length)
+{
+    // "char" prints a byte with the high bit set in octal (\ooo), and the zero byte as nothing.
+    expectLength(typeOid, length, 1);
+    const auto byte = uchar(data[0]);
+    if (byte == 0)
+        return QString();
+    if (byte >= 0x80)
+        return u"\\%1"_s.arg(int(byte), 3, 8, QChar(u'0'));
+    return QString(QLatin1Char(char(byte)));
+}
+
+QVariant decodeString(quint32, const char *data, int length)
+{
+    return QString::fromUtf8(data, length);
+}
+
+QVariant decodeBytea(quint32, const char *data, int length)
+{
+    return QByteArray(data, length);
+}
+
+QVariant decodeDate(quint32 typeOid, const char *data, int length)
+{
+    const qint32 days = fixedValue<qint32>(typeOid, data, length);
+    if (days == std::numeric_limits<qint32>::max())
+        return u"infinity"_s;
+    if (days == std::numeric_limits<qint32>::min())
+        return u"-infinity"_s;
+    if (days < MinDate || days >= EndDate)
+        fail(typeOid, u"day %1 out of range"_s.arg(days));
+    // QDate, like PostgreSQL, counts 1 BC as the year before 1 AD (QDate's year -1).
+    return QDate::fromJulianDay(days + PostgresEpochJulianDay);
+}
+
+QVariant decodeTime(quint32 typeOid, const char *data, int length)
+{
+    const qint64 micros = fixedValue<qint64>(typeOid, data, length);
+    if (micros < 0 || micros > MicrosPerDay)
+        fail(typeOid, u"time of day out of range"_s);
+    if (micros == MicrosPerDay) {
+        QString text; // 24:00:00 has no QTime: text, as decodeText() gives it
+        appendTimeOfDay(text, micros);
+        return text;
+    }
+    return QTime::fromMSecsSinceStartOfDay(int(micros / 1000)); // QTime stops at milliseconds
+}
+
+QVariant decodeTimeTz(quint32, const char *data, int length)
+{
+    return timeTzText(data, length);
+}
+
+QVariant decodeTimestamp(quint32 typeOid, const char *data, int length)
+{
+    const bool withTimeZone = typeOid == Oid::TimestampTz;
+    const qint64 micros = fixedValue<qint64>(typeOid, data, length);
+    registerMetaTypes(); // for QVariant::toDateTime()
+    if (micros == std::numeric_limits<qint64>::max())
+        return QVariant::fromValue(Timestamp::infinity(withTimeZone));
+    if (micros == std::numeric_limits<qint64>::min())
+        return QVariant::fromValue(Timestamp::minusInfinity(withTimeZone));
+    if (micros < MinTimestamp || micros >= EndTimestamp)
+        fail(typeOid, u"%1 out of range"_s.arg(micros));
+    qint64 unixMicros = 0;
+    if (qAddOverflow(micros, EpochShiftMicros, &unixMicros))
+        return farTimestampText(micros, withTimeZone);
+    return QVariant::fromValue(Timestamp::fromMicroseconds(unixMicros, withTimeZone));
+}
+
+QVariant decodeInterval(quint32, const char *data, int length)
+{
+    return intervalText(data, length);
+}
+
+QVariant decodeUuid(quint32 typeOid, const char *data, int length)
+{
+    expectLength(typeOid, length, 16);
+    return QUuid::fromRfc4122(QByteArrayView(data, length));
+}
+
+QVariant decodeJson(quint32, const char *data, int length)
+{
+    return decodeText(Oid::Json, data, length);
+}
+
+QVariant decodeJsonb(quint32 typeOid, const char *data, int length)
+{
+    if (length < 1 || quint8(data[0]) != JsonbVersion)
+        fail(typeOid, length < 1 ? u"no version byte"_s : u"version %1"_s.arg(quint8(data[0])));
+    return decodeText(Oid::Jsonb, data + 1, length - 1);
+}
+
+QVariant decodeNetwork(quint32 typeOid, const char *data, int length)
+{
+    return networkText(typeOid, data, length);
+}
+
+QVariant decodeAnyArray(quint32 typeOid, const char *data, int length)
+{
+    return decodeArray(typeOid, arrayElementType(typeOid), data, length);
+}
+
+BinaryDecoder valueDecoder(quint32 typeOid)
 {
     switch (typeOid) {
-    case Oid::Bool:
-        expectLength(typeOid, length, 1);
-        return data[0] != 0;
-    case Oid::Int2:
-        return int(fixedValue<qint16>(typeOid, data, length));
-    case Oid::Int4:
-        return int(fixedValue<qint32>(typeOid, data, length));
-    case Oid::Int8:
-        return qlonglong(fixedValue<qint64>(typeOid, data, length));
-    case Oid::Oid:
-        return uint(fixedValue<quint32>(typeOid, data, length));
-    case Oid::Float4:
-        return float4Value(std::bit_cast<float>(fixedValue<quint32>(typeOid, data, length)));
-    case Oid::Float8:
-        return std::bit_cast<double>(fixedValue<quint64>(typeOid, data, length));
-    case Oid::Numeric:
-        return numericText(data, length);
-    case Oid::Char: {
-        // "char" prints a byte with the high bit set in octal (\ooo), and the zero byte as nothing.
-        expectLength(typeOid, length, 1);
-        const auto byte = uchar(data[0]);
-        if (byte == 0)
-            return QString();
-        if (byte >= 0x80)
-            return u"\\%1"_s.arg(int(byte), 3, 8, QChar(u'0'));
-        return QString(QLatin1Char(char(byte)));
-    }
+    case Oid::Bool: return decodeBool;
+    case Oid::Int2: return decodeFixed<qint16, int>;
+    case Oid::Int4: return decodeFixed<qint32, int>;
+    case Oid::Int8: return decodeFixed<qint64, qlonglong>;
+    case Oid::Oid: return decodeFixed<quint32, uint>;
+    case Oid::Float4: return decodeFloat4;
+    case Oid::Float8: return decodeFloat8;
+    case Oid::Numeric: return decodeNumeric;
+    case Oid::Char: return decodeChar;
     case Oid::Text:
     case Oid::Varchar:
     case Oid::Bpchar:
     case Oid::Name:
     case Oid::Unknown:
-        return QString::fromUtf8(data, length);
-    case Oid::Bytea:
-        return QByteArray(data, length);
-    case Oid::Date: {
-        const qint32 days = fixedValue<qint32>(typeOid, data, length);
-        if (days == std::numeric_limits<qint32>::max())
-            return u"infinity"_s;
-        if (days == std::numeric_limits<qint32>::min())
-            return u"-infinity"_s;
-        if (days < MinDate || days >= EndDate)
-            fail(typeOid, u"day %1 out of range"_s.arg(days));
-        // QDate, like PostgreSQL, counts 1 BC as the year before 1 AD (QDate's year -1).
-        return QDate::fromJulianDay(days + PostgresEpochJulianDay);
-    }
-    case Oid::Time: {
-        const qint64 micros = fixedValue<qint64>(typeOid, data, length);
-        if (micros < 0 || micros > MicrosPerDay)
-            fail(typeOid, u"time of day out of range"_s);
-        if (micros == MicrosPerDay) {
-            QString text; // 24:00:00 has no QTime: text, as decodeText() gives it
-            appendTimeOfDay(text, micros);
-            return text;
-        }
-        return QTime::fromMSecsSinceStartOfDay(int(micros / 1000)); // QTime stops at milliseconds
-    }
-    case Oid::TimeTz:
-        return timeTzText(data, length);
+        return decodeString;
+    case Oid::Bytea: return decodeBytea;
+    case Oid::Date: return decodeDate;
+    case Oid::Time: return decodeTime;
+    case Oid::TimeTz: return decodeTimeTz;
     case Oid::Timestamp:
-    case Oid::TimestampTz: {
-        const bool withTimeZone = typeOid == Oid::TimestampTz;
-        const qint64 micros = fixedValue<qint64>(typeOid, data, length);
-        registerMetaTypes(); // for QVariant::toDateTime()
-        if (micros == std::numeric_limits<qint64>::max())
-            return QVariant::fromValue(Timestamp::infinity(withTimeZone));
-        if (micros == std::numeric_limits<qint64>::min())
-            return QVariant::fromValue(Timestamp::minusInfinity(withTimeZone));
-        if (micros < MinTimestamp || micros >= EndTimestamp)
-            fail(typeOid, u"%1 out of range"_s.arg(micros));
-        qint64 unixMicros = 0;
-        if (qAddOverflow(micros, EpochShiftMicros, &unixMicros))
-            return farTimestampText(micros, withTimeZone);
-        return QVariant::fromValue(Timestamp::fromMicroseconds(unixMicros, withTimeZone));
-    }
-    case Oid::Interval:
-        return intervalText(data, length);
-    case Oid::Uuid:
-        expectLength(typeOid, length, 16);
-        return QUuid::fromRfc4122(QByteArrayView(data, length));
-    case Oid::Json:
-        return decodeText(Oid::Json, data, length);
-    case Oid::Jsonb:
-        if (length < 1 || quint8(data[0]) != JsonbVersion)
-            fail(typeOid, length < 1 ? u"no version byte"_s : u"version %1"_s.arg(quint8(data[0])));
-        return decodeText(Oid::Jsonb, data + 1, length - 1);
+    case Oid::TimestampTz:
+        return decodeTimestamp;
+    case Oid::Interval: return decodeInterval;
+    case Oid::Uuid: return decodeUuid;
+    case Oid::Json: return decodeJson;
+    case Oid::Jsonb: return decodeJsonb;
     case Oid::Inet:
     case Oid::Cidr:
-        return networkText(typeOid, data, length);
+        return decodeNetwork;
     default:
         break;
     }
-    if (const quint32 elementType = arrayElementType(typeOid))
-        return decodeArray(typeOid, elementType, data, length);
+    return arrayElementType(typeOid) ? decodeAnyArray : nullptr;
+}
+
+QVariant decodeValue(quint32 typeOid, const char *data, int length)
+{
+    if (const BinaryDecoder decoder = valueDecoder(typeOid))
+        return decoder(typeOid, data, length);
     throw DecodeError{u"no binary decoder for type %1"_s.arg(typeName(typeOid))};
 }
 
@@ -1626,20 +1702,36 @@ bool canEncodeBinary(quint32 typeOid)
     return hasBinaryCodec(typeOid);
 }
 
+BinaryDecoder binaryDecoder(quint32 typeOid)
+{
+    return valueDecoder(typeOid);
+}
+
 bool decodeBinary(quint32 typeOid, const char *data, int length, QVariant *out, QString *error)
 {
-    if (!data || length < 0) {
-        if (error)
-            *error = u"no binary value for type %1"_s.arg(typeName(typeOid));
-        return false;
-    }
-    try {
-        *out = decodeValue(typeOid, data, length);
+    QString message;
+    QVariant value = decodeBinaryWith(valueDecoder(typeOid), typeOid, data, length, &message);
+    if (message.isNull()) {
+        *out = std::move(value);
         return true;
+    }
+    if (error)
+        *error = message;
+    return false;
+}
+
+QVariant decodeBinaryWith(BinaryDecoder decoder, quint32 typeOid, const char *data, int length, QString *error)
+{
+    // The value is returned in place (no out parameter to assign): this is the per-value path of results.
+    try {
+        if (!data || length < 0)
+            throw DecodeError{u"no binary value for type %1"_s.arg(typeName(typeOid))};
+        if (!decoder)
+            throw DecodeError{u"no binary decoder for type %1"_s.arg(typeName(typeOid))};
+        return decoder(typeOid, data, length);
     } catch (const DecodeError &e) {
-        if (error)
-            *error = e.message;
-        return false;
+        *error = e.message;
+        return QVariant();
     }
 }
 

@@ -24,6 +24,14 @@ bool hasBinaryDecoder(quint32 typeOid);
 // message in *error and never reads outside [data, data + length).
 bool decodeBinary(quint32 typeOid, const char *data, int length, QVariant *out, QString *error);
 
+// The decoder of one type, looked up once (for a result column) instead of for every value; nullptr
+// when the type has none. It reports malformed input by throwing a type private to binarycodec.cpp:
+// call it only through decodeBinaryWith(), which gives decodeBinary()'s value for that type, or an
+// invalid QVariant and the message in *error (never null then) for malformed input.
+using BinaryDecoder = QVariant (*)(quint32 typeOid, const char *data, int length);
+BinaryDecoder binaryDecoder(quint32 typeOid);
+QVariant decodeBinaryWith(BinaryDecoder decoder, quint32 typeOid, const char *data, int length, QString *error);
+
 // Encodes value in binary format for a parameter or binary COPY column of type typeOid (the type the
 // server expects, e.g. from a statement's Describe or the table's columns). Converts where exact
 // (an int into int8, a QString holding a number into numeric...). Returns false with a message when

@@ -18,6 +18,10 @@ ResultData::ResultData(Private::PGresultPtr result, Private::CustomCodecsPtr cod
     , m_rows(PQntuples(m_result.get()))
     , m_columns(PQnfields(m_result.get()))
 {
+    const PGresult *r = m_result.get();
+    m_decoders.reserve(m_columns);
+    for (int c = 0; c < m_columns; ++c)
+        m_decoders.append(Private::ColumnDecoder::resolve(PQftype(r, c), PQfformat(r, c) == 1, m_codecs.get()));
 }
 
 const QList<QString> &ResultData::columnNames() const
@@ -57,24 +61,12 @@ bool ResultData::isNull(int row, int column) const
 
 QVariant ResultData::value(int row, int column) const
 {
-    if (PQgetisnull(m_result.get(), row, column))
+    const PGresult *r = m_result.get();
+    const int length = PQgetlength(r, row, column);
+    // A NULL reads as length 0: only empty values need the second call to tell.
+    if (length == 0 && PQgetisnull(r, row, column))
         return QVariant::fromValue(nullptr);
-    const char *data = PQgetvalue(m_result.get(), row, column);
-    const int length = PQgetlength(m_result.get(), row, column);
-    if (m_codecs) {
-        // Statements with such columns always ask for text results.
-        if (auto it = m_codecs->byType.constFind(columnType(column)); it != m_codecs->byType.cend())
-            return it->decoder(QByteArray(data, length));
-    }
-    if (PQfformat(m_result.get(), column) == 0)
-        return Private::decodeText(columnType(column), data, length);
-    QVariant value;
-    QString error;
-    if (!Private::decodeBinary(columnType(column), data, length, &value, &error)) {
-        qCWarning(Private::lcConnection) << "cannot decode a value of type" << columnType(column) << ":" << error;
-        return QVariant();
-    }
-    return value;
+    return m_decoders[column].decode(PQgetvalue(r, row, column), length);
 }
 
 RecordList ResultData::records(const std::shared_ptr<const ResultData> &result)
@@ -208,17 +200,72 @@ QJsonObject Record::toJsonObject() const
     return object;
 }
 
+namespace {
+
+// The properties of a gadget type that name a column, matched once per result rather than per row.
+class GadgetMapping
+{
+public:
+    explicit GadgetMapping(const QMetaObject &metaObject)
+        : m_metaObject(metaObject)
+    {
+    }
+
+    void fill(void *gadget, const Record &record)
+    {
+        const ResultData *result = ResultData::resultOf(record).get();
+        if (!result || !record.isValid())
+            return;
+        if (result != m_result)
+            map(result);
+        const int row = ResultData::rowOf(record);
+        for (const Target &target : std::as_const(m_targets)) {
+            if (result->isNull(row, target.column))
+                continue;
+            QVariant value = result->value(row, target.column);
+            if (value.metaType() != target.property.metaType() && !value.convert(target.property.metaType()))
+                continue;
+            target.property.writeOnGadget(gadget, value);
+        }
+    }
+
+private:
+    void map(const ResultData *result)
+    {
+        m_result = result;
+        m_targets.clear();
+        for (int i = m_metaObject.propertyOffset(); i < m_metaObject.propertyCount(); ++i) {
+            const QMetaProperty property = m_metaObject.property(i);
+            const int column = result->indexOf(QString::fromLatin1(property.name()));
+            if (column >= 0)
+                m_targets.append({property, column});
+        }
+    }
+
+    struct Target
+    {
+        QMetaProperty property;
+        int column;
+    };
+    const QMetaObject &m_metaObject;
+    const ResultData *m_result = nullptr; // the one m_targets is for
+    QVarLengthArray<Target, 16> m_targets;
+};
+
+} // namespace
+
 void fillGadget(void *gadget, const QMetaObject &metaObject, const Record &record)
 {
-    for (int i = metaObject.propertyOffset(); i < metaObject.propertyCount(); ++i) {
-        const QMetaProperty property = metaObject.property(i);
-        const int column = record.indexOf(QString::fromLatin1(property.name()));
-        if (column < 0 || record.isNull(column))
-            continue;
-        QVariant value = record.value(column);
-        if (value.metaType() != property.metaType() && !value.convert(property.metaType()))
-            continue;
-        property.writeOnGadget(gadget, value);
+    GadgetMapping(metaObject).fill(gadget, record);
+}
+
+void fillGadgets(void *first, qsizetype stride, const QMetaObject &metaObject, const RecordList &records)
+{
+    GadgetMapping mapping(metaObject);
+    char *gadget = static_cast<char *>(first);
+    for (const Record &record : records) {
+        mapping.fill(gadget, record);
+        gadget += stride;
     }
 }
 

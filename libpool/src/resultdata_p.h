@@ -5,6 +5,7 @@
 // This file is not part of the QPgPool API. It may change without notice.
 #pragma once
 
+#include "columndecoder_p.h"
 #include "pgresult_p.h"
 #include "typecodecs_p.h"
 
@@ -12,6 +13,7 @@
 
 #include <QtCore/QHash>
 #include <QtCore/QList>
+#include <QtCore/QVarLengthArray>
 
 #include <mutex>
 
@@ -19,7 +21,8 @@ namespace QPg {
 
 // A completed query result shared by the Records that point into it. Values stay in libpq's
 // buffer and are decoded on access, so handing over a large result costs nothing on the loop thread.
-// Column names are decoded on first use (a fetchValue never needs them); types are libpq's.
+// Column names are decoded on first use (a fetchValue never needs them); each column's decoder is
+// chosen once, when the result arrives.
 class ResultData
 {
 public:
@@ -29,7 +32,7 @@ public:
     int columnCount() const { return m_columns; }
     const QString &columnName(int column) const { return columnNames().at(column); }
     const QList<QString> &columnNames() const;
-    quint32 columnType(int column) const { return PQftype(m_result.get(), column); }
+    quint32 columnType(int column) const { return m_decoders[column].typeOid(); }
     int indexOf(QStringView name) const;
     QString commandTag() const { return QString::fromUtf8(PQcmdStatus(m_result.get())); }
 
@@ -40,12 +43,15 @@ public:
     static Record record(const std::shared_ptr<const ResultData> &result, int row);
     // The result a record reads from (fetchRow's record carries the whole result, rows or not).
     static const std::shared_ptr<const ResultData> &resultOf(const Record &record) { return record.m_result; }
+    static int rowOf(const Record &record) { return record.m_row; }
 
 private:
     Private::PGresultPtr m_result;
     Private::CustomCodecsPtr m_codecs;
     int m_rows = 0;
     int m_columns = 0;
+    // Inline for the usual few columns: no allocation beyond the ResultData's own.
+    QVarLengthArray<Private::ColumnDecoder, 8> m_decoders;
     // Filled once, by whichever thread first asks (Records may be read in several threads).
     mutable std::once_flag m_namesOnce;
     mutable QList<QString> m_names;

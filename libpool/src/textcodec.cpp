@@ -658,75 +658,89 @@ private:
     quint32 m_elementType;
 };
 
-QVariant decodeScalar(quint32 typeOid, const char *data, int length)
+// One function per type, so a result column can pick its decoder once (textDecoder()). Each falls
+// back to the raw text when the value does not parse.
+QVariant textRaw(quint32, const char *data, int length)
+{
+    return rawText(data, length);
+}
+
+QVariant textBool(quint32, const char *data, int length)
+{
+    if (length == 1 && data[0] == 't')
+        return true;
+    if (length == 1 && data[0] == 'f')
+        return false;
+    return rawText(data, length);
+}
+
+// The value Parse reads, for types whose parser returns std::optional.
+template<auto Parse>
+QVariant textParsed(quint32, const char *data, int length)
+{
+    if (auto v = Parse(data, length))
+        return *v;
+    return rawText(data, length);
+}
+
+QVariant textTimestamp(quint32 typeOid, const char *data, int length)
+{
+    registerMetaTypes(); // for QVariant::toDateTime()
+    const auto timestamp = QPg::Timestamp::fromPostgresText(QString::fromLatin1(data, length),
+                                                            typeOid == Oid::TimestampTz);
+    if (!timestamp.isNull())
+        return QVariant::fromValue(timestamp);
+    return rawText(data, length);
+}
+
+QVariant textUuid(quint32, const char *data, int length)
+{
+    const QUuid uuid = QUuid::fromString(QLatin1StringView(data, length));
+    if (!uuid.isNull() || QByteArrayView(data, length) == "00000000-0000-0000-0000-000000000000")
+        return uuid;
+    return rawText(data, length);
+}
+
+QVariant textArray(quint32 typeOid, const char *data, int length)
+{
+    if (auto v = ArrayParser(data, length, arrayElementType(typeOid)).parse())
+        return *v;
+    return rawText(data, length);
+}
+
+TextDecoder scalarDecoder(quint32 typeOid)
 {
     switch (typeOid) {
-    case Oid::Bool:
-        if (length == 1 && data[0] == 't')
-            return true;
-        if (length == 1 && data[0] == 'f')
-            return false;
-        break;
+    case Oid::Bool: return textBool;
     case Oid::Int2:
     case Oid::Int4:
-        if (auto v = parseInteger<int>(data, length))
-            return *v;
-        break;
-    case Oid::Int8:
-        if (auto v = parseInteger<qlonglong>(data, length))
-            return *v;
-        break;
-    case Oid::Oid:
-        if (auto v = parseInteger<uint>(data, length))
-            return *v;
-        break;
+        return textParsed<parseInteger<int>>;
+    case Oid::Int8: return textParsed<parseInteger<qlonglong>>;
+    case Oid::Oid: return textParsed<parseInteger<uint>>;
     case Oid::Float4:
     case Oid::Float8:
-        if (auto v = parseDouble(data, length))
-            return *v;
-        break;
-    case Oid::Bytea:
-        if (auto v = parseBytea(data, length))
-            return *v;
-        break;
-    case Oid::Date:
-        // "infinity" and "-infinity" have no QDate: they stay text, like malformed input.
-        if (auto v = parseDate(data, length))
-            return *v;
-        break;
-    case Oid::Time:
-        if (auto v = parseTime(data, length))
-            return *v;
-        break;
+        return textParsed<parseDouble>;
+    case Oid::Bytea: return textParsed<parseBytea>;
+    // "infinity" and "-infinity" have no QDate: they stay text, like malformed input.
+    case Oid::Date: return textParsed<parseDate>;
+    case Oid::Time: return textParsed<parseTime>;
     case Oid::Timestamp:
-    case Oid::TimestampTz: {
-        registerMetaTypes(); // for QVariant::toDateTime()
-        const auto timestamp = QPg::Timestamp::fromPostgresText(QString::fromLatin1(data, length),
-                                                                typeOid == Oid::TimestampTz);
-        if (!timestamp.isNull())
-            return QVariant::fromValue(timestamp);
-        break;
-    }
-    case Oid::Uuid: {
-        const QUuid uuid = QUuid::fromString(QLatin1StringView(data, length));
-        if (!uuid.isNull() || QByteArrayView(data, length) == "00000000-0000-0000-0000-000000000000")
-            return uuid;
-        break;
-    }
+    case Oid::TimestampTz:
+        return textTimestamp;
+    case Oid::Uuid: return textUuid;
     case Oid::Json:
     case Oid::Jsonb:
-        if (auto v = parseJson(data, length))
-            return *v;
-        break;
+        return textParsed<parseJson>;
     default:
-        if (const quint32 elementType = arrayElementType(typeOid)) {
-            if (auto v = ArrayParser(data, length, elementType).parse())
-                return *v;
-        }
-        // Text types, numeric (exact), interval, timetz, inet, cidr and every unknown type.
         break;
     }
-    return rawText(data, length);
+    // Text types, numeric (exact), interval, timetz, inet, cidr and every unknown type stay text.
+    return arrayElementType(typeOid) ? textArray : textRaw;
+}
+
+QVariant decodeScalar(quint32 typeOid, const char *data, int length)
+{
+    return scalarDecoder(typeOid)(typeOid, data, length);
 }
 
 } // namespace
@@ -756,6 +770,11 @@ QVariant decodeText(quint32 typeOid, const char *data, int length)
     if (!data || length < 0)
         return QString();
     return decodeScalar(typeOid, data, length);
+}
+
+TextDecoder textDecoder(quint32 typeOid)
+{
+    return scalarDecoder(typeOid);
 }
 
 QString typeName(quint32 typeOid)

@@ -27,6 +27,11 @@ EncodedParameter encodeParameter(const QVariant &value);
 // malformed text come back as QString.
 QVariant decodeText(quint32 typeOid, const char *data, int length);
 
+// The text decoder of one type, looked up once (for a result column) instead of for every value:
+// decoder(typeOid, data, length) gives decodeText()'s result for a value of that type.
+using TextDecoder = QVariant (*)(quint32 typeOid, const char *data, int length);
+TextDecoder textDecoder(quint32 typeOid);
+
 // The SQL name of a built-in type ("int4", "text[]"); the number as text otherwise.
 QString typeName(quint32 typeOid);
 

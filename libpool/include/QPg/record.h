@@ -71,6 +71,10 @@ using RecordList = QList<Record>;
 // Sets the properties of a Q_GADGET from the columns of the same name (asyncpg's record_class, in
 // C++): columns without a property are ignored, and so are values the property type cannot take.
 QPGPOOL_EXPORT void fillGadget(void *gadget, const QMetaObject &metaObject, const Record &record);
+// fillGadget() for records.size() gadgets stored stride bytes apart from first, one per record; columns
+// are matched to properties once per result instead of once per row.
+QPGPOOL_EXPORT void fillGadgets(void *first, qsizetype stride, const QMetaObject &metaObject,
+                                const RecordList &records);
 
 template<typename T>
 T recordAs(const Record &record)
@@ -83,10 +87,8 @@ T recordAs(const Record &record)
 template<typename T>
 QList<T> recordsAs(const RecordList &records)
 {
-    QList<T> list;
-    list.reserve(records.size());
-    for (const Record &r : records)
-        list.append(recordAs<T>(r));
+    QList<T> list(records.size());
+    fillGadgets(list.data(), qsizetype(sizeof(T)), T::staticMetaObject, records);
     return list;
 }
 
