@@ -14,9 +14,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${QPG_FUZZ_BUILD_DIR:-$root/build-fuzz}
 cxx=${QPG_FUZZ_CXX:-clang++-14}
 targets=(fuzz_binarydecode fuzz_textdecode fuzz_binaryencode fuzz_quoting fuzz_monitordecode)
-# The codecs and what they need from the library (metatypes.cpp registers Record, hence record.cpp
-# and its logging), and the startup options (connectparams.cpp, which needs QtNetwork and libpq).
-library_sources=(binarycodec.cpp textcodec.cpp timestamp.cpp metatypes.cpp errors.cpp record.cpp logging.cpp
+# The codecs and what they need from the library (metatypes.cpp registers Record, hence record.cpp,
+# its column decoders and logging), and the startup options (connectparams.cpp, which needs QtNetwork and libpq).
+library_sources=(binarycodec.cpp textcodec.cpp columndecoder.cpp timestamp.cpp metatypes.cpp errors.cpp record.cpp logging.cpp
                  connectparams.cpp poolstats.cpp)
 # The monitoring protocol's decoder and codec (libpool/monitoring/src).
 monitoring_sources=(monitorprotocol.cpp monitordecoder.cpp monitorcodec.cpp sessionscodec.cpp)
