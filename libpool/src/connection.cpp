@@ -49,17 +49,19 @@ ConnectionPrivate::ConnectionPrivate(Connection *q, const ConnectOptions &option
     , connectTimer(new QTimer(q))
     , commandTimer(new QTimer(q))
     , cancelGraceTimer(new QTimer(q))
+    , streamTimer(new QTimer(q))
     // Through transaction-mode PgBouncer the next statement may run in another server session.
     , statementCache(options.pgBouncerMode == PgBouncerMode::Transaction ? 0 : options.statementCacheSize,
                      options.maxCacheableStatementSize)
 {
     Private::registerMetaTypes();
-    for (QTimer *timer : {connectTimer, commandTimer, cancelGraceTimer}) {
+    for (QTimer *timer : {connectTimer, commandTimer, cancelGraceTimer, streamTimer}) {
         timer->setSingleShot(true);
         timer->setTimerType(Qt::PreciseTimer);
     }
     QObject::connect(connectTimer, &QTimer::timeout, q, [this] { attemptTimedOut(); });
     QObject::connect(commandTimer, &QTimer::timeout, q, [this] { onCommandTimeout(); });
+    QObject::connect(streamTimer, &QTimer::timeout, q, [this] { onStreamTimer(); });
     QObject::connect(cancelGraceTimer, &QTimer::timeout, q, [this] {
         connectionBroken(QStringLiteral("the server did not cancel a timed-out command within %1 ms")
                              .arg(qint64(this->options.cancelGracePeriod.count())));
@@ -565,7 +567,8 @@ bool ConnectionPrivate::sendMain(Operation &op)
         sent = PQsendQuery(conn, op.utf8().constData());
         break;
     case Operation::Kind::Query: {
-        if (op.facts.preparable && statementCache.accepts(op.sql, [&op]() -> const QByteArray & { return op.utf8(); })) {
+        // A stream runs unnamed: single-row mode needs the query to be the only one in flight.
+        if (op.streamChunkRows == 0 && op.facts.preparable && statementCache.accepts(op.sql, [&op]() -> const QByteArray & { return op.utf8(); })) {
             sent = sendCached(op);
             break;
         }
@@ -573,6 +576,8 @@ bool ConnectionPrivate::sendMain(Operation &op)
         sent = PQsendQueryParams(conn, op.utf8().constData(), arrays.count(), arrays.types.data(),
                                  arrays.values.data(), arrays.lengths.data(), arrays.formats.data(),
                                  /*resultFormat text*/ 0);
+        if (sent && op.streamChunkRows > 0)
+            PQsetSingleRowMode(conn);
         break;
     }
     case Operation::Kind::Batch:
@@ -707,7 +712,13 @@ void ConnectionPrivate::processResults()
             continue;
         }
         switch (PQresultStatus(result.get())) {
+        case PGRES_SINGLE_TUPLE:
+            appendStreamRow(op, std::move(result));
+            break;
         case PGRES_TUPLES_OK:
+            if (op.streamChunk)
+                handOverStreamChunk(op); // the rows before the end, ahead of the completion
+            [[fallthrough]];
         case PGRES_COMMAND_OK:
         case PGRES_EMPTY_QUERY:
             noteSessionChange(PQcmdStatus(result.get()));
@@ -768,6 +779,7 @@ void ConnectionPrivate::completeCurrent()
     }
     commandTimer->stop();
     cancelGraceTimer->stop();
+    streamTimer->stop(); // a failed stream's last rows are dropped with it
     std::unique_ptr<Operation> op = std::move(queue.front());
     queue.pop_front();
     running = false;
@@ -800,11 +812,11 @@ void ConnectionPrivate::completeCurrent()
 
 void ConnectionPrivate::drainNotifications()
 {
+    PGnotify *raw = conn ? PQnotifies(conn) : nullptr;
+    if (!raw)
+        return; // the usual case, after every result: no guard needed
     const QPointer<Connection> alive(q); // a listener may delete the connection
-    while (alive && conn) {
-        PGnotify *raw = PQnotifies(conn);
-        if (!raw)
-            return;
+    for (; raw; raw = alive && conn ? PQnotifies(conn) : nullptr) {
         Notification n{QString::fromUtf8(raw->relname), QString::fromUtf8(raw->extra), raw->be_pid};
         PQfreemem(raw);
         const auto callbacks = listeners.value(n.channel);

@@ -23,6 +23,10 @@
 
 namespace QPg {
 
+namespace Private {
+class RowStream; // rowstream_p.h
+}
+
 class ConnectionPrivate
 {
 public:
@@ -89,6 +93,12 @@ public:
     bool receiveCopyData(Private::Operation &op);
     bool sendCopyData(Private::Operation &op);
     void reportCopyProgress(const Private::Operation &op);
+    // Single-row streams (rowstream.cpp). stream was made in the caller's thread.
+    void startStream(const QString &sql, const QVariantList &args, const QueryOptions &options, int chunkRows,
+                     const std::shared_ptr<Private::RowStream> &stream);
+    void appendStreamRow(Private::Operation &op, Private::PGresultPtr row);
+    void handOverStreamChunk(Private::Operation &op);
+    void onStreamTimer();
     void processResults();
     void completeCurrent();
     void drainNotifications();
@@ -130,6 +140,7 @@ public:
     QTimer *connectTimer;
     QTimer *commandTimer;
     QTimer *cancelGraceTimer;
+    QTimer *streamTimer; // hands over a stream's chunk that has not filled up in time
     std::shared_ptr<PGcancel> cancelHandle;
     int cancelsInFlight = 0;
 

@@ -141,6 +141,13 @@ struct Operation
     std::function<void(const PGresult *result, Operation &op)> onPrelude;
     bool inPrelude = false;
 
+    // Query in single-row mode (rowstream.cpp): rows are copied into streamChunk and handed to
+    // onStreamChunk whenever it holds streamChunkRows rows (or the connection's stream timer goes
+    // off). 0: not a stream.
+    int streamChunkRows = 0;
+    std::unique_ptr<CopiedRows> streamChunk;
+    std::function<void(CopiedRows &&chunk)> onStreamChunk;
+
     // COPY
     std::function<bool(const char *data, int size, QString *error)> copyOutSink;
     std::unique_ptr<CopyInSource> copyInSource;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include <QPg/pooledconnection.h>
 
+#include "connection_p.h"
 #include "marshal_p.h"
 #include "notificationrelay_p.h"
 #include "operation_p.h"
 #include "pool_p.h"
+#include "rowstream_p.h"
 
 namespace QPg {
 
@@ -73,6 +75,20 @@ QFuture<Record> PooledConnection::fetchRow(const QString &sql, const QVariantLis
 QFuture<QVariant> PooledConnection::fetchValue(const QString &sql, const QVariantList &args, const QueryOptions &options)
 {
     return onConnection<QVariant>(m_lease, "fetchValue", [=](Connection *c) { return c->fetchValue(sql, args, options); });
+}
+
+QFuture<Record> PooledConnection::streamRows(const QString &sql, const QVariantList &args, QObject *context,
+                                             std::function<void(RecordList &&rows)> onRows, int chunkRows,
+                                             const QueryOptions &options)
+{
+    if (!context)
+        return Private::failedFuture<Record>(InterfaceError(QStringLiteral("streamRows() needs a context object")));
+    // Made here, in context's thread, while context is known alive (see RowStream).
+    const std::shared_ptr<Private::RowStream> stream = Private::RowStream::create(context, std::move(onRows));
+    return onConnection<Record>(m_lease, "streamRows", [=](Connection *c) {
+        c->d->startStream(sql, args, options, chunkRows, stream);
+        return stream->future();
+    });
 }
 
 QFuture<void> PooledConnection::addListener(const QString &channel, QObject *context,

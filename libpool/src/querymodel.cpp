@@ -126,6 +126,7 @@ public:
     void start(bool refresh);
     void abandon();
     void onAcquired(const std::shared_ptr<QueryRun> &run, const QFuture<PooledConnection> &acquired);
+    void stream(const std::shared_ptr<QueryRun> &run);
     bool fetchNext(const std::shared_ptr<QueryRun> &run);
     void readAhead(const std::shared_ptr<QueryRun> &run);
     void onChunk(const std::shared_ptr<QueryRun> &run, int asked, RecordList chunk,
@@ -288,6 +289,10 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
         });
         return;
     }
+    if (fetchMode == QueryModel::FetchMode::Eager && rowLimit == 0) {
+        stream(current);
+        return;
+    }
     current->cursor = true;
     // Read to the end, so the planner should favour the whole result over the first rows.
     current->handle.execute(fetchMode == QueryModel::FetchMode::Eager
@@ -319,6 +324,50 @@ void QueryModelPrivate::onAcquired(const std::shared_ptr<QueryRun> &current, con
         readAhead(current);
     else
         fetchNext(current);
+}
+
+// Reading everything, with no limit to stop at, the rows come in one plain query as the server
+// makes them (Connection::streamRows) rather than through a cursor, whose FETCHes each compute
+// their whole chunk on the server before sending it. The run stays busy: cancel() cancels on the
+// server, and views find nothing to fetch.
+void QueryModelPrivate::stream(const std::shared_ptr<QueryRun> &current)
+{
+    const auto onRows = [this, current](RecordList &&rows) {
+        if (current != run || current->canceled)
+            return;
+        if (current->refresh) {
+            current->pending += rows;
+            return;
+        }
+        if (columns.isEmpty())
+            setColumns(rows.first().columnNames());
+        append(std::move(rows));
+    };
+    const int chunkRows = std::max(chunkSize, MaxGrownFetch);
+    Private::whenFinishedLater<Record>(
+        current->handle.streamRows(sql, args, q, onRows, chunkRows, labelled()), q,
+        [this, current](const QFuture<Record> &f) {
+            if (current != run)
+                return;
+            current->busy = false;
+            if (const std::exception_ptr failure = Private::errorOf(f)) {
+                fail(current, failure, 0);
+                return;
+            }
+            current->atEnd = true;
+            if (current->refresh) {
+                current->refresh = false;
+                const RecordList fresh = std::exchange(current->pending, {});
+                setColumns(f.result().columnNames());
+                replaceRows(fresh);
+                Q_EMIT q->refreshed();
+                if (current != run)
+                    return; // a slot started another query
+            } else if (columns.isEmpty()) {
+                setColumns(f.result().columnNames()); // no rows, but a grid with its headers
+            }
+            finishRun(current);
+        });
 }
 
 // Sends one FETCH; false when the row limit leaves nothing to ask for.

@@ -18,6 +18,21 @@ ResultData::ResultData(Private::PGresultPtr result, Private::CustomCodecsPtr cod
     , m_rows(PQntuples(m_result.get()))
     , m_columns(PQnfields(m_result.get()))
 {
+    resolveDecoders();
+}
+
+ResultData::ResultData(Private::CopiedRows &&rows, Private::CustomCodecsPtr codecs)
+    : m_result(std::move(rows.header))
+    , m_copied(std::make_unique<Private::CopiedRows>(std::move(rows)))
+    , m_codecs(std::move(codecs))
+    , m_rows(m_copied->rows)
+    , m_columns(PQnfields(m_result.get()))
+{
+    resolveDecoders();
+}
+
+void ResultData::resolveDecoders()
+{
     const PGresult *r = m_result.get();
     m_decoders.reserve(m_columns);
     for (int c = 0; c < m_columns; ++c)
@@ -56,11 +71,19 @@ int ResultData::indexOf(QStringView name) const
 
 bool ResultData::isNull(int row, int column) const
 {
+    if (m_copied)
+        return m_copied->values[size_t(row) * size_t(m_columns) + size_t(column)].length < 0;
     return PQgetisnull(m_result.get(), row, column);
 }
 
 QVariant ResultData::value(int row, int column) const
 {
+    if (m_copied) {
+        const Private::CopiedRows::Value v = m_copied->values[size_t(row) * size_t(m_columns) + size_t(column)];
+        if (v.length < 0)
+            return QVariant::fromValue(nullptr);
+        return m_decoders[column].decode(m_copied->data.constData() + v.start, v.length);
+    }
     const PGresult *r = m_result.get();
     const int length = PQgetlength(r, row, column);
     // A NULL reads as length 0: only empty values need the second call to tell.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "columndecoder_p.h"
+#include "copiedrows_p.h"
 #include "pgresult_p.h"
 #include "typecodecs_p.h"
 
@@ -27,6 +28,8 @@ class ResultData
 {
 public:
     explicit ResultData(Private::PGresultPtr result, Private::CustomCodecsPtr codecs = nullptr);
+    // Rows a stream copied out of single-row results; the columns are those of rows.header.
+    ResultData(Private::CopiedRows &&rows, Private::CustomCodecsPtr codecs);
 
     int rowCount() const { return m_rows; }
     int columnCount() const { return m_columns; }
@@ -34,7 +37,7 @@ public:
     const QList<QString> &columnNames() const;
     quint32 columnType(int column) const { return m_decoders[column].typeOid(); }
     int indexOf(QStringView name) const;
-    QString commandTag() const { return QString::fromUtf8(PQcmdStatus(m_result.get())); }
+    QString commandTag() const { return m_copied ? QString() : QString::fromUtf8(PQcmdStatus(m_result.get())); }
 
     bool isNull(int row, int column) const;
     QVariant value(int row, int column) const;
@@ -46,7 +49,10 @@ public:
     static int rowOf(const Record &record) { return record.m_row; }
 
 private:
-    Private::PGresultPtr m_result;
+    void resolveDecoders();
+
+    Private::PGresultPtr m_result; // the rows, or for copied rows the header
+    std::unique_ptr<Private::CopiedRows> m_copied;
     Private::CustomCodecsPtr m_codecs;
     int m_rows = 0;
     int m_columns = 0;

@@ -116,6 +116,20 @@ public:
     QFuture<qint64> stream(const QString &sql, const QVariantList &args,
                            std::function<bool(const RecordList &chunk)> onChunk, int chunkSize = 10000);
 
+    // The rows of one query as the server makes them: a plain query in libpq's single-row mode,
+    // with no cursor and no transaction of its own, so the server streams the rows while it
+    // computes them (a cursor's FETCH computes its whole chunk before sending any). The rows are
+    // gathered into chunks of at most chunkRows, or whatever has come within 20 ms, and handed to
+    // onRows in context's thread, in order, and all before the future finishes. The future gives
+    // the result's header: a Record without values whose columnNames() are the query's columns,
+    // also when there were no rows. There is no back-pressure but TCP's: chunks queue up in
+    // context's thread while it is busy. Rows handed over stay delivered if the query fails later.
+    // Stop early with cancel() or by cancelling the future (the server cancels the query). Nothing
+    // is called once context is destroyed; the future is then cancelled.
+    QFuture<Record> streamRows(const QString &sql, const QVariantList &args, QObject *context,
+                               std::function<void(RecordList &&rows)> onRows, int chunkRows = 10000,
+                               const QueryOptions &options = {});
+
     // COPY, streamed in bounded memory; each gives the number of rows copied. Cancelling the future
     // stops the COPY (the server rolls it back); a failed COPY leaves the table as it was and the
     // ServerError's context() names the line.
@@ -186,6 +200,7 @@ private:
     friend class Pool;
     friend class Transaction;
     friend struct CursorData;
+    friend class PooledConnection; // streamRows() from another thread
     std::unique_ptr<ConnectionPrivate> const d;
 };
 

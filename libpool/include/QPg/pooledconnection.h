@@ -39,6 +39,11 @@ public:
     using VariadicQueries<PooledConnection>::fetchRow;
     using VariadicQueries<PooledConnection>::fetchValue;
 
+    // Connection::streamRows() on this checkout; onRows runs in context's thread.
+    QFuture<Record> streamRows(const QString &sql, const QVariantList &args, QObject *context,
+                               std::function<void(RecordList &&rows)> onRows, int chunkRows = 10000,
+                               const QueryOptions &options = {});
+
     // LISTEN on channel for this checkout. Call it in context's thread: callback runs there for
     // each notification on the channel, and sessionEnded once if the session ends (lost or closed)
     // while the connection is still held. Nothing runs after context is destroyed; the listener

@@ -16,13 +16,15 @@ class Pool;
 class QueryModelPrivate;
 
 // A query's result as a table model that never blocks: the query runs through a Pool (in any
-// thread), rows stream in chunks through a server-side cursor, and the model can re-run itself
-// when a NOTIFY arrives. Read-only; TableModel adds editing.
+// thread), rows stream in chunks, and the model can re-run itself when a NOTIFY arrives.
+// Read-only; TableModel adds editing.
 //
 // Row-returning statements (SELECT, WITH, VALUES, TABLE) are read through a cursor in a
 // transaction of their own, which holds one pooled connection until every row is read, the row
 // limit is reached, or the model is cleared; other statements run whole. In OnDemand mode views ask
-// for rows as they scroll (canFetchMore/fetchMore); in Eager mode the model reads to the end.
+// for rows as they scroll (canFetchMore/fetchMore); in Eager mode the model reads to the end. Eager
+// without a row limit needs no cursor: the rows come as the server makes them, in one plain query
+// (Connection::streamRows), in chunks of what arrived within 20 ms.
 class QPGPOOL_EXPORT QueryModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -80,8 +82,10 @@ public:
 
     FetchMode fetchMode() const;
     void setFetchMode(FetchMode mode);
-    // Rows per FETCH (default 256). In Eager mode this is the first FETCH's size; each later one
-    // asks for twice as many rows as the one before, up to 65 536 (or the chunk size if larger).
+    // Rows per FETCH (default 256). In Eager mode with a row limit this is the first FETCH's size;
+    // each later one asks for twice as many rows as the one before, up to 65 536 (or the chunk size
+    // if larger). Eager without a limit hands over at most 65 536 rows (or the chunk size if larger)
+    // at a time.
     int chunkSize() const;
     void setChunkSize(int rows);
     // At most this many rows are kept (0, the default: no limit); reading stops there.
