@@ -28,37 +28,54 @@ namespace Private {
 std::shared_ptr<RowStream> RowStream::create(QObject *context, std::function<void(RecordList &&rows)> onRows)
 {
     std::shared_ptr<RowStream> stream(new RowStream, [](RowStream *s) { s->deleteLater(); });
-    stream->m_promise->start();
+    stream->m_shared->promise.start();
+    const auto handOver = [shared = stream->m_shared, onRows = std::move(onRows)] {
+        for (RecordList &rows : shared->takePending())
+            onRows(std::move(rows));
+    };
     // Queued: onRows never runs inside the connection's result loop, even in the same thread.
-    QObject::connect(
-        stream.get(), &RowStream::rowsReady, context,
-        [onRows = std::move(onRows)](const RecordList &rows) {
-            RecordList own = rows;
-            onRows(std::move(own));
-        },
-        Qt::QueuedConnection);
+    QObject::connect(stream.get(), &RowStream::rowsReady, context, handOver, Qt::QueuedConnection);
     QObject::connect(
         stream.get(), &RowStream::ended, context,
-        [outcome = stream->m_outcome] {
-            if (outcome->error)
-                outcome->promise.setException(outcome->error);
+        [shared = stream->m_shared, handOver] {
+            handOver(); // nothing should be left; but never finish ahead of a chunk
+            if (shared->error)
+                shared->promise.setException(shared->error);
             else
-                outcome->promise.addResult(outcome->header);
-            outcome->promise.finish();
+                shared->promise.addResult(shared->header);
+            shared->promise.finish();
         },
         Qt::QueuedConnection);
     return stream;
 }
 
+QList<RecordList> RowStream::Shared::takePending()
+{
+    const QMutexLocker lock(&mutex);
+    return std::exchange(pending, {});
+}
+
+void RowStream::deliver(RecordList &&rows)
+{
+    bool first = false;
+    {
+        const QMutexLocker lock(&m_shared->mutex);
+        first = m_shared->pending.isEmpty();
+        m_shared->pending.append(std::move(rows));
+    }
+    if (first)
+        Q_EMIT rowsReady();
+}
+
 void RowStream::finish(const Record &header)
 {
-    m_outcome->header = header;
+    m_shared->header = header;
     Q_EMIT ended();
 }
 
 void RowStream::fail(const QException &error)
 {
-    m_outcome->error = exceptionPtr(error);
+    m_shared->error = exceptionPtr(error);
     Q_EMIT ended();
 }
 

@@ -9,6 +9,7 @@
 #include <QPg/record.h>
 
 #include <QtCore/QFuture>
+#include <QtCore/QMutex>
 #include <QtCore/QObject>
 #include <QtCore/QPromise>
 
@@ -31,30 +32,34 @@ public:
     // reference.
     static std::shared_ptr<RowStream> create(QObject *context, std::function<void(RecordList &&rows)> onRows);
 
-    QFuture<Record> future() const { return m_promise->future(); }
-    bool isCanceled() const { return m_promise->isCanceled(); }
+    QFuture<Record> future() const { return m_shared->promise.future(); }
+    bool isCanceled() const { return m_shared->promise.isCanceled(); }
 
     // From the connection's thread.
-    void deliver(const RecordList &rows) { Q_EMIT rowsReady(rows); }
+    void deliver(RecordList &&rows);
     void finish(const Record &header);
     void fail(const QException &error);
 
 Q_SIGNALS:
-    void rowsReady(const QPg::RecordList &rows);
+    // Chunks are waiting (emitted when the first one of a batch is queued).
+    void rowsReady();
     void ended();
 
 private:
     RowStream() = default;
 
-    // The outcome is set before ended() is emitted; the queued call that reads it comes after.
-    struct Outcome
+    // What the two threads share; the queued calls in context's thread hold it too, so it outlives
+    // the stream when they run late. The chunks move over whole: no Record is copied.
+    struct Shared
     {
         QPromise<Record> promise;
-        Record header;
-        std::exception_ptr error;
+        Record header;           // set before ended() is emitted
+        std::exception_ptr error; // likewise
+        QMutex mutex;
+        QList<RecordList> pending; // guarded by mutex
+        QList<RecordList> takePending();
     };
-    std::shared_ptr<Outcome> m_outcome = std::make_shared<Outcome>();
-    QPromise<Record> *m_promise = &m_outcome->promise;
+    std::shared_ptr<Shared> m_shared = std::make_shared<Shared>();
 };
 
 } // namespace QPg::Private
