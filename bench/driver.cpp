@@ -30,6 +30,7 @@
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -507,8 +508,10 @@ QJsonObject toJson(const Settings &settings, const Result &r)
         {u"caller_ops_max"_s, double(r.callerOpsMax)},
         {u"acquire_wait_ms"_s,
          QJsonObject{{u"p50"_s, r.poolStats.acquireWaitP50Ms}, {u"p99"_s, r.poolStats.acquireWaitP99Ms}}},
-        {u"details"_s, u"QPgPool %1, reset policy %2%3"_s.arg(QStringLiteral(QPGPOOL_VERSION), settings.resetPolicyName,
-                                                             settings.threads > 1 ? u", %1 threads"_s.arg(settings.threads) : QString())},
+        {u"details"_s, u"QPgPool %1, reset policy %2, %3 event dispatcher%4"_s.arg(
+                           QStringLiteral(QPGPOOL_VERSION), settings.resetPolicyName,
+                           !qEnvironmentVariableIsEmpty("QT_NO_GLIB") ? u"Qt's"_s : u"GLib's"_s,
+                           settings.threads > 1 ? u", %1 threads"_s.arg(settings.threads) : QString())},
     };
     if (!r.note.isEmpty())
         o.insert(u"note"_s, r.note);
@@ -544,6 +547,13 @@ void printHuman(const Settings &settings, const Result &r)
 
 int main(int argc, char **argv)
 {
+    // Qt's own UNIX event dispatcher unless --glib: GLib's (Qt's default where GLib is installed)
+    // writes to its eventfd for every posted event, a system call per queued continuation, where
+    // Qt's wakes the loop once per pass. As asyncpg runs on uvloop, the loop an application would
+    // pick for speed; QT_NO_GLIB set by the caller wins.
+    const bool glib = std::any_of(argv + 1, argv + argc, [](const char *arg) { return qstrcmp(arg, "--glib") == 0; });
+    if (!glib && !qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"qpgpool-bench"_s);
     // The setup's DROP TABLE IF EXISTS notices are no news.
@@ -573,12 +583,13 @@ int main(int argc, char **argv)
     const QCommandLineOption smokeOption(u"smoke"_s,
                                          u"Each workload for 0.3 s without warm-up; exit 0 when all ran."_s);
     const QCommandLineOption listOption(u"list"_s, u"List the workloads."_s);
+    const QCommandLineOption glibOption(u"glib"_s, u"Run on GLib's event dispatcher instead of Qt's own."_s);
     const QCommandLineOption startOption(u"start-cluster"_s,
                                          u"Start a private PostgreSQL, write its state file, exit."_s, u"file"_s);
     const QCommandLineOption stopOption(u"stop-cluster"_s, u"Stop the cluster named by a state file."_s,
                                         u"file"_s);
     parser.addOptions({dsnOption, stateOption, durationOption, warmupOption, concurrencyOption, connectionsOption, threadsOption,
-                       workloadOption, resetOption, jsonOption, smokeOption, listOption, startOption, stopOption});
+                       workloadOption, resetOption, jsonOption, smokeOption, listOption, glibOption, startOption, stopOption});
     parser.process(app);
 
     if (parser.isSet(startOption))
