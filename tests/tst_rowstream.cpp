@@ -130,7 +130,13 @@ void tst_RowStream::binaryAndTextGiveTheSameValues()
     const QString sql = u"SELECT g, g::numeric / 7 AS n, g::int8 * 1000000007 AS big, g::float8 / 3 AS f, "
                         u"timestamptz '2026-01-01 12:00+00' + g * interval '1 hour' AS t, date '2026-01-01' + g AS d, "
                         u"CASE WHEN g % 3 = 0 THEN NULL ELSE md5(g::text) END AS h, g % 2 = 0 AS b, "
-                        u"ARRAY[g, g + 1] AS a, gen_random_uuid() IS NOT NULL AS u, decode('00ff', 'hex') AS bytes "
+                        u"ARRAY[g, g + 1] AS a, gen_random_uuid() IS NOT NULL AS u, decode('00ff', 'hex') AS bytes, "
+                        u"g * interval '1 day 3 hours 4.5 seconds' AS i, jsonb_build_object('g', g) AS j, "
+                        u"'{\"a\": [1, 2]}'::json AS js, '192.168.0.1/24'::inet AS ip, '10.0.0.0/8'::cidr AS net, "
+                        u"time '12:34:56.789' AS tm, timetz '12:34:56+02' AS tz, timestamp '2026-02-03 04:05:06.5' AS ts, "
+                        u"'6ba7b810-9dad-11d1-80b4-00c04fd430c8'::uuid AS uid, 'v'::varchar(5) AS vc, 'c'::char(3) AS ch, "
+                        u"'nm'::name AS nm, 26::oid AS o, g::float4 / 3 AS f4, g::int2 AS i2, 'NaN'::numeric AS nan, "
+                        u"ARRAY['x', NULL, 'y'] AS ta "
                         u"FROM generate_series(1, 3000) g"_s;
     const auto read = [this](const QString &statement, const QVariantList &args = {}) {
         QList<QVariantList> values;
