@@ -53,6 +53,7 @@ private Q_SLOTS:
     void streamsEveryRowInOrderBeforeTheEnd();
     void emptyResultStillNamesItsColumns();
     void decodesTypesAndNulls();
+    void binaryAndTextGiveTheSameValues();
     void rowsWithoutColumns();
     void slowQueryRowsArriveWhileItRuns();
     void failureMidStreamIsTypedAndConnectionStaysUsable();
@@ -119,6 +120,53 @@ void tst_RowStream::decodesTypesAndNulls()
     QVERIFY(!row.isNull(2));
     QCOMPARE(row.value(u"t").toString(), u"Zürich ✓"_s);
     QCOMPARE(row.value(3).toDouble(), 1.5);
+}
+
+// Outside a transaction a stream asks for binary rows when every column can be decoded from
+// binary; inside one it streams text. The values are the same either way, and a statement that
+// cannot be described (a trailing comment, an array of a type without a binary decoder) still runs.
+void tst_RowStream::binaryAndTextGiveTheSameValues()
+{
+    const QString sql = u"SELECT g, g::numeric / 7 AS n, g::int8 * 1000000007 AS big, g::float8 / 3 AS f, "
+                        u"timestamptz '2026-01-01 12:00+00' + g * interval '1 hour' AS t, date '2026-01-01' + g AS d, "
+                        u"CASE WHEN g % 3 = 0 THEN NULL ELSE md5(g::text) END AS h, g % 2 = 0 AS b, "
+                        u"ARRAY[g, g + 1] AS a, gen_random_uuid() IS NOT NULL AS u, decode('00ff', 'hex') AS bytes, "
+                        u"g * interval '1 day 3 hours 4.5 seconds' AS i, jsonb_build_object('g', g) AS j, "
+                        u"'{\"a\": [1, 2]}'::json AS js, '192.168.0.1/24'::inet AS ip, '10.0.0.0/8'::cidr AS net, "
+                        u"time '12:34:56.789' AS tm, timetz '12:34:56+02' AS tz, timestamp '2026-02-03 04:05:06.5' AS ts, "
+                        u"'6ba7b810-9dad-11d1-80b4-00c04fd430c8'::uuid AS uid, 'v'::varchar(5) AS vc, 'c'::char(3) AS ch, "
+                        u"'nm'::name AS nm, 26::oid AS o, g::float4 / 3 AS f4, g::int2 AS i2, 'NaN'::numeric AS nan, "
+                        u"ARRAY['x', NULL, 'y'] AS ta "
+                        u"FROM generate_series(1, 3000) g"_s;
+    const auto read = [this](const QString &statement, const QVariantList &args = {}) {
+        QList<QVariantList> values;
+        QObject context;
+        await(m_con->streamRows(statement, args, &context, [&values](QPg::RecordList &&rows) {
+            for (const QPg::Record &row : rows) {
+                QVariantList v;
+                for (int c = 0; c < row.size(); ++c)
+                    v.append(row.value(c));
+                values.append(v);
+            }
+        }, 1000));
+        return values;
+    };
+    const QList<QVariantList> outside = read(sql);
+    await(m_con->execute(u"BEGIN"_s));
+    const QList<QVariantList> inside = read(sql);
+    await(m_con->execute(u"COMMIT"_s));
+    // Not described (the subquery around it would end at the semicolon): text, also outside.
+    const QList<QVariantList> undescribed = read(sql + u";  -- a comment at the end"_s);
+    QCOMPARE(outside.size(), 3000);
+    QCOMPARE(inside, outside);
+    QCOMPARE(undescribed, outside);
+    QVERIFY(outside.at(2).at(6).isNull());
+    QCOMPARE(outside.at(1).at(4).toDateTime().toUTC(), QDateTime(QDate(2026, 1, 1), QTime(14, 0), Qt::UTC));
+    QCOMPARE(outside.at(0).at(2).toLongLong(), 1000000007LL);
+    QCOMPARE(outside.at(0).at(10).toByteArray(), QByteArray("\x00\xff", 2));
+    // Arguments reach both the describing statement and the stream.
+    QCOMPARE(read(u"SELECT $1::int + g FROM generate_series(1, 2) g"_s, {40}),
+             QList<QVariantList>({QVariantList{41}, QVariantList{42}}));
 }
 
 void tst_RowStream::rowsWithoutColumns()

@@ -575,7 +575,7 @@ bool ConnectionPrivate::sendMain(Operation &op)
         const ParameterArrays arrays(op.parameters);
         sent = PQsendQueryParams(conn, op.utf8().constData(), arrays.count(), arrays.types.data(),
                                  arrays.values.data(), arrays.lengths.data(), arrays.formats.data(),
-                                 /*resultFormat text*/ 0);
+                                 op.streamBinary ? 1 : 0);
         if (sent && op.streamChunkRows > 0)
             PQsetSingleRowMode(conn);
         break;
@@ -607,6 +607,10 @@ void ConnectionPrivate::sendNext()
         op.sqlUtf8 = op.sql.toUtf8();
     }
     bool sent = false;
+    // A stream's describing prelude could fail where the statement itself would not; in a
+    // transaction that failure would abort it, so there the stream goes without one (in text).
+    if (op.streamChunkRows > 0 && PQtransactionStatus(conn) != PQTRANS_IDLE)
+        op.preludeSql.clear();
     if (!op.preludeSql.isEmpty() && !op.inPrelude)
         sent = sendPrelude(op);
     else
@@ -678,15 +682,15 @@ void ConnectionPrivate::processResults()
             if (result) {
                 if (PQresultStatus(result.get()) == PGRES_TUPLES_OK && !op.error)
                     op.onPrelude(result.get(), op);
-                else if (PQresultStatus(result.get()) == PGRES_FATAL_ERROR && !op.error)
-                    op.error = ServerError::create(Private::serverErrorFields(result.get()));
+                else if (PQresultStatus(result.get()) == PGRES_FATAL_ERROR && !op.error && op.streamChunkRows == 0)
+                    op.error = ServerError::create(Private::serverErrorFields(result.get())); // a stream's is only a hint
                 continue;
             }
             op.inPrelude = false;
             op.preludeSql.clear();
             if (op.error) {
                 completeCurrent();
-            } else if (!PQsendQuery(conn, op.utf8().constData())) {
+            } else if (!(op.kind == Operation::Kind::Query ? sendMain(op) : PQsendQuery(conn, op.utf8().constData()))) {
                 connectionBroken(QString::fromUtf8(PQerrorMessage(conn)));
                 return;
             } else if (!flush()) {

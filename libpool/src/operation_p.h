@@ -147,6 +147,7 @@ struct Operation
     int streamChunkRows = 0;
     std::unique_ptr<CopiedRows> streamChunk;
     std::function<void(CopiedRows &&chunk)> onStreamChunk;
+    bool streamBinary = false; // the prelude found a binary decoder for every column
 
     // COPY
     std::function<bool(const char *data, int size, QString *error)> copyOutSink;

@@ -3,6 +3,7 @@
 // (Connection::streamRows), without a cursor.
 #include "rowstream_p.h"
 
+#include "binarycodec_p.h"
 #include "connection_p.h"
 #include "marshal_p.h"
 
@@ -102,6 +103,20 @@ void ConnectionPrivate::startStream(const QString &sql, const QVariantList &args
         stream->fail(*error);
         return;
     }
+    // The rows come in binary when every column has a binary decoder: cheaper for the server to
+    // produce than text (timestamps, numbers). The column types come from the statement run with
+    // LIMIT 0 first, in the same operation; if that fails, the stream goes in text.
+    QString body = sql.trimmed();
+    while (body.endsWith(u';'))
+        body = body.chopped(1).trimmed();
+    op->preludeSql = QStringLiteral("SELECT * FROM (\n%1\n) AS qpg_stream LIMIT 0").arg(body).toUtf8();
+    op->preludeParameters = op->parameters;
+    op->onPrelude = [codecs = customCodecs](const PGresult *result, Operation &described) {
+        bool binary = PQnfields(result) > 0;
+        for (int c = 0; binary && c < PQnfields(result); ++c)
+            binary = Private::hasBinaryDecoder(PQftype(result, c)) && !(codecs && codecs->byType.contains(PQftype(result, c)));
+        described.streamBinary = binary;
+    };
     Private::RowStream *s = stream.get();
     op->target = stream;
     op->streamChunkRows = chunkRows;
