@@ -122,7 +122,9 @@ public:
     // gathered into chunks of at most chunkRows, or whatever has come within 20 ms, and handed to
     // onRows in context's thread, in order, and all before the future finishes. The future gives
     // the result's header: a Record without values whose columnNames() are the query's columns,
-    // also when there were no rows. There is no back-pressure but TCP's: chunks queue up in
+    // also when there were no rows. Outside a transaction the rows come in binary when every
+    // column has a binary decoder (the statement is first run with LIMIT 0 for its column types).
+    // There is no back-pressure but TCP's: chunks queue up in
     // context's thread while it is busy. Rows handed over stay delivered if the query fails later.
     // Stop early with cancel() or by cancelling the future (the server cancels the query). Nothing
     // is called once context is destroyed; the future is then cancelled.
