@@ -607,9 +607,7 @@ void ConnectionPrivate::sendNext()
         op.sqlUtf8 = op.sql.toUtf8();
     }
     bool sent = false;
-    // A stream's describing prelude could fail where the statement itself would not; in a
-    // transaction that failure would abort it, so there the stream goes without one (in text).
-    if (op.streamChunkRows > 0 && PQtransactionStatus(conn) != PQTRANS_IDLE)
+    if (op.preludeIsOptional && PQtransactionStatus(conn) != PQTRANS_IDLE)
         op.preludeSql.clear();
     if (!op.preludeSql.isEmpty() && !op.inPrelude)
         sent = sendPrelude(op);
@@ -682,8 +680,8 @@ void ConnectionPrivate::processResults()
             if (result) {
                 if (PQresultStatus(result.get()) == PGRES_TUPLES_OK && !op.error)
                     op.onPrelude(result.get(), op);
-                else if (PQresultStatus(result.get()) == PGRES_FATAL_ERROR && !op.error && op.streamChunkRows == 0)
-                    op.error = ServerError::create(Private::serverErrorFields(result.get())); // a stream's is only a hint
+                else if (PQresultStatus(result.get()) == PGRES_FATAL_ERROR && !op.error && !op.preludeIsOptional)
+                    op.error = ServerError::create(Private::serverErrorFields(result.get()));
                 continue;
             }
             op.inPrelude = false;

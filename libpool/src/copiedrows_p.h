@@ -31,6 +31,10 @@ struct CopiedRows
     int rows = 0;
 
     qsizetype bytes() const { return data.size(); }
+    const Value &at(int row, int column, int columns) const
+    {
+        return values[size_t(row) * size_t(columns) + size_t(column)];
+    }
 
     // Copies the one row of a PGRES_SINGLE_TUPLE result; the first row's result is kept as header.
     void append(PGresultPtr row)

@@ -140,6 +140,9 @@ struct Operation
     std::vector<EncodedParameter> preludeParameters;
     std::function<void(const PGresult *result, Operation &op)> onPrelude;
     bool inPrelude = false;
+    // The prelude only improves the main command (a stream's binary format): its failure is not
+    // the operation's, and inside a transaction, which that failure would abort, it is skipped.
+    bool preludeIsOptional = false;
 
     // Query in single-row mode (rowstream.cpp): rows are copied into streamChunk and handed to
     // onStreamChunk whenever it holds streamChunkRows rows (or the connection's stream timer goes

@@ -72,14 +72,14 @@ int ResultData::indexOf(QStringView name) const
 bool ResultData::isNull(int row, int column) const
 {
     if (m_copied)
-        return m_copied->values[size_t(row) * size_t(m_columns) + size_t(column)].length < 0;
+        return m_copied->at(row, column, m_columns).length < 0;
     return PQgetisnull(m_result.get(), row, column);
 }
 
 QVariant ResultData::value(int row, int column) const
 {
     if (m_copied) {
-        const Private::CopiedRows::Value v = m_copied->values[size_t(row) * size_t(m_columns) + size_t(column)];
+        const Private::CopiedRows::Value v = m_copied->at(row, column, m_columns);
         if (v.length < 0)
             return QVariant::fromValue(nullptr);
         return m_decoders[column].decode(m_copied->data.constData() + v.start, v.length);

@@ -111,6 +111,7 @@ void ConnectionPrivate::startStream(const QString &sql, const QVariantList &args
         body = body.chopped(1).trimmed();
     op->preludeSql = QStringLiteral("SELECT * FROM (\n%1\n) AS qpg_stream LIMIT 0").arg(body).toUtf8();
     op->preludeParameters = op->parameters;
+    op->preludeIsOptional = true;
     op->onPrelude = [codecs = customCodecs](const PGresult *result, Operation &described) {
         bool binary = PQnfields(result) > 0;
         for (int c = 0; binary && c < PQnfields(result); ++c)
