@@ -43,6 +43,7 @@ private Q_SLOTS:
     void hookCounts();
     void releaseInsideTransactionRollsBack();
     void doubleReleaseIsHarmless();
+    void releaseFuturesAreIndependent();
     void foreignReleaseIsInterfaceError();
     void useAfterReleaseIsReleasedError();
     void handleReleasesOnDestruction();
@@ -227,6 +228,31 @@ void tst_Pool::doubleReleaseIsHarmless()
     await(pool->release(con));
     QCOMPARE(pool->idleSize(), 1);
     QCOMPARE(pool->size(), 1);
+}
+
+// Release futures may be finished before they are returned (a shared ready future is cheapest):
+// what one caller does to its future must not show in another's.
+void tst_Pool::releaseFuturesAreIndependent()
+{
+    auto pool = openPool(poolOptions(2, 2));
+    QPg::PooledConnection first = await(pool->acquire());
+    QPg::PooledConnection second = await(pool->acquire());
+    QFuture<void> firstRelease = first.release();
+    QVERIFY(firstRelease.isFinished());
+    firstRelease.cancel();
+    firstRelease.suspend();
+    QFuture<void> secondRelease = second.release();
+    QVERIFY(secondRelease.isFinished());
+    QVERIFY(!secondRelease.isCanceled());
+    QVERIFY(!secondRelease.isSuspending());
+    bool continued = false;
+    secondRelease.then([&continued] { continued = true; });
+    QVERIFY(continued);
+    // Released twice, and through the pool: the same holds.
+    QFuture<void> again = first.release();
+    QVERIFY(!again.isCanceled());
+    QVERIFY(!pool->release(second).isCanceled());
+    QCOMPARE(pool->idleSize(), 2);
 }
 
 void tst_Pool::foreignReleaseIsInterfaceError()

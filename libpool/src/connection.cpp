@@ -1206,7 +1206,7 @@ QFuture<T> ConnectionPrivate::enqueueBatch(const QString &sql, const QList<QVari
         return Private::failedFuture<T>(*error);
     if (rows.isEmpty()) {
         if constexpr (std::is_void_v<T>)
-            return QtFuture::makeReadyFuture();
+            return Private::readyFuture();
         else
             return QtFuture::makeReadyFuture(convert(Outcome{}));
     }
@@ -1282,7 +1282,7 @@ QFuture<void> Connection::addListener(const QString &channel, std::function<void
     const bool first = !d->listeners.contains(channel);
     d->listeners[channel].append(std::move(callback));
     if (!first)
-        return QtFuture::makeReadyFuture();
+        return Private::readyFuture();
     auto promise = std::make_shared<QPromise<void>>();
     promise->start();
     QPointer<Connection> self(this);
@@ -1303,7 +1303,7 @@ QFuture<void> Connection::addListener(const QString &channel, std::function<void
 QFuture<void> Connection::removeListener(const QString &channel)
 {
     if (!d->listeners.remove(channel))
-        return QtFuture::makeReadyFuture();
+        return Private::readyFuture();
     return d->enqueue<void>(QStringLiteral("UNLISTEN ") + quoteIdentifier(channel), {}, {}, [](Outcome &&) {});
 }
 
@@ -1388,13 +1388,13 @@ QFuture<void> Connection::close()
 {
     switch (d->state) {
     case State::Closed:
-        return QtFuture::makeReadyFuture();
+        return Private::readyFuture();
     case State::Disconnected:
         d->setState(State::Closed);
-        return QtFuture::makeReadyFuture();
+        return Private::readyFuture();
     case State::Connecting:
         terminate();
-        return QtFuture::makeReadyFuture();
+        return Private::readyFuture();
     case State::Ready:
         d->setState(State::Closing);
         break;

@@ -25,9 +25,9 @@ const QString asyncpgResetQuery = QStringLiteral(
 QFuture<void> PoolPrivate::release(PoolLease &lease)
 {
     if (lease.released.exchange(true))
-        return QtFuture::makeReadyFuture();
+        return Private::readyFuture();
     std::optional<QFuture<void>> reset = releaseEntry(lease.entryId);
-    return reset ? *reset : QtFuture::makeReadyFuture();
+    return reset ? *reset : Private::readyFuture();
 }
 
 // Everything a checkout made stops working: the handle, and transactions and cursors made through
