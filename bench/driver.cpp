@@ -188,6 +188,9 @@ struct Settings
     // Independent pools, each on its own thread's event loop with its share of the callers and
     // connections: what running a pool's connections on several I/O threads could gain at most.
     int threads = 1;
+    // Continue a caller from `future.then(this, …)`, which Qt runs at once inside the pool's
+    // completion, instead of from a queued event (as QCoro's co_await and asyncio do).
+    bool directContinuations = false;
     QPg::ResetPolicy resetPolicy = QPg::ResetPolicy::Smart;
     QString resetPolicyName = u"smart"_s;
 };
@@ -327,7 +330,8 @@ private:
     // operation with the rows step returns (or an error). A future that is already finished
     // continues at once, as `co_await` does under QCoro (its awaiter is ready then); otherwise the
     // result is handled from a queued event, as a QCoro await or an asyncio callback would, never
-    // inside the pool's own code. Inline steps are bounded so that timers and sockets get their turn.
+    // inside the pool's own code (--direct-continuations: from then(this, …), inside it). Inline
+    // steps are bounded so that timers and sockets get their turn.
     template<typename T, typename Step>
     void continueWith(QFuture<T> future, int caller, qint64 start, Step step)
     {
@@ -353,6 +357,11 @@ private:
         };
         if (future.isFinished() && m_inlineDepth < MaxInlineDepth) {
             handle(std::move(future));
+            return;
+        }
+        if (m_settings.directContinuations && !future.isFinished()) {
+            // Qt's own idiom: then(context, …) calls a continuation in its context's thread at once.
+            future.then(this, [handle](QFuture<T> done) { handle(std::move(done)); });
             return;
         }
         future.then([this, handle](QFuture<T> done) {
@@ -508,10 +517,11 @@ QJsonObject toJson(const Settings &settings, const Result &r)
         {u"caller_ops_max"_s, double(r.callerOpsMax)},
         {u"acquire_wait_ms"_s,
          QJsonObject{{u"p50"_s, r.poolStats.acquireWaitP50Ms}, {u"p99"_s, r.poolStats.acquireWaitP99Ms}}},
-        {u"details"_s, u"QPgPool %1, reset policy %2, %3 event dispatcher%4"_s.arg(
+        {u"details"_s, u"QPgPool %1, reset policy %2, %3 event dispatcher%4%5"_s.arg(
                            QStringLiteral(QPGPOOL_VERSION), settings.resetPolicyName,
                            !qEnvironmentVariableIsEmpty("QT_NO_GLIB") ? u"Qt's"_s : u"GLib's"_s,
-                           settings.threads > 1 ? u", %1 threads"_s.arg(settings.threads) : QString())},
+                           settings.threads > 1 ? u", %1 threads"_s.arg(settings.threads) : QString(),
+                           settings.directContinuations ? u", direct continuations"_s : QString())},
     };
     if (!r.note.isEmpty())
         o.insert(u"note"_s, r.note);
@@ -584,12 +594,15 @@ int main(int argc, char **argv)
                                          u"Each workload for 0.3 s without warm-up; exit 0 when all ran."_s);
     const QCommandLineOption listOption(u"list"_s, u"List the workloads."_s);
     const QCommandLineOption glibOption(u"glib"_s, u"Run on GLib's event dispatcher instead of Qt's own."_s);
+    const QCommandLineOption directOption(
+        u"direct-continuations"_s,
+        u"Continue each caller from future.then(context, …), at once inside the pool's completion, instead of a queued event."_s);
     const QCommandLineOption startOption(u"start-cluster"_s,
                                          u"Start a private PostgreSQL, write its state file, exit."_s, u"file"_s);
     const QCommandLineOption stopOption(u"stop-cluster"_s, u"Stop the cluster named by a state file."_s,
                                         u"file"_s);
     parser.addOptions({dsnOption, stateOption, durationOption, warmupOption, concurrencyOption, connectionsOption, threadsOption,
-                       workloadOption, resetOption, jsonOption, smokeOption, listOption, glibOption, startOption, stopOption});
+                       workloadOption, resetOption, jsonOption, smokeOption, listOption, glibOption, directOption, startOption, stopOption});
     parser.process(app);
 
     if (parser.isSet(startOption))
@@ -635,6 +648,7 @@ int main(int argc, char **argv)
         return 2;
     }
     settings.resetPolicyName = policy;
+    settings.directContinuations = parser.isSet(directOption);
 
     QList<const Workload *> selected;
     if (parser.isSet(workloadOption)) {
