@@ -730,22 +730,79 @@ std::exception_ptr connectionGoneError(const PoolPrivate *d)
         ConnectionLostError(QStringLiteral("the pooled connection was closed before the query could run")));
 }
 
-// A one-shot helper's call in one allocation, owned by the operation it runs as: the caller's
-// promise, the conversion of the outcome, and the checkout (the lease itself on the fast path).
-template<typename T, typename Convert>
-struct OneShot
+// Where a one-shot call's outcome goes: the caller's promise...
+template<typename T>
+struct PromiseDelivery
 {
-    explicit OneShot(Convert c) : convert(std::move(c)) { }
+    using Value = T;
     QPromise<T> promise;
-    Convert convert;
-    PoolLease ownLease;                      // fast path: the entry's lease aliases this object
-    std::shared_ptr<PoolLease> handedLease;  // slow path: the lease a waiter was handed
-    PoolLease &lease() { return handedLease ? *handedLease : ownLease; }
+    void deliver(T &&value)
+    {
+        promise.addResult(std::move(value));
+        promise.finish();
+    }
     void fail(const std::exception_ptr &error)
     {
         promise.setException(error);
         promise.finish();
     }
+};
+
+// ...or the caller's callback, called in its context's thread: at once when that is this thread
+// (where a promise's then(context, …) would run too), queued otherwise. Exactly once, unless the
+// context is gone: a call dropped unrun (its posted request died with the pool) reports that, from
+// a queued call, since the drop happens while the pool is being torn down.
+template<typename T>
+struct CallbackDelivery
+{
+    using Value = T;
+    CallbackDelivery(const QObject *context, std::function<void(Reply<T>)> onReply)
+        : context(const_cast<QObject *>(context)), onReply(std::move(onReply))
+    {
+    }
+    CallbackDelivery(const CallbackDelivery &) = delete;
+    CallbackDelivery &operator=(const CallbackDelivery &) = delete;
+    ~CallbackDelivery()
+    {
+        if (onReply)
+            post(Reply<T>(std::make_exception_ptr(PoolClosedError(QStringLiteral("pool is closed")))));
+    }
+    void deliver(T &&value) { hand(Reply<T>(std::move(value))); }
+    void fail(const std::exception_ptr &error) { hand(Reply<T>(error)); }
+
+    void hand(Reply<T> reply)
+    {
+        if (context && QThread::currentThread() == context->thread())
+            std::exchange(onReply, nullptr)(std::move(reply));
+        else
+            post(std::move(reply));
+    }
+    void post(Reply<T> reply)
+    {
+        std::function<void(Reply<T>)> callback = std::exchange(onReply, nullptr);
+        if (context) // a destroyed context drops the posted call too
+            QMetaObject::invokeMethod(context.data(), [callback, reply] { callback(reply); }, Qt::QueuedConnection);
+    }
+
+    QPointer<QObject> context;
+    std::function<void(Reply<T>)> onReply;
+};
+
+// A one-shot helper's call in one allocation, owned by the operation it runs as: where the outcome
+// goes, the conversion of the outcome, and the checkout (the lease itself on the fast path).
+template<typename Delivery, typename Convert>
+struct OneShot
+{
+    template<typename... DeliveryArgs>
+    explicit OneShot(Convert c, DeliveryArgs &&...args)
+        : delivery{std::forward<DeliveryArgs>(args)...}, convert(std::move(c))
+    {
+    }
+    Delivery delivery;
+    Convert convert;
+    PoolLease ownLease;                      // fast path: the entry's lease aliases this object
+    std::shared_ptr<PoolLease> handedLease;  // slow path: the lease a waiter was handed
+    PoolLease &lease() { return handedLease ? *handedLease : ownLease; }
 };
 
 // The connection goes back before the caller sees the result (so a caller that queries again finds
@@ -762,27 +819,25 @@ void giveBack(PoolLease &lease, bool failed)
 }
 
 // Queues the command on connection; its callbacks live in the operation, which owns call.
-template<typename T, typename Convert>
-void startOneShot(const std::shared_ptr<OneShot<T, Convert>> &call, ConnectionPrivate *connection, const QString &sql,
+template<typename Call>
+void startOneShot(const std::shared_ptr<Call> &call, ConnectionPrivate *connection, const QString &sql,
                   const QVariantList &args, const QueryOptions &options, bool allowScript)
 {
-    OneShot<T, Convert> *c = call.get();
+    Call *c = call.get();
     auto complete = [c](Outcome &&outcome) {
         giveBack(c->lease(), false);
+        std::optional<typename decltype(c->delivery)::Value> value;
         try {
-            if constexpr (std::is_void_v<T>)
-                c->convert(std::move(outcome));
-            else
-                c->promise.addResult(c->convert(std::move(outcome)));
+            value.emplace(c->convert(std::move(outcome)));
         } catch (const QException &e) {
-            c->promise.setException(e);
+            c->delivery.fail(Private::exceptionPtr(e));
+            return;
         }
-        c->promise.finish();
+        c->delivery.deliver(std::move(*value));
     };
     auto fail = [c](const QException &e) {
         giveBack(c->lease(), true);
-        c->promise.setException(e);
-        c->promise.finish();
+        c->delivery.fail(Private::exceptionPtr(e));
     };
     connection->enqueueWithCallbacks(sql, args, options, allowScript, complete, fail, call);
 }
@@ -790,33 +845,56 @@ void startOneShot(const std::shared_ptr<OneShot<T, Convert>> &call, ConnectionPr
 } // namespace
 
 // acquire → run → release, releasing before the result is handed to the caller.
-template<typename T, typename Convert>
-QFuture<T> PoolPrivate::runOnce(const QString &sql, const QVariantList &args, const QueryOptions &options,
-                                const AcquireOptions &acquireOptions, bool allowScript, Convert convert)
+template<typename Call>
+void PoolPrivate::runOnce(const std::shared_ptr<Call> &call, const QString &sql, const QVariantList &args,
+                          const QueryOptions &options, const AcquireOptions &acquireOptions, bool allowScript)
 {
-    auto call = std::make_shared<OneShot<T, Convert>>(std::move(convert));
-    call->promise.start();
-    QFuture<T> future = call->promise.future();
     if (PoolEntry *e = takeIdleNow(acquireOptions)) {
         lend(e, std::shared_ptr<PoolLease>(call, &call->ownLease), 0);
         startOneShot(call, e->connection->d.get(), sql, args, options, allowScript);
-        return future;
+        return;
     }
     acquireWith(acquireOptions, [=, this](PoolWaiter &acquired) {
         if (acquired.error) {
-            call->fail(acquired.error);
+            call->delivery.fail(acquired.error);
             return;
         }
         PooledConnection handle = std::move(*acquired.handed);
         call->handedLease = handle.m_lease;
         Connection *connection = handle.connection();
         if (!connection) {
-            call->fail(connectionGoneError(this));
+            call->delivery.fail(connectionGoneError(this));
             return;
         }
         startOneShot(call, connection->d.get(), sql, args, options, allowScript);
     });
+}
+
+template<typename T, typename Convert>
+QFuture<T> PoolPrivate::runOnce(const QString &sql, const QVariantList &args, const QueryOptions &options,
+                                const AcquireOptions &acquireOptions, bool allowScript, Convert convert)
+{
+    auto call = std::make_shared<OneShot<PromiseDelivery<T>, Convert>>(std::move(convert));
+    call->delivery.promise.start();
+    QFuture<T> future = call->delivery.promise.future();
+    runOnce(call, sql, args, options, acquireOptions, allowScript);
     return future;
+}
+
+template<typename T, typename Convert>
+void PoolPrivate::runOnceWithCallback(const QString &sql, const QVariantList &args, const QueryOptions &options,
+                                      const AcquireOptions &acquireOptions, bool allowScript, Convert convert,
+                                      const QObject *context, std::function<void(Reply<T>)> onReply)
+{
+    if (!context || !onReply) {
+        qCWarning(Private::lcPool, "a one-shot call with a callback needs a context and a callback: not run");
+        return;
+    }
+    auto call = std::make_shared<OneShot<CallbackDelivery<T>, Convert>>(std::move(convert), context,
+                                                                        std::move(onReply));
+    anchor->run([call, sql, args, options, acquireOptions, allowScript](PoolPrivate *d) {
+        d->runOnce(call, sql, args, options, acquireOptions, allowScript);
+    });
 }
 
 template<typename T>
@@ -928,6 +1006,40 @@ QFuture<QVariant> Pool::fetchValue(const QString &sql, const QVariantList &args,
         return d->runOnce<QVariant>(sql, args, options, acquireOptions, false,
                                  [column](Outcome &&o) { return Private::Convert::value(std::move(o), column); });
     });
+}
+
+void Pool::execute(const QString &sql, const QVariantList &args, const QObject *context,
+                   std::function<void(Reply<QString>)> onReply, const QueryOptions &options,
+                   const AcquireOptions &acquireOptions)
+{
+    d->runOnceWithCallback<QString>(sql, args, options, acquireOptions, true, &Private::Convert::commandTag, context,
+                                    std::move(onReply));
+}
+
+void Pool::fetch(const QString &sql, const QVariantList &args, const QObject *context,
+                 std::function<void(Reply<RecordList>)> onReply, const QueryOptions &options,
+                 const AcquireOptions &acquireOptions)
+{
+    d->runOnceWithCallback<RecordList>(sql, args, options, acquireOptions, false, &Private::Convert::records, context,
+                                       std::move(onReply));
+}
+
+void Pool::fetchRow(const QString &sql, const QVariantList &args, const QObject *context,
+                    std::function<void(Reply<Record>)> onReply, const QueryOptions &options,
+                    const AcquireOptions &acquireOptions)
+{
+    d->runOnceWithCallback<Record>(sql, args, options, acquireOptions, false, &Private::Convert::firstRow, context,
+                                   std::move(onReply));
+}
+
+void Pool::fetchValue(const QString &sql, const QVariantList &args, const QObject *context,
+                      std::function<void(Reply<QVariant>)> onReply, const QueryOptions &options,
+                      const AcquireOptions &acquireOptions)
+{
+    const int column = options.column;
+    d->runOnceWithCallback<QVariant>(
+        sql, args, options, acquireOptions, false,
+        [column](Outcome &&o) { return Private::Convert::value(std::move(o), column); }, context, std::move(onReply));
 }
 
 QFuture<void> Pool::close()

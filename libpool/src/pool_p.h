@@ -229,9 +229,17 @@ public:
     void onConnectionLost(quint64 id);
     void setEntryState(PoolEntry *entry, ConnectionInfo::State state);
 
+    // A one-shot helper: acquire, run, release, then the outcome to a promise or a callback.
     template<typename T, typename Convert>
     QFuture<T> runOnce(const QString &sql, const QVariantList &args, const QueryOptions &options,
                        const AcquireOptions &acquireOptions, bool allowScript, Convert convert);
+    template<typename T, typename Convert>
+    void runOnceWithCallback(const QString &sql, const QVariantList &args, const QueryOptions &options,
+                             const AcquireOptions &acquireOptions, bool allowScript, Convert convert,
+                             const QObject *context, std::function<void(Reply<T>)> onReply);
+    template<typename Call>
+    void runOnce(const std::shared_ptr<Call> &call, const QString &sql, const QVariantList &args,
+                 const QueryOptions &options, const AcquireOptions &acquireOptions, bool allowScript);
 
     // acquire → call → release, for operations without a raw-callback path.
     template<typename T>

@@ -4,9 +4,12 @@
 #include <QPg/pooledconnection.h>
 #include <QPg/pooloptions.h>
 #include <QPg/poolstats.h>
+#include <QPg/reply.h>
 #include <QPg/qpgpool_export.h>
 
 #include <QtCore/QObject>
+
+#include <functional>
 
 namespace QPg {
 
@@ -56,6 +59,24 @@ public:
                              const AcquireOptions &acquireOptions = {});
     QFuture<QVariant> fetchValue(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {},
                                  const AcquireOptions &acquireOptions = {});
+
+    // The same helpers with a callback instead of a future, the cheapest way through the pool: no
+    // QFuture, no result store, no event-loop turn. onReply gets the outcome in context's thread:
+    // at once inside the pool's completion (after the connection is back in the pool) when that is
+    // the pool's thread, as QFuture::then(context, …) does; queued otherwise. It is called exactly
+    // once, or never when context is destroyed first. There is no cancel: use a timeout.
+    void execute(const QString &sql, const QVariantList &args, const QObject *context,
+                 std::function<void(Reply<QString>)> onReply, const QueryOptions &options = {},
+                 const AcquireOptions &acquireOptions = {});
+    void fetch(const QString &sql, const QVariantList &args, const QObject *context,
+               std::function<void(Reply<RecordList>)> onReply, const QueryOptions &options = {},
+               const AcquireOptions &acquireOptions = {});
+    void fetchRow(const QString &sql, const QVariantList &args, const QObject *context,
+                  std::function<void(Reply<Record>)> onReply, const QueryOptions &options = {},
+                  const AcquireOptions &acquireOptions = {});
+    void fetchValue(const QString &sql, const QVariantList &args, const QObject *context,
+                    std::function<void(Reply<QVariant>)> onReply, const QueryOptions &options = {},
+                    const AcquireOptions &acquireOptions = {});
 
     // Rows as a Q_GADGET type, filled by column name (see recordAs()).
     template<typename T>

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MIT
+// The one-shot helpers with a callback instead of a future (Pool::fetchValue(sql, args, context,
+// onReply) and friends): the value or a typed error exactly once, in the context's thread, never
+// after the context is gone, and the connection back in the pool before the callback runs.
+#include <QPg/pool.h>
+
+#include "await.h"
+#include "pooltest.h"
+#include "testserver.h"
+
+#include <QtCore/QThread>
+#include <QtTest/QTest>
+
+#include <memory>
+
+using namespace std::chrono_literals;
+using namespace Qt::Literals::StringLiterals;
+using namespace QPgTest;
+
+class tst_PoolCallbacks : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void valuesArriveOnce();
+    void errorsAreTyped();
+    void connectionIsIdleWhenCallbackRuns();
+    void callbackMayQueryAgain();
+    void destroyedContextIsNotCalled();
+    void waitsForABusyPool();
+    void otherThreadGetsItsReplyInItsThread();
+    void poolDestroyedWhileWaitingReportsClosed();
+};
+
+void tst_PoolCallbacks::valuesArriveOnce()
+{
+    auto pool = openPool(poolOptions(1, 2));
+    QObject context;
+    int calls = 0;
+    QVariant value;
+    pool->fetchValue(u"SELECT $1::int + 1"_s, {41}, &context, [&](QPg::Reply<QVariant> reply) {
+        ++calls;
+        value = reply.value();
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(calls, 1, 10000);
+    QCOMPARE(value.toInt(), 42);
+
+    QPg::RecordList rows;
+    pool->fetch(u"SELECT g FROM generate_series(1, 3) g"_s, {}, &context,
+                [&](QPg::Reply<QPg::RecordList> reply) { rows = std::move(reply).value(); });
+    QTRY_COMPARE_WITH_TIMEOUT(rows.size(), 3, 10000);
+    QCOMPARE(rows.at(2).value(0).toInt(), 3);
+
+    QString tag;
+    pool->execute(u"SELECT 1"_s, {}, &context, [&](QPg::Reply<QString> reply) { tag = reply.value(); });
+    QTRY_COMPARE_WITH_TIMEOUT(tag, u"SELECT 1"_s, 10000);
+
+    std::optional<QPg::Record> row;
+    pool->fetchRow(u"SELECT 7 AS seven"_s, {}, &context, [&](QPg::Reply<QPg::Record> reply) { row = reply.value(); });
+    QTRY_VERIFY_WITH_TIMEOUT(row.has_value(), 10000);
+    QCOMPARE(row->value(u"seven"_s).toInt(), 7);
+    QCOMPARE(calls, 1);
+}
+
+void tst_PoolCallbacks::errorsAreTyped()
+{
+    auto pool = openPool(poolOptions(1, 1));
+    QObject context;
+    std::optional<QPg::Reply<QVariant>> failed;
+    pool->fetchValue(u"SELECT 1/0"_s, {}, &context, [&](QPg::Reply<QVariant> reply) { failed = std::move(reply); });
+    QTRY_VERIFY_WITH_TIMEOUT(failed.has_value(), 10000);
+    QVERIFY(!failed->isValid());
+    QVERIFY(failed->error());
+    try {
+        failed->value();
+        QFAIL("value() of a failed reply must throw");
+    } catch (const QPg::ServerError &e) {
+        QCOMPARE(e.sqlState(), u"22012"_s); // division_by_zero
+    }
+    // A conversion error is reported the same way: column 3 of a one-column result.
+    std::optional<QPg::Reply<QVariant>> outOfRange;
+    QPg::QueryOptions third;
+    third.column = 3;
+    pool->fetchValue(u"SELECT 1"_s, {}, &context, [&](QPg::Reply<QVariant> reply) { outOfRange = std::move(reply); },
+                     third);
+    QTRY_VERIFY_WITH_TIMEOUT(outOfRange.has_value(), 10000);
+    QVERIFY_THROWS_EXCEPTION(QPg::InterfaceError, outOfRange->value());
+    // The pool is whole afterwards.
+    QCOMPARE(await(pool->fetchValue(u"SELECT 5"_s)).toInt(), 5);
+    QCOMPARE(pool->idleSize(), 1);
+}
+
+void tst_PoolCallbacks::connectionIsIdleWhenCallbackRuns()
+{
+    auto pool = openPool(poolOptions(1, 1));
+    QObject context;
+    int idleSeen = -1;
+    bool called = false;
+    pool->fetchValue(u"SELECT 1"_s, {}, &context, [&](QPg::Reply<QVariant>) {
+        idleSeen = pool->idleSize();
+        called = true;
+    });
+    QCOMPARE(pool->idleSize(), 0); // taken at once from the idle set
+    QTRY_VERIFY_WITH_TIMEOUT(called, 10000);
+    QCOMPARE(idleSeen, 1);
+}
+
+void tst_PoolCallbacks::callbackMayQueryAgain()
+{
+    // A chain of calls, each issued from inside the previous callback (inside the pool's own
+    // completion): every one runs, on the same single connection.
+    auto pool = openPool(poolOptions(1, 1));
+    QObject context;
+    int done = 0;
+    std::function<void(QPg::Reply<QVariant>)> next = [&](QPg::Reply<QVariant> reply) {
+        QCOMPARE(reply.value().toInt(), done);
+        if (++done < 50)
+            pool->fetchValue(u"SELECT $1::int"_s, {done}, &context, next);
+    };
+    pool->fetchValue(u"SELECT $1::int"_s, {0}, &context, next);
+    QTRY_COMPARE_WITH_TIMEOUT(done, 50, 20000);
+    QCOMPARE(pool->size(), 1);
+    QCOMPARE(pool->idleSize(), 1);
+}
+
+void tst_PoolCallbacks::destroyedContextIsNotCalled()
+{
+    auto pool = openPool(poolOptions(1, 1));
+    bool called = false;
+    {
+        QObject context;
+        pool->fetchValue(u"SELECT pg_sleep(0.05)"_s, {}, &context, [&](QPg::Reply<QVariant>) { called = true; });
+    }
+    // The query still runs to its end and gives the connection back.
+    QTRY_COMPARE_WITH_TIMEOUT(pool->idleSize(), 1, 10000);
+    QCOMPARE(await(pool->fetchValue(u"SELECT 3"_s)).toInt(), 3);
+    QVERIFY(!called);
+}
+
+void tst_PoolCallbacks::waitsForABusyPool()
+{
+    auto pool = openPool(poolOptions(1, 1));
+    QObject context;
+    QPg::PooledConnection held = await(pool->acquire());
+    QVariant value;
+    pool->fetchValue(u"SELECT 9"_s, {}, &context, [&](QPg::Reply<QVariant> reply) { value = reply.value(); });
+    QCOMPARE(pool->stats().waiting, 1);
+    QVERIFY(!value.isValid());
+    await(held.release());
+    QTRY_COMPARE_WITH_TIMEOUT(value.toInt(), 9, 10000);
+
+    // A wait that times out reports AcquireTimeoutError.
+    held = await(pool->acquire());
+    QPg::AcquireOptions quick;
+    quick.timeout = 50ms;
+    std::optional<QPg::Reply<QVariant>> timedOut;
+    pool->fetchValue(u"SELECT 1"_s, {}, &context, [&](QPg::Reply<QVariant> reply) { timedOut = std::move(reply); },
+                     {}, quick);
+    QTRY_VERIFY_WITH_TIMEOUT(timedOut.has_value(), 10000);
+    QVERIFY_THROWS_EXCEPTION(QPg::AcquireTimeoutError, timedOut->value());
+    await(held.release());
+}
+
+void tst_PoolCallbacks::otherThreadGetsItsReplyInItsThread()
+{
+    auto pool = openPool(poolOptions(1, 2));
+    QThread worker;
+    worker.start();
+    QObject context; // lives in the worker thread
+    context.moveToThread(&worker);
+    std::atomic<QThread *> calledIn = nullptr;
+    std::atomic<int> value = 0;
+    // Called from the worker thread, as an application's worker would.
+    QMetaObject::invokeMethod(&context, [&] {
+        pool->fetchValue(u"SELECT 11"_s, {}, &context, [&](QPg::Reply<QVariant> reply) {
+            value = reply.value().toInt();
+            calledIn = QThread::currentThread();
+        });
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(value.load(), 11, 10000);
+    QCOMPARE(calledIn.load(), &worker);
+    worker.quit();
+    QVERIFY(worker.wait(10000));
+}
+
+void tst_PoolCallbacks::poolDestroyedWhileWaitingReportsClosed()
+{
+    auto pool = openPool(poolOptions(1, 1));
+    QObject context;
+    QPg::PooledConnection held = await(pool->acquire());
+    std::optional<QPg::Reply<QVariant>> reply;
+    int calls = 0;
+    pool->fetchValue(u"SELECT 1"_s, {}, &context, [&](QPg::Reply<QVariant> r) {
+        ++calls;
+        reply = std::move(r);
+    });
+    pool.reset(); // terminates: the waiter fails
+    QTRY_VERIFY_WITH_TIMEOUT(reply.has_value(), 10000);
+    QVERIFY_THROWS_EXCEPTION(QPg::PoolClosedError, reply->value());
+    QCoreApplication::processEvents();
+    QCOMPARE(calls, 1);
+}
+
+QTEST_GUILESS_MAIN(tst_PoolCallbacks)
+#include "tst_poolcallbacks.moc"
