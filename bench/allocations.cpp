@@ -84,7 +84,7 @@ double perOperation(int iterations, const std::function<void()> &operation)
 
 void report(const char *name, double allocations)
 {
-    std::printf("%-44s %8.1f\n", name, allocations);
+    std::printf("%-52s %8.1f\n", name, allocations);
 }
 
 } // namespace
@@ -140,6 +140,16 @@ int main(int argc, char **argv)
     await(pool.open());
     report("Pool::fetchValue(\"SELECT 1\")",
            perOperation(iterations, [&] { await(pool.fetchValue(u"SELECT 1"_s)); }));
+    // The callback form: no future, the value handed over inside the pool's completion.
+    report("Pool::fetchValue(\"SELECT 1\", context, callback)", perOperation(iterations, [&] {
+               bool done = false;
+               pool.fetchValue(u"SELECT 1"_s, {}, &app, [&done](QPg::Reply<QVariant> reply) {
+                   (void)reply.value();
+                   done = true;
+               });
+               while (!done)
+                   QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+           }));
     report("Pool::acquire() + release()", perOperation(iterations, [&] {
                QFuture<QPg::PooledConnection> acquired = pool.acquire();
                await(acquired);

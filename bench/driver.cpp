@@ -191,6 +191,8 @@ struct Settings
     // Continue a caller from `future.then(this, …)`, which Qt runs at once inside the pool's
     // completion, instead of from a queued event (as QCoro's co_await and asyncio do).
     bool directContinuations = false;
+    // Run fetch and fetchValue through the pool's callback form (no QFuture) instead.
+    bool callbacks = false;
     QPg::ResetPolicy resetPolicy = QPg::ResetPolicy::Smart;
     QString resetPolicyName = u"smart"_s;
 };
@@ -239,6 +241,7 @@ public:
         await(pool.open());
 
         m_callerOps.assign(size_t(m_settings.concurrency), 0);
+        m_callerSlots.assign(size_t(m_settings.concurrency), {});
         m_measureFrom = nowNs() + qint64(m_settings.warmup * 1e9);
         m_stopAt = m_measureFrom + qint64(m_settings.duration * 1e9);
         m_active = m_settings.concurrency;
@@ -283,24 +286,18 @@ private:
                 m_loop.quit();
             return;
         }
+        if (m_settings.callbacks && (m_workload.kind == Kind::Rows || m_workload.kind == Kind::Value)) {
+            startWithCallback(caller, start);
+            return;
+        }
         switch (m_workload.kind) {
         case Kind::Rows:
-            continueWith(m_pool->fetch(m_sql, m_workload.args), caller, start, [this](const QPg::RecordList &rows) {
-                quint64 touched = 0;
-                for (const QPg::Record &row : rows) {
-                    const int columns = row.size();
-                    for (int c = 0; c < columns; ++c)
-                        touched += row.value(c).isValid() ? 1 : 0;
-                }
-                m_sink += touched;
-                return quint64(rows.size());
-            });
+            continueWith(m_pool->fetch(m_sql, m_workload.args), caller, start,
+                         [this](const QPg::RecordList &rows) { return readRows(rows); });
             break;
         case Kind::Value:
-            continueWith(m_pool->fetchValue(m_sql, m_workload.args), caller, start, [this](const QVariant &value) {
-                m_sink += value.isValid() ? 1 : 0;
-                return quint64(1);
-            });
+            continueWith(m_pool->fetchValue(m_sql, m_workload.args), caller, start,
+                         [this](const QVariant &value) { return readValue(value); });
             break;
         case Kind::AcquireRelease:
             continueWith(m_pool->acquire(), caller, start, [this, caller, start](const QPg::PooledConnection &connection) {
@@ -319,6 +316,62 @@ private:
         case Kind::Unsupported:
             break;
         }
+    }
+
+    // Every value of every row is read, as the peers do.
+    quint64 readRows(const QPg::RecordList &rows)
+    {
+        quint64 touched = 0;
+        for (const QPg::Record &row : rows) {
+            const int columns = row.size();
+            for (int c = 0; c < columns; ++c)
+                touched += row.value(c).isValid() ? 1 : 0;
+        }
+        m_sink += touched;
+        return quint64(rows.size());
+    }
+    quint64 readValue(const QVariant &value)
+    {
+        m_sink += value.isValid() ? 1 : 0;
+        return 1;
+    }
+
+    struct CallerSlot
+    {
+        int caller = 0;
+        qint64 start = 0;
+    };
+    // --callbacks: the pool's callback form, whose callback runs inside the pool's completion. The
+    // callback captures two pointers, which std::function stores without allocating.
+    void startWithCallback(int caller, qint64 start)
+    {
+        CallerSlot *slot = &m_callerSlots[size_t(caller)];
+        slot->caller = caller;
+        slot->start = start;
+        if (m_workload.kind == Kind::Rows) {
+            m_pool->fetch(m_sql, m_workload.args, this, [this, slot](QPg::Reply<QPg::RecordList> reply) {
+                finishReply(*slot, [&] { return readRows(reply.value()); });
+            });
+        } else {
+            m_pool->fetchValue(m_sql, m_workload.args, this, [this, slot](QPg::Reply<QVariant> reply) {
+                finishReply(*slot, [&] { return readValue(reply.value()); });
+            });
+        }
+    }
+    template<typename Read>
+    void finishReply(const CallerSlot &slot, Read read)
+    {
+        quint64 rows = 0;
+        std::exception_ptr error;
+        try {
+            rows = read(); // value() rethrows the call's error
+        } catch (...) {
+            error = std::current_exception();
+        }
+        if (error)
+            failOp(slot.caller, error);
+        else
+            finishOp(slot.caller, slot.start, rows);
     }
 
     // What a step returns when it has handed the operation on to another step.
@@ -405,6 +458,7 @@ private:
     QEventLoop m_loop;
     Result m_result;
     std::vector<quint64> m_callerOps;
+    std::vector<CallerSlot> m_callerSlots;
     qint64 m_measureFrom = 0;
     qint64 m_stopAt = 0;
     double m_cpuFrom = 0;
@@ -517,11 +571,12 @@ QJsonObject toJson(const Settings &settings, const Result &r)
         {u"caller_ops_max"_s, double(r.callerOpsMax)},
         {u"acquire_wait_ms"_s,
          QJsonObject{{u"p50"_s, r.poolStats.acquireWaitP50Ms}, {u"p99"_s, r.poolStats.acquireWaitP99Ms}}},
-        {u"details"_s, u"QPgPool %1, reset policy %2, %3 event dispatcher%4%5"_s.arg(
+        {u"details"_s, u"QPgPool %1, reset policy %2, %3 event dispatcher%4%5%6"_s.arg(
                            QStringLiteral(QPGPOOL_VERSION), settings.resetPolicyName,
                            !qEnvironmentVariableIsEmpty("QT_NO_GLIB") ? u"Qt's"_s : u"GLib's"_s,
                            settings.threads > 1 ? u", %1 threads"_s.arg(settings.threads) : QString(),
-                           settings.directContinuations ? u", direct continuations"_s : QString())},
+                           settings.directContinuations ? u", direct continuations"_s : QString(),
+                           settings.callbacks ? u", callbacks"_s : QString())},
     };
     if (!r.note.isEmpty())
         o.insert(u"note"_s, r.note);
@@ -597,12 +652,14 @@ int main(int argc, char **argv)
     const QCommandLineOption directOption(
         u"direct-continuations"_s,
         u"Continue each caller from future.then(context, …), at once inside the pool's completion, instead of a queued event."_s);
+    const QCommandLineOption callbacksOption(
+        u"callbacks"_s, u"Run fetch and fetchValue through the pool's callback form instead of futures."_s);
     const QCommandLineOption startOption(u"start-cluster"_s,
                                          u"Start a private PostgreSQL, write its state file, exit."_s, u"file"_s);
     const QCommandLineOption stopOption(u"stop-cluster"_s, u"Stop the cluster named by a state file."_s,
                                         u"file"_s);
     parser.addOptions({dsnOption, stateOption, durationOption, warmupOption, concurrencyOption, connectionsOption, threadsOption,
-                       workloadOption, resetOption, jsonOption, smokeOption, listOption, glibOption, directOption, startOption, stopOption});
+                       workloadOption, resetOption, jsonOption, smokeOption, listOption, glibOption, directOption, callbacksOption, startOption, stopOption});
     parser.process(app);
 
     if (parser.isSet(startOption))
@@ -649,6 +706,7 @@ int main(int argc, char **argv)
     }
     settings.resetPolicyName = policy;
     settings.directContinuations = parser.isSet(directOption);
+    settings.callbacks = parser.isSet(callbacksOption);
 
     QList<const Workload *> selected;
     if (parser.isSet(workloadOption)) {
