@@ -12,7 +12,8 @@
 # 0.7 s (under 4).
 #
 # Environment: QPG_BUILD_DIR (default build/, as run-tests.sh), QPG_BENCH_BIN (a prebuilt
-# qpgpool-bench; nothing is built then), QPG_BENCH_DSN (an outside server instead of a private one).
+# qpgpool-bench; nothing is built then), QPG_BENCH_DSN (an outside server instead of a private one),
+# QPG_BENCH_ARGS (more options for qpgpool-bench, e.g. --callbacks).
 # The Go and Java peers come from bench/install-peers.sh (called here) and are built offline into the
 # work directory; a peer whose toolchain or library is missing is skipped with a message.
 set -uo pipefail
@@ -134,7 +135,7 @@ for spec in "${workload_list[@]}"; do
             common=(--dsn "$dsn" --duration "$duration" --warmup "$warmup" --concurrency "$concurrency"
                     --connections "$connections" --workload "$name" --json)
             case $impl in
-                qpgpool) cmd=("$bench" "${common[@]}") ;;
+                qpgpool) cmd=("$bench" "${common[@]}" ${QPG_BENCH_ARGS:-}) ;;
                 pgx) cmd=("$pgx_bin" "${common[@]}") ;;
                 hikari) cmd=(java -cp "$java_cp" Bench "${common[@]}") ;;
                 *) cmd=("$python" "$peers/${impl}_bench.py" "${common[@]}") ;;
