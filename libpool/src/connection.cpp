@@ -1115,6 +1115,10 @@ Private::EncodedParameter ConnectionPrivate::encodeArgument(const QVariant &valu
 
 void ConnectionPrivate::noteSessionChange(std::string_view tag)
 {
+    // Most results are rows or row counts: nothing below applies to them.
+    if (tag.starts_with("SELECT") || tag.starts_with("INSERT") || tag.starts_with("UPDATE")
+        || tag.starts_with("DELETE"))
+        return;
     if (tag == "DISCARD ALL" || tag == "DEALLOCATE ALL")
         statementCache.clear(/*serverDropped*/ true);
     if (tag.starts_with("ALTER") || tag.starts_with("DROP") || tag.starts_with("CREATE"))

@@ -75,16 +75,15 @@ inline qint64 copiedRows(Outcome &&o)
 }
 inline QVariant value(Outcome &&o, int column)
 {
-    if (!o.lastResult)
+    const PGresult *result = o.lastResult.get();
+    if (!result || PQntuples(result) == 0)
         return QVariant();
-    const ResultData result(std::move(o.lastResult), std::move(o.codecs)); // one value: no sharing
-    if (result.rowCount() == 0)
-        return QVariant();
-    if (column < 0 || column >= result.columnCount())
+    const int columns = PQnfields(result);
+    if (column < 0 || column >= columns)
         throw InterfaceError(QStringLiteral("column index %1 is out of range: the result has %2 columns")
                                  .arg(column)
-                                 .arg(result.columnCount()));
-    return result.value(0, column);
+                                 .arg(columns));
+    return ResultData::valueOf(result, 0, column, o.codecs.get());
 }
 } // namespace Convert
 

@@ -42,13 +42,18 @@ QString transactionStatusName(Connection::TransactionStatus status)
 // stops without touching it again.
 void PoolPrivate::runDeferred()
 {
+    // Nobody listening to the counts is the common case on a busy pool, and then there is nothing
+    // to run: no guard to set up.
+    static const QMetaMethod countsSignal = QMetaMethod::fromSignal(&Pool::countsChanged);
+    if (finishedWaiters.empty() && deferred.empty() && !q->isSignalConnected(countsSignal)) {
+        countsDirty = false;
+        return;
+    }
     QPointer<Pool> alive = q;
     ++dispatchDepth;
     for (;;) {
         if (countsDirty) {
             countsDirty = false;
-            // Nobody listening is the common case on a busy pool: skip building the emission.
-            static const QMetaMethod countsSignal = QMetaMethod::fromSignal(&Pool::countsChanged);
             const std::array<int, 4> c = lastCounts;
             if (q->isSignalConnected(countsSignal))
                 Q_EMIT q->countsChanged(c[0], c[1], c[2], c[3]);

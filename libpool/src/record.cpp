@@ -84,12 +84,22 @@ QVariant ResultData::value(int row, int column) const
             return QVariant::fromValue(nullptr);
         return m_decoders[column].decode(m_copied->data.constData() + v.start, v.length);
     }
-    const PGresult *r = m_result.get();
+    return decode(m_result.get(), row, column, m_decoders[column]);
+}
+
+QVariant ResultData::valueOf(const PGresult *result, int row, int column, const Private::CustomCodecs *codecs)
+{
+    return decode(result, row, column,
+                  Private::ColumnDecoder::resolve(PQftype(result, column), PQfformat(result, column) == 1, codecs));
+}
+
+QVariant ResultData::decode(const PGresult *r, int row, int column, const Private::ColumnDecoder &decoder)
+{
     const int length = PQgetlength(r, row, column);
     // A NULL reads as length 0: only empty values need the second call to tell.
     if (length == 0 && PQgetisnull(r, row, column))
         return QVariant::fromValue(nullptr);
-    return m_decoders[column].decode(PQgetvalue(r, row, column), length);
+    return decoder.decode(PQgetvalue(r, row, column), length);
 }
 
 RecordList ResultData::records(const std::shared_ptr<const ResultData> &result)

@@ -41,6 +41,8 @@ public:
 
     bool isNull(int row, int column) const;
     QVariant value(int row, int column) const;
+    // One value of a libpq result, decoded without making a ResultData (fetchValue's case).
+    static QVariant valueOf(const PGresult *result, int row, int column, const Private::CustomCodecs *codecs);
 
     static RecordList records(const std::shared_ptr<const ResultData> &result);
     static Record record(const std::shared_ptr<const ResultData> &result, int row);
@@ -50,6 +52,7 @@ public:
 
 private:
     void resolveDecoders();
+    static QVariant decode(const PGresult *result, int row, int column, const Private::ColumnDecoder &decoder);
 
     Private::PGresultPtr m_result; // the rows, or for copied rows the header
     std::unique_ptr<Private::CopiedRows> m_copied;
