@@ -30,6 +30,7 @@ private Q_SLOTS:
     void waitsForABusyPool();
     void otherThreadGetsItsReplyInItsThread();
     void poolDestroyedWhileWaitingReportsClosed();
+    void immediateFailureArrivesAfterTheCall();
 };
 
 void tst_PoolCallbacks::valuesArriveOnce()
@@ -199,6 +200,20 @@ void tst_PoolCallbacks::poolDestroyedWhileWaitingReportsClosed()
     QVERIFY_THROWS_EXCEPTION(QPg::PoolClosedError, reply->value());
     QCoreApplication::processEvents();
     QCOMPARE(calls, 1);
+}
+
+void tst_PoolCallbacks::immediateFailureArrivesAfterTheCall()
+{
+    // A call that fails before anything is sent (the pool is closed) must not call back from
+    // inside the call that made it: the caller may not have finished its own bookkeeping.
+    auto pool = openPool(poolOptions(1, 1));
+    await(pool->close());
+    QObject context;
+    std::optional<QPg::Reply<QVariant>> reply;
+    pool->fetchValue(u"SELECT 1"_s, {}, &context, [&](QPg::Reply<QVariant> r) { reply = std::move(r); });
+    QVERIFY(!reply.has_value());
+    QTRY_VERIFY_WITH_TIMEOUT(reply.has_value(), 10000);
+    QVERIFY_THROWS_EXCEPTION(QPg::PoolClosedError, reply->value());
 }
 
 QTEST_GUILESS_MAIN(tst_PoolCallbacks)

@@ -754,9 +754,11 @@ struct PromiseDelivery
 };
 
 // ...or the caller's callback, called in its context's thread: at once when that is this thread
-// (where a promise's then(context, …) would run too), queued otherwise. Exactly once, unless the
-// context is gone: a call dropped unrun (its posted request died with the pool) reports that, from
-// a queued call, since the drop happens while the pool is being torn down.
+// (where a promise's then(context, …) would run too), queued otherwise, and queued as well while
+// the call that made the request is still running (a closed pool fails it at once), so that the
+// caller never sees its callback before the call returns. Exactly once, unless the context is
+// gone: a call dropped unrun (its posted request died with the pool) reports that, from a queued
+// call, since the drop happens while the pool is being torn down.
 template<typename T>
 struct CallbackDelivery
 {
@@ -777,7 +779,7 @@ struct CallbackDelivery
 
     void hand(Reply<T> reply)
     {
-        if (context && QThread::currentThread() == context->thread())
+        if (!inRequest && context && QThread::currentThread() == context->thread())
             std::exchange(onReply, nullptr)(std::move(reply));
         else
             post(std::move(reply));
@@ -791,6 +793,7 @@ struct CallbackDelivery
 
     QPointer<QObject> context;
     std::function<void(Reply<T>)> onReply;
+    bool inRequest = true; // until the pool has taken the request
 };
 
 // A one-shot helper's call in one allocation, owned by the operation it runs as: where the outcome
@@ -899,6 +902,7 @@ void PoolPrivate::runOnceWithCallback(const QString &sql, const QVariantList &ar
                                                                         std::move(onReply));
     anchor->run([call, sql, args, options, acquireOptions, allowScript](PoolPrivate *d) {
         d->runOnce(call, sql, args, options, acquireOptions, allowScript);
+        call->delivery.inRequest = false;
     });
 }
 
