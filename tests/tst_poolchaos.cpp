@@ -921,10 +921,31 @@ void ChaosRun::doPoolQuery()
     const int value = int(m_rng.bounded(1000));
     const int sleepMs = int(m_rng.bounded(10));
     const qint64 acquireTimeout = 50 + m_rng.bounded(300);
+    // Odd values go through the callback form (no new draw: the seeds' sequences stay as they were);
+    // its reply is relayed into a promise, and a second call of the callback is a failure.
+    const bool viaCallback = value % 2 == 1;
     InFlight q;
-    q.what = u"Pool::fetchValue (acquire timeout %1 ms, sleep %2 ms)"_s.arg(acquireTimeout).arg(sleepMs);
-    q.future = m_pool->fetchValue(u"SELECT $1::int FROM pg_sleep($2)"_s, {value, sleepMs / 1000.0}, {},
-                                  {.timeout = std::chrono::milliseconds(acquireTimeout), .tag = u"oneshot"_s});
+    q.what = u"Pool::fetchValue%1 (acquire timeout %2 ms, sleep %3 ms)"_s.arg(viaCallback ? u" with a callback"_s : QString())
+                 .arg(acquireTimeout)
+                 .arg(sleepMs);
+    const QString sql = u"SELECT $1::int FROM pg_sleep($2)"_s;
+    const QVariantList args{value, sleepMs / 1000.0};
+    const QPg::AcquireOptions acquireOptions{.timeout = std::chrono::milliseconds(acquireTimeout), .tag = u"oneshot"_s};
+    if (viaCallback) {
+        auto relay = std::make_shared<QPromise<QVariant>>();
+        relay->start();
+        q.future = relay->future();
+        m_pool->fetchValue(sql, args, &m_context, [this, relay, what = q.what](QPg::Reply<QVariant> reply) {
+            CHAOS_CHECK(!relay->future().isFinished(), what + u": the callback was called twice"_s);
+            if (reply.isValid())
+                relay->addResult(std::move(reply).value());
+            else
+                relay->setException(reply.error());
+            relay->finish();
+        }, {}, acquireOptions);
+    } else {
+        q.future = m_pool->fetchValue(sql, args, {}, acquireOptions);
+    }
     q.expected = value;
     q.since.start();
     q.boundMs = acquireTimeout + sleepMs + 5000 + g_config.slackMs;
