@@ -8,6 +8,7 @@
 #include "pooltest.h"
 #include "testserver.h"
 
+#include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
 #include <QtTest/QTest>
 
@@ -31,6 +32,7 @@ private Q_SLOTS:
     void otherThreadGetsItsReplyInItsThread();
     void poolDestroyedWhileWaitingReportsClosed();
     void immediateFailureArrivesAfterTheCall();
+    void throwingCallbackLeavesThePoolWhole();
 };
 
 void tst_PoolCallbacks::valuesArriveOnce()
@@ -214,6 +216,24 @@ void tst_PoolCallbacks::immediateFailureArrivesAfterTheCall()
     QVERIFY(!reply.has_value());
     QTRY_VERIFY_WITH_TIMEOUT(reply.has_value(), 10000);
     QVERIFY_THROWS_EXCEPTION(QPg::PoolClosedError, reply->value());
+}
+
+void tst_PoolCallbacks::throwingCallbackLeavesThePoolWhole()
+{
+    // An exception out of a callback (here: value() of a failed reply, unchecked) must not unwind
+    // through the connection's result handling; it is logged, and the pool goes on.
+    auto pool = openPool(poolOptions(1, 1));
+    QObject context;
+    int calls = 0;
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"callback threw.*division by zero"_s));
+    pool->fetchValue(u"SELECT 1/0"_s, {}, &context, [&](QPg::Reply<QVariant> reply) {
+        ++calls;
+        (void)reply.value(); // throws ServerError
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(calls, 1, 10000);
+    QCOMPARE(await(pool->fetchValue(u"SELECT 4"_s)).toInt(), 4);
+    QCOMPARE(pool->idleSize(), 1);
+    QCOMPARE(pool->size(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_PoolCallbacks)

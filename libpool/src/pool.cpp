@@ -780,7 +780,7 @@ struct CallbackDelivery
     void hand(Reply<T> reply)
     {
         if (!inRequest && context && QThread::currentThread() == context->thread())
-            std::exchange(onReply, nullptr)(std::move(reply));
+            call(std::exchange(onReply, nullptr), std::move(reply));
         else
             post(std::move(reply));
     }
@@ -788,7 +788,18 @@ struct CallbackDelivery
     {
         std::function<void(Reply<T>)> callback = std::exchange(onReply, nullptr);
         if (context) // a destroyed context drops the posted call too
-            QMetaObject::invokeMethod(context.data(), [callback, reply] { callback(reply); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(context.data(), [callback, reply] { call(callback, reply); }, Qt::QueuedConnection);
+    }
+    // What a callback throws must not unwind through the connection's result handling or the
+    // event loop (a future's continuation would have kept it in its own future): it is logged.
+    static void call(const std::function<void(Reply<T>)> &callback, Reply<T> reply)
+    {
+        try {
+            callback(std::move(reply));
+        } catch (...) {
+            qCWarning(Private::lcPool).noquote()
+                << "a one-shot call's callback threw:" << Private::messageOf(std::current_exception());
+        }
     }
 
     QPointer<QObject> context;

@@ -64,7 +64,8 @@ public:
     // QFuture, no result store, no event-loop turn. onReply gets the outcome in context's thread:
     // at once inside the pool's completion (after the connection is back in the pool) when that is
     // the pool's thread, as QFuture::then(context, …) does; queued otherwise. It is called exactly
-    // once, or never when context is destroyed first. There is no cancel: use a timeout.
+    // once, or never when context is destroyed first, and never before the call has returned.
+    // What it throws is caught and logged. There is no cancel: use a timeout.
     void execute(const QString &sql, const QVariantList &args, const QObject *context,
                  std::function<void(Reply<QString>)> onReply, const QueryOptions &options = {},
                  const AcquireOptions &acquireOptions = {});
