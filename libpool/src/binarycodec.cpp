@@ -381,7 +381,7 @@ QString farTimestampText(qint64 micros, bool withTimeZone)
     return out;
 }
 
-QVariant decodeValue(quint32 typeOid, const char *data, int length);
+BinaryDecoder valueDecoder(quint32 typeOid);
 
 QVariant decodeArray(quint32 typeOid, quint32 elementType, const char *data, int length)
 {
@@ -417,6 +417,10 @@ QVariant decodeArray(quint32 typeOid, quint32 elementType, const char *data, int
         return QVariantList();
     }
 
+    // Resolved once for the array, not per element.
+    const BinaryDecoder decodeElement = valueDecoder(elementType);
+    if (!decodeElement)
+        fail(typeOid, u"no binary decoder for its elements"_s);
     const auto element = [&]() -> QVariant {
         qint32 size = 0;
         if (!in.read(&size))
@@ -426,16 +430,17 @@ QVariant decodeArray(quint32 typeOid, quint32 elementType, const char *data, int
         const char *bytes = in.take(size);
         if (!bytes)
             fail(typeOid, u"element of %1 bytes with %2 left"_s.arg(size).arg(in.remaining()));
-        return decodeValue(elementType, bytes, size);
+        return decodeElement(elementType, bytes, size);
     };
     const auto build = [&](const auto &self, int dimension) -> QVariantList {
-        QVariantList list;
-        list.reserve(sizes[dimension]);
+        // Sized at once and filled in place: cheaper per element than appending.
+        QVariantList list(sizes[dimension]);
+        QVariant *out = list.data();
         for (qint32 i = 0; i < sizes[dimension]; ++i) {
             if (dimension + 1 < dimensions)
-                list.append(QVariant(self(self, dimension + 1)));
+                out[i] = QVariant(self(self, dimension + 1));
             else
-                list.append(element());
+                out[i] = element();
         }
         return list;
     };
