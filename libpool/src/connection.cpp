@@ -1210,7 +1210,7 @@ QFuture<T> ConnectionPrivate::enqueueBatch(const QString &sql, const QList<QVari
         return Private::failedFuture<T>(*error);
     if (rows.isEmpty()) {
         if constexpr (std::is_void_v<T>)
-            return Private::readyFuture();
+            return QtFuture::makeReadyFuture();
         else
             return QtFuture::makeReadyFuture(convert(Outcome{}));
     }
@@ -1286,7 +1286,7 @@ QFuture<void> Connection::addListener(const QString &channel, std::function<void
     const bool first = !d->listeners.contains(channel);
     d->listeners[channel].append(std::move(callback));
     if (!first)
-        return Private::readyFuture();
+        return QtFuture::makeReadyFuture();
     auto promise = std::make_shared<QPromise<void>>();
     promise->start();
     QPointer<Connection> self(this);
@@ -1307,7 +1307,7 @@ QFuture<void> Connection::addListener(const QString &channel, std::function<void
 QFuture<void> Connection::removeListener(const QString &channel)
 {
     if (!d->listeners.remove(channel))
-        return Private::readyFuture();
+        return QtFuture::makeReadyFuture();
     return d->enqueue<void>(QStringLiteral("UNLISTEN ") + quoteIdentifier(channel), {}, {}, [](Outcome &&) {});
 }
 
@@ -1392,13 +1392,13 @@ QFuture<void> Connection::close()
 {
     switch (d->state) {
     case State::Closed:
-        return Private::readyFuture();
+        return QtFuture::makeReadyFuture();
     case State::Disconnected:
         d->setState(State::Closed);
-        return Private::readyFuture();
+        return QtFuture::makeReadyFuture();
     case State::Connecting:
         terminate();
-        return Private::readyFuture();
+        return QtFuture::makeReadyFuture();
     case State::Ready:
         d->setState(State::Closing);
         break;

@@ -20,7 +20,7 @@ struct CursorData
     bool closed = false;
     QFuture<QString> declared; // its error is the query's error
     int prefixLength = 0;      // of "DECLARE ... FOR ", taken off the error position
-    QFuture<void> closing = Private::readyFuture();
+    QFuture<void> closing = QtFuture::makeReadyFuture();
 
     // Once the pool has taken the connection back, the cursor is gone with the reset's ROLLBACK
     // and the session may be the next holder's: nothing more is sent.
@@ -59,7 +59,7 @@ QFuture<void> finish(const std::shared_ptr<CursorData> &data)
         d.closing = Private::failedFuture<void>(releasedError());
     }
     if (!d.closed && (!d.connection || d.connection->state() != Connection::State::Ready))
-        return Private::readyFuture();
+        return QtFuture::makeReadyFuture();
     d.atEnd = true;
     if (d.closed)
         return d.closing;
@@ -206,7 +206,7 @@ QFuture<RecordList> Cursor::fetch(int count)
 QFuture<void> Cursor::close()
 {
     if (!d)
-        return Private::readyFuture();
+        return QtFuture::makeReadyFuture();
     return finish(d);
 }
 

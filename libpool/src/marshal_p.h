@@ -62,17 +62,6 @@ QFuture<T> failedFuture(const std::exception_ptr &error)
     return promise.future();
 }
 
-// A finished QFuture<void>. Release returns one per call, and a fresh one costs three allocations
-// and a mutex and two wait conditions to set up, so each thread hands out copies of one. A caller
-// that cancels or suspends its copy marks them all: then the next caller gets a new one.
-inline QFuture<void> readyFuture()
-{
-    thread_local QFuture<void> shared = QtFuture::makeReadyFuture();
-    if (shared.isCanceled() || shared.isSuspending() || shared.isSuspended())
-        shared = QtFuture::makeReadyFuture();
-    return shared;
-}
-
 // The error a finished future failed with; null when it succeeded. A cancelled future counts as
 // failed with an InterfaceError.
 template<typename T>

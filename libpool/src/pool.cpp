@@ -110,7 +110,7 @@ PoolPrivate::PoolPrivate(Pool *q, const PoolOptions &options)
 QFuture<void> PoolPrivate::open()
 {
     switch (state.load()) {
-    case State::Open: return Private::readyFuture();
+    case State::Open: return QtFuture::makeReadyFuture();
     case State::Opening: return openFuture;
     case State::Closing:
     case State::Closed: return Private::failedFuture<void>(PoolClosedError(QStringLiteral("pool is closed")));
@@ -1073,7 +1073,7 @@ QFuture<void> Pool::close(std::chrono::milliseconds timeout)
     return d->inThread<void>([this, timeout] {
         if (d->state == PoolPrivate::State::Closed || d->state == PoolPrivate::State::New) {
             d->state = PoolPrivate::State::Closed;
-            return Private::readyFuture();
+            return QtFuture::makeReadyFuture();
         }
         auto promise = std::make_shared<QPromise<void>>();
         promise->start();

@@ -131,7 +131,7 @@ QFuture<bool> PooledConnection::cancel() const
 QFuture<void> PooledConnection::release() const
 {
     if (!m_lease || m_lease->released || !m_lease->anchor->isAlive())
-        return Private::readyFuture(); // nothing to give back
+        return QtFuture::makeReadyFuture(); // nothing to give back
     std::shared_ptr<PoolLease> lease = m_lease;
     return lease->anchor->future<void>(QString(), [lease](PoolPrivate *d) { return d->release(*lease); });
 }

@@ -25,9 +25,9 @@ const QString asyncpgResetQuery = QStringLiteral(
 QFuture<void> PoolPrivate::release(PoolLease &lease)
 {
     if (lease.released.exchange(true))
-        return Private::readyFuture();
+        return QtFuture::makeReadyFuture();
     std::optional<QFuture<void>> reset = releaseEntry(lease.entryId);
-    return reset ? *reset : Private::readyFuture();
+    return reset ? *reset : QtFuture::makeReadyFuture();
 }
 
 // Everything a checkout made stops working: the handle, and transactions and cursors made through
