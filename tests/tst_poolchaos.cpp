@@ -1564,7 +1564,19 @@ void ChaosRun::checkServerSessions()
     if (!deadIdle(sessions).isEmpty()) {
         const bool noticed = eventually([&] { return deadIdle(serverSessions(currentPoolPrefix())).isEmpty(); },
                                         5000 + g_config.slackMs);
-        CHAOS_CHECK(noticed, u"idle pool entries whose server session is gone"_s);
+        // Which entries, and what their connections say, for whoever replays the seed.
+        QStringList entries;
+        const QSet<int> dead = deadIdle(serverSessions(currentPoolPrefix()));
+        for (const QPg::ConnectionInfo &info : m_pool->connectionInfo()) {
+            if (dead.contains(info.backendPid))
+                entries.append(u"#%1 pid %2 age %3 ms idle %4 ms queries %5 transaction %6"_s.arg(info.id)
+                                   .arg(info.backendPid)
+                                   .arg(info.ageMs)
+                                   .arg(info.idleMs)
+                                   .arg(info.queries)
+                                   .arg(info.transactionStatus));
+        }
+        CHAOS_CHECK(noticed, u"idle pool entries whose server session is gone: %1"_s.arg(entries.join(u"; "_s)));
     }
 
     // Handles that opened a transaction still have it: nobody else rolled it back.
