@@ -2,6 +2,7 @@
 #include "pool_p.h"
 
 #include "connection_p.h"
+#include "contextrelay_p.h"
 #include "logging_p.h"
 #include "marshal_p.h"
 #include "metatypes_p.h"
@@ -753,19 +754,29 @@ struct PromiseDelivery
     }
 };
 
-// ...or the caller's callback, called in its context's thread: at once when that is this thread
-// (where a promise's then(context, …) would run too), queued otherwise, and queued as well while
-// the call that made the request is still running (a closed pool fails it at once), so that the
-// caller never sees its callback before the call returns. Exactly once, unless the context is
-// gone: a call dropped unrun (its posted request died with the pool) reports that, from a queued
-// call, since the drop happens while the pool is being torn down.
+// ...or the caller's callback, called in its context's thread: at once when that is the pool's
+// thread (where a promise's then(context, …) would run too), queued otherwise, and queued as well
+// while the call that made the request is still running (a closed pool fails it at once), so that
+// the caller never sees its callback before the call returns. A context in another thread is
+// reached through a relay connected when the request is made (never through a pointer read here).
+// Exactly once, unless the context is gone: a call dropped unrun (its posted request died with the
+// pool) reports that, from a queued call, since the drop happens while the pool is being torn down.
 template<typename T>
 struct CallbackDelivery
 {
     using Value = T;
-    CallbackDelivery(const QObject *context, std::function<void(Reply<T>)> onReply)
+    // In the caller's thread.
+    CallbackDelivery(const QObject *context, QThread *poolThread, std::function<void(Reply<T>)> onReply)
         : context(const_cast<QObject *>(context)), onReply(std::move(onReply))
     {
+        if (context->thread() != poolThread) {
+            relayed = std::make_shared<std::optional<Reply<T>>>();
+            relay = Private::ContextRelay::create(context, poolThread,
+                                                  [payload = relayed, callback = this->onReply] {
+                                                      if (payload->has_value())
+                                                          call(callback, std::move(**payload));
+                                                  });
+        }
     }
     CallbackDelivery(const CallbackDelivery &) = delete;
     CallbackDelivery &operator=(const CallbackDelivery &) = delete;
@@ -777,9 +788,10 @@ struct CallbackDelivery
     void deliver(T &&value) { hand(Reply<T>(std::move(value))); }
     void fail(const std::exception_ptr &error) { hand(Reply<T>(error)); }
 
+    // From here on, in the pool's thread.
     void hand(Reply<T> reply)
     {
-        if (!inRequest && context && QThread::currentThread() == context->thread())
+        if (!inRequest && !relay && context)
             call(std::exchange(onReply, nullptr), std::move(reply));
         else
             post(std::move(reply));
@@ -787,8 +799,12 @@ struct CallbackDelivery
     void post(Reply<T> reply)
     {
         std::function<void(Reply<T>)> callback = std::exchange(onReply, nullptr);
-        if (context) // a destroyed context drops the posted call too
+        if (relay) {
+            relayed->emplace(std::move(reply));
+            std::exchange(relay, nullptr)->fire();
+        } else if (context) { // the context lives in this thread: the pointer cannot go stale meanwhile
             QMetaObject::invokeMethod(context.data(), [callback, reply] { call(callback, reply); }, Qt::QueuedConnection);
+        }
     }
     // What a callback throws must not unwind through the connection's result handling or the
     // event loop (a future's continuation would have kept it in its own future): it is logged.
@@ -802,9 +818,12 @@ struct CallbackDelivery
         }
     }
 
-    QPointer<QObject> context;
+    QPointer<QObject> context; // read only when the context lives in the pool's thread
     std::function<void(Reply<T>)> onReply;
-    bool inRequest = true; // until the pool has taken the request
+    // For a context in another thread: the relay, fired once, and the reply it carries.
+    std::shared_ptr<std::optional<Reply<T>>> relayed;
+    Private::ContextRelay *relay = nullptr;
+    bool inRequest = true;                  // until the pool has taken the request
 };
 
 // A one-shot helper's call in one allocation, owned by the operation it runs as: where the outcome
@@ -909,7 +928,7 @@ void PoolPrivate::runOnceWithCallback(const QString &sql, const QVariantList &ar
         qCWarning(Private::lcPool, "a one-shot call with a callback needs a context and a callback: not run");
         return;
     }
-    auto call = std::make_shared<OneShot<CallbackDelivery<T>, Convert>>(std::move(convert), context,
+    auto call = std::make_shared<OneShot<CallbackDelivery<T>, Convert>>(std::move(convert), context, q->thread(),
                                                                         std::move(onReply));
     anchor->run([call, sql, args, options, acquireOptions, allowScript](PoolPrivate *d) {
         d->runOnce(call, sql, args, options, acquireOptions, allowScript);
