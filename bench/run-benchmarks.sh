@@ -135,6 +135,7 @@ for spec in "${workload_list[@]}"; do
             common=(--dsn "$dsn" --duration "$duration" --warmup "$warmup" --concurrency "$concurrency"
                     --connections "$connections" --workload "$name" --json)
             case $impl in
+                # shellcheck disable=SC2206 # QPG_BENCH_ARGS is split into options on purpose
                 qpgpool) cmd=("$bench" "${common[@]}" ${QPG_BENCH_ARGS:-}) ;;
                 pgx) cmd=("$pgx_bin" "${common[@]}") ;;
                 hikari) cmd=(java -cp "$java_cp" Bench "${common[@]}") ;;

@@ -8,7 +8,7 @@
 namespace QPg {
 
 // What a call made with a callback hands to it: the value, or the error the call failed with (as
-// QDBusReply does). value() rethrows that error, of its own type (ServerError, PoolTimeoutError...).
+// QDBusReply does). value() rethrows that error, of its own type (ServerError, AcquireTimeoutError...).
 template<typename T>
 class Reply
 {
