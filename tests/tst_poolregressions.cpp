@@ -91,6 +91,8 @@ private Q_SLOTS:
     void failingResetHookClosesConnection();             // found in review
     void continuationDeletesPool();                      // also: re-entrancy
     void slotsDeletePoolMidDispatch();                   // also: re-entrancy
+    void connectionLostBeforeAdoptionIsNotPooled();      // found by the chaos test
+    void connectionLostBeforeInitSkipsTheHook();         // also
 };
 
 void tst_PoolRegressions::initTestCase()
@@ -547,6 +549,17 @@ void tst_PoolRegressions::throwingHooksAndNullFactory()
         QPg::Pool pool(options);
         QVERIFY(awaitError<QPg::InterfaceError>(pool.open()));
     }
+    {
+        // A connect function that forgot to open its connection.
+        QPg::PoolOptions options = poolOptions(1, 1);
+        options.connect = [](const QPg::ConnectOptions &o) -> QFuture<QPg::Connection *> {
+            return QtFuture::makeReadyFuture(new QPg::Connection(o));
+        };
+        QPg::Pool pool(options);
+        const auto error = awaitError<QPg::InterfaceError>(pool.open());
+        QVERIFY(error);
+        QVERIFY2(error->message().contains(u"not open"_s), qPrintable(error->message()));
+    }
 }
 
 // 25: after an outage the pool connects again as soon as the server is back, not when a backoff of
@@ -672,6 +685,68 @@ void tst_PoolRegressions::slotsDeletePoolMidDispatch()
         await(con.release());
         QTRY_VERIFY(!watch);
     }
+}
+
+// Found by the chaos test (restart mode, seeds 4005 and 4007): a connection lost after its open,
+// before the pool took it in (here: during the init hook, which still succeeds), was pooled as an
+// idle entry nobody watched, and handed out dead.
+void tst_PoolRegressions::connectionLostBeforeAdoptionIsNotPooled()
+{
+    QPg::Connection admin(dsn());
+    await(admin.open());
+    int inits = 0;
+    QPg::PoolOptions options = poolOptions(0, 1);
+    options.init = [&](QPg::Connection *connection) -> QFuture<void> {
+        if (++inits > 1)
+            return QtFuture::makeReadyFuture();
+        // The server ends the session; the hook succeeds once the connection has noticed.
+        ManualFuture done;
+        QObject::connect(connection, &QPg::Connection::connectionLost, connection, [promise = done.promise] { promise->finish(); });
+        admin.execute(u"SELECT pg_terminate_backend($1)"_s, {connection->backendPid()});
+        return done.future();
+    };
+    auto pool = openPool(options);
+    QVERIFY(awaitError<QPg::ConnectionLostError>(pool->acquire()));
+    QCOMPARE(pool->size(), 0);
+    QCOMPARE(pool->stats().connectFailures, 1u);
+    // Like any failed connect, it makes acquires fail fast for a moment; then a fresh connect works.
+    QFuture<QPg::PooledConnection> next;
+    QTRY_VERIFY_WITH_TIMEOUT((next = pool->acquire(), waitFor(next) && !awaitError<QPg::Error>(next)), 10000);
+    QCOMPARE(await(next.result().fetchValue(u"SELECT 9"_s)).toInt(), 9);
+    QCOMPARE(inits, 2);
+}
+
+// Also found by the chaos test (seed 4007): a connection lost between its open and the init hook
+// was given to the hook, whose query then failed with an InterfaceError ("the connection is
+// closed") instead of the caller learning that the connection was lost.
+void tst_PoolRegressions::connectionLostBeforeInitSkipsTheHook()
+{
+    QPg::Connection admin(dsn());
+    await(admin.open());
+    int inits = 0;
+    QPg::PoolOptions options = poolOptions(0, 1);
+    options.init = [&](QPg::Connection *connection) -> QFuture<void> {
+        ++inits;
+        return connection->execute(u"SELECT 1"_s).then([](const QString &) {});
+    };
+    // A connect function whose connection the server ends before the pool gets it.
+    options.connect = [&](const QPg::ConnectOptions &connectOptions) -> QFuture<QPg::Connection *> {
+        auto *connection = new QPg::Connection(connectOptions);
+        auto promise = std::make_shared<QPromise<QPg::Connection *>>();
+        promise->start();
+        QObject::connect(connection, &QPg::Connection::connectionLost, connection, [promise, connection] {
+            promise->addResult(connection);
+            promise->finish();
+        });
+        connection->open().then(connection, [&admin, connection] {
+            admin.execute(u"SELECT pg_terminate_backend($1)"_s, {connection->backendPid()});
+        });
+        return promise->future();
+    };
+    auto pool = openPool(options);
+    QVERIFY(awaitError<QPg::ConnectionLostError>(pool->acquire()));
+    QCOMPARE(inits, 0);
+    QCOMPARE(pool->size(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_PoolRegressions)

@@ -234,6 +234,21 @@ QFuture<Connection *> PoolPrivate::startConnect(ConnectAttempt &attempt)
     return opening;
 }
 
+// A connection lost after its open, before the pool watched it (a server restart while the open's
+// result was on its way, or during the init hook): a failed connect. Never an idle entry that is
+// dead and that nothing would ever notice, nor a dead connection for the init hook.
+std::exception_ptr PoolPrivate::lostBeforeUse(const Connection *connection)
+{
+    const Connection::State state = connection->state();
+    if (state == Connection::State::Ready && !connection->d->sawDisconnectError)
+        return nullptr;
+    if (state == Connection::State::Disconnected || state == Connection::State::Connecting)
+        return std::make_exception_ptr(
+            InterfaceError(QStringLiteral("the pool's connect function returned a connection that is not open")));
+    return std::make_exception_ptr(
+        ConnectionLostError(QStringLiteral("the connection was lost before the pool could use it")));
+}
+
 void PoolPrivate::onConnected(const std::shared_ptr<ConnectAttempt> &attempt, const QFuture<Connection *> &opened)
 {
     Connection *connection = nullptr;
@@ -244,6 +259,8 @@ void PoolPrivate::onConnected(const std::shared_ptr<ConnectAttempt> &attempt, co
             error = std::make_exception_ptr(
                 InterfaceError(QStringLiteral("the pool's connect function returned no connection")));
     }
+    if (!error)
+        error = lostBeforeUse(connection); // the init hook is not given a dead connection
     if (!connection && attempt->connection) {
         attempt->connection->deleteLater(); // made by the pool, failed to open
         attempt->connection = nullptr;
@@ -265,8 +282,10 @@ void PoolPrivate::onConnected(const std::shared_ptr<ConnectAttempt> &attempt, co
 }
 
 void PoolPrivate::finishAttempt(const std::shared_ptr<ConnectAttempt> &attempt, Connection *connection,
-                                const std::exception_ptr &error)
+                                std::exception_ptr error)
 {
+    if (!error && connection)
+        error = lostBeforeUse(connection);
     if (attempt->abandoned) {
         // terminate() gave up on it; only the connection is left to clean up.
         if (connection) {

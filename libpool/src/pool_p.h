@@ -178,7 +178,8 @@ public:
     QFuture<Connection *> startConnect(ConnectAttempt &attempt);
     void onConnected(const std::shared_ptr<ConnectAttempt> &attempt, const QFuture<Connection *> &opened);
     void finishAttempt(const std::shared_ptr<ConnectAttempt> &attempt, Connection *connection,
-                       const std::exception_ptr &error);
+                       std::exception_ptr error);
+    static std::exception_ptr lostBeforeUse(const Connection *connection);
     void abandonAttempts();
     void adopt(Connection *connection, int generation);
     void maintain();
