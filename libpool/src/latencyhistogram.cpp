@@ -2,6 +2,7 @@
 // Duration statistics: logarithmic histograms, a one-minute window, Prometheus buckets.
 #include "latencyhistogram_p.h"
 
+#include <bit>
 #include <cmath>
 
 namespace QPg {
@@ -19,9 +20,19 @@ const std::array<double, HistogramBuckets::Count> &HistogramBuckets::upperBounds
 
 namespace Private {
 
+// floor(4 log2(micros)) + 1 in integers (two samples per pool operation: log2 cost more than the
+// rest of the recording): the octave from the highest set bit, the quarter by comparing the
+// mantissa, in 2.62 fixed point, with 2^(1/4), 2^(1/2) and 2^(3/4) rounded up.
 int logBucketOf(qint64 micros)
 {
-    return micros < 1 ? 0 : std::min(LogBuckets - 1, int(std::log2(double(micros)) * 4.0) + 1);
+    if (micros < 1)
+        return 0;
+    constexpr quint64 quarterSteps[] = {5484249825272419512ULL, 6521908912666391107ULL, 7755900482342532475ULL};
+    const int octave = std::bit_width(quint64(micros)) - 1;
+    const quint64 mantissa = quint64(micros) << (62 - octave);
+    const int quarter = int(mantissa >= quarterSteps[0]) + int(mantissa >= quarterSteps[1])
+        + int(mantissa >= quarterSteps[2]);
+    return std::min(LogBuckets - 1, 4 * octave + quarter + 1);
 }
 
 namespace {
