@@ -1380,7 +1380,9 @@ void ChaosRun::checkInFlight()
             const bool allowed = it->poolHelper
                 ? (o == Outcome::AcquireTimeout || (poolGone && isBreakageOutcome(o))
                    || (m_model.connectErrorsPossible && isBreakageOutcome(o))
-                   || (m_model.setupFailuresPlanned && o == Outcome::Planned))
+                   // Its acquire fails like any other: with a planned init failure too (a failed
+                   // connect's own error reaches the waiters when nothing else is open).
+                   || ((m_model.setupFailuresPlanned || m_model.connectErrorsPossible) && o == Outcome::Planned))
                 : (it->mayFail || poolGone || m_model.connectErrorsPossible) && isBreakageOutcome(o);
             CHAOS_CHECK(allowed, u"%1 failed: %2 %3"_s.arg(it->what).arg(outcomeName(o), message));
         }
