@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "pool_p.h"
 
+#include "callbackdelivery_p.h"
 #include "connection_p.h"
-#include "contextrelay_p.h"
 #include "logging_p.h"
 #include "marshal_p.h"
 #include "metatypes_p.h"
@@ -755,7 +755,13 @@ std::exception_ptr connectionGoneError(const PoolPrivate *d)
         ConnectionLostError(QStringLiteral("the pooled connection was closed before the query could run")));
 }
 
-// Where a one-shot call's outcome goes: the caller's promise...
+// A request of a callback form dropped unrun: its posted call died with the pool.
+std::exception_ptr poolClosedError()
+{
+    return std::make_exception_ptr(PoolClosedError(QStringLiteral("pool is closed")));
+}
+
+// Where a one-shot call's outcome goes: the caller's promise (or a Private::CallbackDelivery).
 template<typename T>
 struct PromiseDelivery
 {
@@ -771,78 +777,6 @@ struct PromiseDelivery
         promise.setException(error);
         promise.finish();
     }
-};
-
-// ...or the caller's callback, called in its context's thread: at once when that is the pool's
-// thread (where a promise's then(context, …) would run too), queued otherwise, and queued as well
-// while the call that made the request is still running (a closed pool fails it at once), so that
-// the caller never sees its callback before the call returns. A context in another thread is
-// reached through a relay connected when the request is made (never through a pointer read here).
-// Exactly once, unless the context is gone: a call dropped unrun (its posted request died with the
-// pool) reports that, from a queued call, since the drop happens while the pool is being torn down.
-template<typename T>
-struct CallbackDelivery
-{
-    using Value = T;
-    // In the caller's thread.
-    CallbackDelivery(const QObject *context, QThread *poolThread, std::function<void(Reply<T>)> onReply)
-        : context(const_cast<QObject *>(context)), onReply(std::move(onReply))
-    {
-        if (context->thread() != poolThread) {
-            relayed = std::make_shared<std::optional<Reply<T>>>();
-            relay = Private::ContextRelay::create(context, poolThread,
-                                                  [payload = relayed, callback = this->onReply] {
-                                                      if (payload->has_value())
-                                                          call(callback, std::move(**payload));
-                                                  });
-        }
-    }
-    CallbackDelivery(const CallbackDelivery &) = delete;
-    CallbackDelivery &operator=(const CallbackDelivery &) = delete;
-    ~CallbackDelivery()
-    {
-        if (onReply)
-            post(Reply<T>(std::make_exception_ptr(PoolClosedError(QStringLiteral("pool is closed")))));
-    }
-    void deliver(T &&value) { hand(Reply<T>(std::move(value))); }
-    void fail(const std::exception_ptr &error) { hand(Reply<T>(error)); }
-
-    // From here on, in the pool's thread.
-    void hand(Reply<T> reply)
-    {
-        if (!inRequest && !relay && context)
-            call(std::exchange(onReply, nullptr), std::move(reply));
-        else
-            post(std::move(reply));
-    }
-    void post(Reply<T> reply)
-    {
-        std::function<void(Reply<T>)> callback = std::exchange(onReply, nullptr);
-        if (relay) {
-            relayed->emplace(std::move(reply));
-            std::exchange(relay, nullptr)->fire();
-        } else if (context) { // the context lives in this thread: the pointer cannot go stale meanwhile
-            QMetaObject::invokeMethod(context.data(), [callback, reply] { call(callback, reply); }, Qt::QueuedConnection);
-        }
-    }
-    // What a callback throws must not unwind through the connection's result handling or the
-    // event loop (a future's continuation would have kept it in its own future): it is logged.
-    static void call(const std::function<void(Reply<T>)> &callback, Reply<T> reply)
-    {
-        try {
-            callback(std::move(reply));
-        } catch (...) {
-            qCWarning(Private::lcPool).noquote()
-                << "a one-shot call's callback threw:" << Private::messageOf(std::current_exception());
-        }
-    }
-
-    QPointer<QObject> context; // read only when the context lives in the pool's thread
-    std::function<void(Reply<T>)> onReply;
-    // For a context in another thread: the relay, fired once, and the reply it carries.
-    std::shared_ptr<std::optional<Reply<T>>> relayed;
-    Private::ContextRelay *relay = nullptr;
-    bool inRequest = true;                  // until the pool has taken the request
 };
 
 // A one-shot helper's call in one allocation, owned by the operation it runs as: where the outcome
@@ -883,14 +817,7 @@ void startOneShot(const std::shared_ptr<Call> &call, ConnectionPrivate *connecti
     Call *c = call.get();
     auto complete = [c](Outcome &&outcome) {
         giveBack(c->lease(), false);
-        std::optional<typename decltype(c->delivery)::Value> value;
-        try {
-            value.emplace(c->convert(std::move(outcome)));
-        } catch (const QException &e) {
-            c->delivery.fail(Private::exceptionPtr(e));
-            return;
-        }
-        c->delivery.deliver(std::move(*value));
+        Private::deliverConverted(c->delivery, c->convert, std::move(outcome));
     };
     auto fail = [c](const QException &e) {
         giveBack(c->lease(), true);
@@ -943,12 +870,10 @@ void PoolPrivate::runOnceWithCallback(const QString &sql, const QVariantList &ar
                                       const AcquireOptions &acquireOptions, bool allowScript, Convert convert,
                                       const QObject *context, std::function<void(Reply<T>)> onReply)
 {
-    if (!context || !onReply) {
-        qCWarning(Private::lcPool, "a one-shot call with a callback needs a context and a callback: not run");
+    if (!Private::callbackArgumentsValid(context, bool(onReply), "Pool"))
         return;
-    }
-    auto call = std::make_shared<OneShot<CallbackDelivery<T>, Convert>>(std::move(convert), context, q->thread(),
-                                                                        std::move(onReply));
+    auto call = std::make_shared<OneShot<Private::CallbackDelivery<T>, Convert>>(
+        std::move(convert), context, q->thread(), std::move(onReply), &poolClosedError);
     anchor->run([call, sql, args, options, acquireOptions, allowScript](PoolPrivate *d) {
         d->runOnce(call, sql, args, options, acquireOptions, allowScript);
         call->delivery.inRequest = false;
