@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The one-shot helpers with a callback instead of a future (Pool::fetchValue(sql, args, context,
 // onReply) and friends): the value or a typed error exactly once, in the context's thread, never
-// after the context is gone, and the connection back in the pool before the callback runs.
+// after the context is gone, and the connection back in the pool before the callback runs. Then
+// the same forms on a held PooledConnection and on a Connection.
 #include <QPg/pool.h>
 
 #include "await.h"
@@ -35,6 +36,12 @@ private Q_SLOTS:
     void immediateFailureArrivesAfterTheCall();
     void throwingCallbackLeavesThePoolWhole();
     void contextInAnotherThreadDestroyedWhileRepliesArrive();
+    void handleCallbacksRunOnItsConnection();
+    void handleCallbackErrorsAreTypedAndTheHandleGoesOn();
+    void releasedHandleFailsAfterTheCall();
+    void handleCallbackInAnotherThread();
+    void handleCallbackOfDestroyedContextIsNotCalled();
+    void connectionCallbacks();
 };
 
 void tst_PoolCallbacks::valuesArriveOnce()
@@ -279,6 +286,182 @@ void tst_PoolCallbacks::contextInAnotherThreadDestroyedWhileRepliesArrive()
     QVERIFY(worker.wait(10000));
     QCOMPARE(callsAfterDestruction.load(), 0);
     QVERIFY(calls.load() < Requests); // the contexts deleted at once never hear back
+}
+
+// On a held connection: the same session (a transaction the handle opened sees its own work), the
+// callback after the call has returned, and once.
+void tst_PoolCallbacks::handleCallbacksRunOnItsConnection()
+{
+    auto pool = openPool(poolOptions(1, 2));
+    QPg::PooledConnection con = await(pool->acquire());
+    const int pid = await(con.fetchValue(u"SELECT pg_backend_pid()"_s)).toInt();
+    QObject context;
+    bool returned = false;
+    int calls = 0;
+    QVariant seenPid;
+    con.fetchValue(u"SELECT pg_backend_pid()"_s, {}, &context, [&](QPg::Reply<QVariant> reply) {
+        QVERIFY(returned);
+        ++calls;
+        seenPid = reply.value();
+    });
+    returned = true;
+    QTRY_COMPARE_WITH_TIMEOUT(calls, 1, 10000);
+    QCOMPARE(seenPid.toInt(), pid);
+
+    QString tag;
+    con.execute(u"BEGIN; CREATE TEMP TABLE cb_handle(v int); INSERT INTO cb_handle VALUES (1), (2)"_s, {}, &context,
+                [&](QPg::Reply<QString> reply) { tag = reply.value(); });
+    QTRY_COMPARE_WITH_TIMEOUT(tag, u"INSERT 0 2"_s, 10000);
+    QPg::RecordList rows;
+    con.fetch(u"SELECT v FROM cb_handle ORDER BY v"_s, {}, &context,
+              [&](QPg::Reply<QPg::RecordList> reply) { rows = reply.value(); });
+    QTRY_COMPARE_WITH_TIMEOUT(rows.size(), 2, 10000);
+    std::optional<QPg::Record> row;
+    con.fetchRow(u"SELECT sum(v) AS total FROM cb_handle"_s, {}, &context,
+                 [&](QPg::Reply<QPg::Record> reply) { row = reply.value(); });
+    QTRY_VERIFY_WITH_TIMEOUT(row.has_value(), 10000);
+    QCOMPARE(row->value(u"total"_s).toInt(), 3);
+    await(con.execute(u"ROLLBACK"_s));
+    await(con.release());
+    QCOMPARE(calls, 1);
+}
+
+void tst_PoolCallbacks::handleCallbackErrorsAreTypedAndTheHandleGoesOn()
+{
+    auto pool = openPool(poolOptions(1, 1));
+    QPg::PooledConnection con = await(pool->acquire());
+    QObject context;
+    std::optional<QPg::Reply<QVariant>> failed;
+    con.fetchValue(u"SELECT 1/0"_s, {}, &context, [&](QPg::Reply<QVariant> reply) { failed = std::move(reply); });
+    QTRY_VERIFY_WITH_TIMEOUT(failed.has_value(), 10000);
+    try {
+        failed->value();
+        QFAIL("value() of a failed reply must throw");
+    } catch (const QPg::ServerError &e) {
+        QCOMPARE(e.sqlState(), u"22012"_s);
+    }
+    // Bad arguments fail through the callback too, never in the call.
+    std::optional<QPg::Reply<QString>> badScript;
+    con.execute(u"SELECT $1; SELECT 2"_s, {1}, &context, [&](QPg::Reply<QString> reply) { badScript = std::move(reply); });
+    QVERIFY(!badScript.has_value());
+    QTRY_VERIFY_WITH_TIMEOUT(badScript.has_value(), 10000);
+    QVERIFY(!badScript->isValid());
+    // Still held, still working.
+    QVERIFY(!con.isReleased());
+    QCOMPARE(pool->idleSize(), 0);
+    QCOMPARE(await(con.fetchValue(u"SELECT 6"_s)).toInt(), 6);
+}
+
+void tst_PoolCallbacks::releasedHandleFailsAfterTheCall()
+{
+    auto pool = openPool(poolOptions(1, 1));
+    QPg::PooledConnection con = await(pool->acquire());
+    await(con.release());
+    QObject context;
+    std::optional<QPg::Reply<QVariant>> reply;
+    con.fetchValue(u"SELECT 1"_s, {}, &context, [&](QPg::Reply<QVariant> r) { reply = std::move(r); });
+    QVERIFY(!reply.has_value()); // queued, as every failure found in the call
+    QTRY_VERIFY_WITH_TIMEOUT(reply.has_value(), 10000);
+    QVERIFY_THROWS_EXCEPTION(QPg::ConnectionReleasedError, reply->value());
+
+    // A handle that never held a connection, and one whose pool is gone.
+    std::optional<QPg::Reply<QString>> empty;
+    QPg::PooledConnection().execute(u"SELECT 1"_s, {}, &context, [&](QPg::Reply<QString> r) { empty = std::move(r); });
+    QVERIFY(!empty.has_value());
+    QTRY_VERIFY_WITH_TIMEOUT(empty.has_value(), 10000);
+    QVERIFY_THROWS_EXCEPTION(QPg::ConnectionReleasedError, empty->value());
+    QPg::PooledConnection orphan = await(pool->acquire());
+    pool.reset();
+    std::optional<QPg::Reply<QVariant>> orphaned;
+    orphan.fetchValue(u"SELECT 1"_s, {}, &context, [&](QPg::Reply<QVariant> r) { orphaned = std::move(r); });
+    QTRY_VERIFY_WITH_TIMEOUT(orphaned.has_value(), 10000);
+    QVERIFY_THROWS_EXCEPTION(QPg::ConnectionReleasedError, orphaned->value());
+}
+
+// A handle used from a worker thread: the command runs in the pool's thread, the callback in the
+// worker's.
+void tst_PoolCallbacks::handleCallbackInAnotherThread()
+{
+    auto pool = openPool(poolOptions(1, 1));
+    QPg::PooledConnection con = await(pool->acquire());
+    QThread worker;
+    worker.start();
+    QObject context;
+    context.moveToThread(&worker);
+    std::atomic<QThread *> calledIn = nullptr;
+    std::atomic<int> value = 0;
+    QMetaObject::invokeMethod(&context, [&] {
+        con.fetchValue(u"SELECT 12"_s, {}, &context, [&](QPg::Reply<QVariant> reply) {
+            value = reply.value().toInt();
+            calledIn = QThread::currentThread();
+        });
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(value.load(), 12, 10000);
+    QCOMPARE(calledIn.load(), &worker);
+    worker.quit();
+    QVERIFY(worker.wait(10000));
+}
+
+void tst_PoolCallbacks::handleCallbackOfDestroyedContextIsNotCalled()
+{
+    auto pool = openPool(poolOptions(1, 1));
+    QPg::PooledConnection con = await(pool->acquire());
+    int calls = 0;
+    {
+        QObject context;
+        con.fetchValue(u"SELECT pg_sleep(0.05)"_s, {}, &context, [&](QPg::Reply<QVariant>) { ++calls; });
+    }
+    // The command still runs to its end on the held connection; nobody is called.
+    QCOMPARE(await(con.fetchValue(u"SELECT 3"_s)).toInt(), 3);
+    QCoreApplication::processEvents();
+    QCOMPARE(calls, 0);
+}
+
+// Connection's own callback forms, and a call from the wrong thread failing through the callback.
+void tst_PoolCallbacks::connectionCallbacks()
+{
+    QPg::Connection connection(dsn());
+    await(connection.open());
+    QObject context;
+    bool returned = false;
+    QVariant value;
+    connection.fetchValue(u"SELECT $1::text || 'b'"_s, {u"a"_s}, &context, [&](QPg::Reply<QVariant> reply) {
+        QVERIFY(returned);
+        value = reply.value();
+    });
+    returned = true;
+    QTRY_COMPARE_WITH_TIMEOUT(value.toString(), u"ab"_s, 10000);
+    std::optional<QPg::Reply<QPg::RecordList>> rows;
+    connection.fetch(u"SELECT g FROM generate_series(1, 4) g"_s, {}, &context,
+                     [&](QPg::Reply<QPg::RecordList> reply) { rows = std::move(reply); });
+    QTRY_VERIFY_WITH_TIMEOUT(rows.has_value(), 10000);
+    QCOMPARE(rows->value().size(), 4);
+
+    QThread worker;
+    worker.start();
+    QObject workerContext;
+    workerContext.moveToThread(&worker);
+    std::atomic<bool> wrongThreadFailed = false;
+    QMetaObject::invokeMethod(&workerContext, [&] {
+        connection.fetchValue(u"SELECT 1"_s, {}, &workerContext, [&](QPg::Reply<QVariant> reply) {
+            try {
+                reply.value();
+            } catch (const QPg::InterfaceError &) {
+                wrongThreadFailed = true;
+            }
+        });
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(wrongThreadFailed.load(), 10000);
+    worker.quit();
+    QVERIFY(worker.wait(10000));
+
+    // Closed: fails, after the call.
+    connection.terminate();
+    std::optional<QPg::Reply<QString>> closed;
+    connection.execute(u"SELECT 1"_s, {}, &context, [&](QPg::Reply<QString> reply) { closed = std::move(reply); });
+    QVERIFY(!closed.has_value());
+    QTRY_VERIFY_WITH_TIMEOUT(closed.has_value(), 10000);
+    QVERIFY_THROWS_EXCEPTION(QPg::InterfaceError, closed->value());
 }
 
 QTEST_GUILESS_MAIN(tst_PoolCallbacks)

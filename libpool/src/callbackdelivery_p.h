@@ -5,6 +5,7 @@
 // This file is not part of the QPgPool API. It may change without notice.
 #pragma once
 
+#include "connection_p.h"
 #include "contextrelay_p.h"
 #include "logging_p.h"
 #include "marshal_p.h"
@@ -117,6 +118,33 @@ inline bool callbackArgumentsValid(const QObject *context, bool hasCallback, con
         return true;
     qCWarning(lcPool, "%s: a call with a callback needs a context and a callback: not run", where);
     return false;
+}
+
+// A command of a callback form, in one allocation that the command's operation owns: where its
+// outcome goes and how the outcome is converted.
+template<typename T, typename Convert>
+struct CallbackCommand
+{
+    CallbackCommand(Convert convert, const QObject *context, QThread *ownerThread,
+                    std::function<void(Reply<T>)> onReply, std::exception_ptr (*droppedError)())
+        : delivery(context, ownerThread, std::move(onReply), droppedError), convert(std::move(convert))
+    {
+    }
+    CallbackDelivery<T> delivery;
+    Convert convert;
+};
+
+// Queues command on connection (in connection's thread); a command that cannot be queued (wrong
+// thread, connection closed, bad arguments) fails through the delivery, queued.
+template<typename T, typename Convert>
+void enqueueCallbackCommand(const std::shared_ptr<CallbackCommand<T, Convert>> &command, ConnectionPrivate *connection,
+                            const QString &sql, const QVariantList &args, const QueryOptions &options, bool allowScript)
+{
+    CallbackCommand<T, Convert> *c = command.get();
+    connection->enqueueWithCallbacks(
+        sql, args, options, allowScript,
+        [c](Outcome &&outcome) { deliverConverted(c->delivery, c->convert, std::move(outcome)); },
+        [c](const QException &e) { c->delivery.fail(exceptionPtr(e)); }, command);
 }
 
 } // namespace QPg::Private

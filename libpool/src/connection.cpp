@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "connection_p.h"
+#include "callbackdelivery_p.h"
 #include "marshal_p.h"
 
 #include "binarycodec_p.h"
@@ -1039,6 +1040,58 @@ bool ConnectionPrivate::initOperation(Operation &op, const QString &sql, const Q
         sessionChanged = true;
     }
     return true;
+}
+
+namespace {
+
+// A callback form's request dropped unrun: its operation died with the connection.
+std::exception_ptr connectionGoneError()
+{
+    return std::make_exception_ptr(
+        ConnectionLostError(QStringLiteral("the connection was destroyed before the command completed")));
+}
+
+template<typename T, typename Convert>
+void runWithCallback(Connection *connection, const QString &sql, const QVariantList &args,
+                     const QueryOptions &options, bool allowScript, Convert convert, const QObject *context,
+                     std::function<void(Reply<T>)> onReply)
+{
+    if (!Private::callbackArgumentsValid(context, bool(onReply), "Connection"))
+        return;
+    auto command = std::make_shared<Private::CallbackCommand<T, Convert>>(
+        std::move(convert), context, connection->thread(), std::move(onReply), &connectionGoneError);
+    Private::enqueueCallbackCommand(command, ConnectionPrivate::get(connection), sql, args, options, allowScript);
+    command->delivery.inRequest = false;
+}
+
+} // namespace
+
+void Connection::execute(const QString &sql, const QVariantList &args, const QObject *context,
+                         std::function<void(Reply<QString>)> onReply, const QueryOptions &options)
+{
+    runWithCallback<QString>(this, sql, args, options, true, &Private::Convert::commandTag, context, std::move(onReply));
+}
+
+void Connection::fetch(const QString &sql, const QVariantList &args, const QObject *context,
+                       std::function<void(Reply<RecordList>)> onReply, const QueryOptions &options)
+{
+    runWithCallback<RecordList>(this, sql, args, options, false, &Private::Convert::records, context,
+                                std::move(onReply));
+}
+
+void Connection::fetchRow(const QString &sql, const QVariantList &args, const QObject *context,
+                          std::function<void(Reply<Record>)> onReply, const QueryOptions &options)
+{
+    runWithCallback<Record>(this, sql, args, options, false, &Private::Convert::firstRow, context, std::move(onReply));
+}
+
+void Connection::fetchValue(const QString &sql, const QVariantList &args, const QObject *context,
+                            std::function<void(Reply<QVariant>)> onReply, const QueryOptions &options)
+{
+    const int column = options.column;
+    runWithCallback<QVariant>(
+        this, sql, args, options, false, [column](Outcome &&o) { return Private::Convert::value(std::move(o), column); },
+        context, std::move(onReply));
 }
 
 template<typename T, typename Convert>

@@ -32,6 +32,7 @@ class ConnectionPrivate
 public:
     ConnectionPrivate(Connection *q, const ConnectOptions &options);
     ~ConnectionPrivate();
+    static ConnectionPrivate *get(Connection *connection) { return connection->d.get(); }
 
     // Connecting.
     QFuture<void> open();

@@ -41,6 +41,8 @@ public:
     QFuture<T> future(const QString &gone, Call call);
     bool isPool(const Pool *pool);
     bool isAlive();
+    // The pool's thread; nullptr when the pool is gone.
+    QThread *thread();
     void detach();
 
 private:

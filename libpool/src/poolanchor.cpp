@@ -35,6 +35,12 @@ bool PoolAnchor::isAlive()
     return m_pool != nullptr;
 }
 
+QThread *PoolAnchor::thread()
+{
+    QMutexLocker lock(&m_mutex);
+    return m_pool ? m_pool->thread() : nullptr;
+}
+
 void PoolAnchor::detach()
 {
     QMutexLocker lock(&m_mutex);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <QPg/pooledconnection.h>
 
+#include "callbackdelivery_p.h"
 #include "connection_p.h"
 #include "marshal_p.h"
 #include "notificationrelay_p.h"
@@ -30,6 +31,41 @@ QFuture<T> onConnection(const std::shared_ptr<PoolLease> &lease, const char *met
         if (lease->released || !lease->connection)
             return Private::failedFuture<T>(releasedError(method));
         return call(lease->connection.data());
+    });
+}
+
+// A callback form's request dropped unrun: its posted call died with the pool.
+std::exception_ptr poolGoneError()
+{
+    return std::make_exception_ptr(ConnectionReleasedError(
+        QStringLiteral("the query did not run: the pool of this connection was destroyed")));
+}
+
+// onConnection() for the callback forms: the command runs in the pool's thread, on the lease's
+// connection, or fails with ConnectionReleasedError when the lease is over by then.
+template<typename T, typename Convert>
+void onConnectionWithCallback(const std::shared_ptr<PoolLease> &lease, const char *method, const QString &sql,
+                              const QVariantList &args, const QueryOptions &options, bool allowScript,
+                              Convert convert, const QObject *context, std::function<void(Reply<T>)> onReply)
+{
+    if (!Private::callbackArgumentsValid(context, bool(onReply), "PooledConnection"))
+        return;
+    // Without a pool (a handle that never had a lease, or whose pool is gone) there is no pool
+    // thread: the failure goes to context's thread.
+    QThread *poolThread = lease ? lease->anchor->thread() : nullptr;
+    auto command = std::make_shared<Private::CallbackCommand<T, Convert>>(
+        std::move(convert), context, poolThread ? poolThread : context->thread(), std::move(onReply), &poolGoneError);
+    if (!poolThread || lease->released) {
+        command->delivery.fail(Private::exceptionPtr(releasedError(method)));
+        return;
+    }
+    lease->anchor->run([lease, method, command, sql, args, options, allowScript](PoolPrivate *) {
+        if (lease->released || !lease->connection)
+            command->delivery.fail(Private::exceptionPtr(releasedError(method)));
+        else
+            Private::enqueueCallbackCommand(command, ConnectionPrivate::get(lease->connection.data()), sql, args,
+                                            options, allowScript);
+        command->delivery.inRequest = false;
     });
 }
 
@@ -75,6 +111,37 @@ QFuture<Record> PooledConnection::fetchRow(const QString &sql, const QVariantLis
 QFuture<QVariant> PooledConnection::fetchValue(const QString &sql, const QVariantList &args, const QueryOptions &options)
 {
     return onConnection<QVariant>(m_lease, "fetchValue", [=](Connection *c) { return c->fetchValue(sql, args, options); });
+}
+
+void PooledConnection::execute(const QString &sql, const QVariantList &args, const QObject *context,
+                               std::function<void(Reply<QString>)> onReply, const QueryOptions &options) const
+{
+    onConnectionWithCallback<QString>(m_lease, "execute", sql, args, options, true, &Private::Convert::commandTag,
+                                      context, std::move(onReply));
+}
+
+void PooledConnection::fetch(const QString &sql, const QVariantList &args, const QObject *context,
+                             std::function<void(Reply<RecordList>)> onReply, const QueryOptions &options) const
+{
+    onConnectionWithCallback<RecordList>(m_lease, "fetch", sql, args, options, false, &Private::Convert::records,
+                                         context, std::move(onReply));
+}
+
+void PooledConnection::fetchRow(const QString &sql, const QVariantList &args, const QObject *context,
+                                std::function<void(Reply<Record>)> onReply, const QueryOptions &options) const
+{
+    onConnectionWithCallback<Record>(m_lease, "fetchRow", sql, args, options, false, &Private::Convert::firstRow,
+                                     context, std::move(onReply));
+}
+
+void PooledConnection::fetchValue(const QString &sql, const QVariantList &args, const QObject *context,
+                                  std::function<void(Reply<QVariant>)> onReply, const QueryOptions &options) const
+{
+    const int column = options.column;
+    onConnectionWithCallback<QVariant>(
+        m_lease, "fetchValue", sql, args, options, false,
+        [column](Private::Outcome &&o) { return Private::Convert::value(std::move(o), column); }, context,
+        std::move(onReply));
 }
 
 QFuture<Record> PooledConnection::streamRows(const QString &sql, const QVariantList &args, QObject *context,

@@ -7,6 +7,7 @@
 #include <QPg/errors.h>
 #include <QPg/qpgpool_export.h>
 #include <QPg/record.h>
+#include <QPg/reply.h>
 #include <QPg/transaction.h>
 #include <QPg/variadicqueries.h>
 
@@ -89,6 +90,19 @@ public:
     QFuture<Record> fetchRow(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
     // One value of the first row (options.column), or an invalid QVariant when there is no row.
     QFuture<QVariant> fetchValue(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
+
+    // The same with a callback instead of a future (no QFuture, no result store): onReply gets the
+    // outcome in context's thread, at once when that is this connection's thread, queued
+    // otherwise; exactly once, or never when context is destroyed first, and never before the call
+    // has returned. What it throws is caught and logged. Call them in the connection's thread.
+    void execute(const QString &sql, const QVariantList &args, const QObject *context,
+                 std::function<void(Reply<QString>)> onReply, const QueryOptions &options = {});
+    void fetch(const QString &sql, const QVariantList &args, const QObject *context,
+               std::function<void(Reply<RecordList>)> onReply, const QueryOptions &options = {});
+    void fetchRow(const QString &sql, const QVariantList &args, const QObject *context,
+                  std::function<void(Reply<Record>)> onReply, const QueryOptions &options = {});
+    void fetchValue(const QString &sql, const QVariantList &args, const QObject *context,
+                    std::function<void(Reply<QVariant>)> onReply, const QueryOptions &options = {});
 
     // Rows as a Q_GADGET type, filled by column name (see recordAs()).
     template<typename T>

@@ -34,6 +34,19 @@ public:
     QFuture<Record> fetchRow(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
     QFuture<QVariant> fetchValue(const QString &sql, const QVariantList &args = {}, const QueryOptions &options = {});
 
+    // The same with a callback instead of a future, as Pool's callback forms: onReply gets the
+    // outcome in context's thread, at once when that is the pool's thread, queued otherwise;
+    // exactly once, or never when context is destroyed first, and never before the call has
+    // returned. What it throws is caught and logged.
+    void execute(const QString &sql, const QVariantList &args, const QObject *context,
+                 std::function<void(Reply<QString>)> onReply, const QueryOptions &options = {}) const;
+    void fetch(const QString &sql, const QVariantList &args, const QObject *context,
+               std::function<void(Reply<RecordList>)> onReply, const QueryOptions &options = {}) const;
+    void fetchRow(const QString &sql, const QVariantList &args, const QObject *context,
+                  std::function<void(Reply<Record>)> onReply, const QueryOptions &options = {}) const;
+    void fetchValue(const QString &sql, const QVariantList &args, const QObject *context,
+                    std::function<void(Reply<QVariant>)> onReply, const QueryOptions &options = {}) const;
+
     using VariadicQueries<PooledConnection>::execute;
     using VariadicQueries<PooledConnection>::fetch;
     using VariadicQueries<PooledConnection>::fetchRow;
