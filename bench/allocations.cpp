@@ -84,7 +84,7 @@ double perOperation(int iterations, const std::function<void()> &operation)
 
 void report(const char *name, double allocations)
 {
-    std::printf("%-52s %8.1f\n", name, allocations);
+    std::printf("%-60s %8.1f\n", name, allocations);
 }
 
 } // namespace
@@ -133,6 +133,16 @@ int main(int argc, char **argv)
     report("Connection::fetchValue(\"SELECT 1\")",
            perOperation(iterations, [&] { await(connection.fetchValue(u"SELECT 1"_s)); }));
 
+    report("Connection::fetchValue(\"SELECT 1\", context, callback)", perOperation(iterations, [&] {
+               bool done = false;
+               connection.fetchValue(u"SELECT 1"_s, {}, &app, [&done](QPg::Reply<QVariant> reply) {
+                   (void)reply.value();
+                   done = true;
+               });
+               while (!done)
+                   QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+           }));
+
     QPg::PoolOptions options = QPg::PoolOptions::fromDsn(server.dsn());
     options.minSize = 1;
     options.maxSize = 1;
@@ -150,6 +160,22 @@ int main(int argc, char **argv)
                while (!done)
                    QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
            }));
+    {
+        QFuture<QPg::PooledConnection> acquired = pool.acquire();
+        await(acquired);
+        const QPg::PooledConnection held = acquired.result();
+        acquired = {};
+        report("PooledConnection::fetchValue(\"SELECT 1\", context, callback)", perOperation(iterations, [&] {
+                   bool done = false;
+                   held.fetchValue(u"SELECT 1"_s, {}, &app, [&done](QPg::Reply<QVariant> reply) {
+                       (void)reply.value();
+                       done = true;
+                   });
+                   while (!done)
+                       QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+               }));
+        await(held.release());
+    }
     report("Pool::acquire() + release()", perOperation(iterations, [&] {
                QFuture<QPg::PooledConnection> acquired = pool.acquire();
                await(acquired);
