@@ -452,6 +452,16 @@ void tst_PoolCallbacks::connectionCallbacks()
         });
     });
     QTRY_VERIFY_WITH_TIMEOUT(wrongThreadFailed.load(), 10000);
+    // The same call with a context of the connection's own thread: the failure found in the worker
+    // reaches it there, queued.
+    QThread *calledIn = nullptr;
+    QMetaObject::invokeMethod(&workerContext, [&] {
+        connection.fetchValue(u"SELECT 1"_s, {}, &context, [&](QPg::Reply<QVariant> reply) {
+            QVERIFY_THROWS_EXCEPTION(QPg::InterfaceError, reply.value());
+            calledIn = QThread::currentThread();
+        });
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(calledIn, QThread::currentThread(), 10000);
     worker.quit();
     QVERIFY(worker.wait(10000));
 

@@ -1058,8 +1058,10 @@ void runWithCallback(Connection *connection, const QString &sql, const QVariantL
 {
     if (!Private::callbackArgumentsValid(context, bool(onReply), "Connection"))
         return;
+    // The outcome is handed over in this thread: the connection's, or a wrong one, where the
+    // command fails at once (a context elsewhere is then reached through the relay).
     auto command = std::make_shared<Private::CallbackCommand<T, Convert>>(
-        std::move(convert), context, connection->thread(), std::move(onReply), &connectionGoneError);
+        std::move(convert), context, QThread::currentThread(), std::move(onReply), &connectionGoneError);
     Private::enqueueCallbackCommand(command, ConnectionPrivate::get(connection), sql, args, options, allowScript);
     command->delivery.inRequest = false;
 }

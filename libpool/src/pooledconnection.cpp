@@ -50,12 +50,13 @@ void onConnectionWithCallback(const std::shared_ptr<PoolLease> &lease, const cha
 {
     if (!Private::callbackArgumentsValid(context, bool(onReply), "PooledConnection"))
         return;
-    // Without a pool (a handle that never had a lease, or whose pool is gone) there is no pool
-    // thread: the failure goes to context's thread.
-    QThread *poolThread = lease ? lease->anchor->thread() : nullptr;
+    // A handle without a lease, released, or whose pool is gone fails at once, in this thread;
+    // otherwise the outcome is handed over in the pool's thread.
+    QThread *poolThread = lease && !lease->released ? lease->anchor->thread() : nullptr;
     auto command = std::make_shared<Private::CallbackCommand<T, Convert>>(
-        std::move(convert), context, poolThread ? poolThread : context->thread(), std::move(onReply), &poolGoneError);
-    if (!poolThread || lease->released) {
+        std::move(convert), context, poolThread ? poolThread : QThread::currentThread(), std::move(onReply),
+        &poolGoneError);
+    if (!poolThread) {
         command->delivery.fail(Private::exceptionPtr(releasedError(method)));
         return;
     }
