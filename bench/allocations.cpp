@@ -71,6 +71,19 @@ void await(QFuture<T> future)
     future.waitForFinished(); // rethrows
 }
 
+// A SELECT 1 through target's callback form (Pool, PooledConnection or Connection), waited for.
+template<typename Target>
+void fetchValueWithCallback(Target &target, QObject *context)
+{
+    bool done = false;
+    target.fetchValue(u"SELECT 1"_s, {}, context, [&done](QPg::Reply<QVariant> reply) {
+        (void)reply.value();
+        done = true;
+    });
+    while (!done)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+}
+
 // Allocations per call of operation, after warm-up calls (statement cache, pool, Qt internals).
 double perOperation(int iterations, const std::function<void()> &operation)
 {
@@ -133,15 +146,8 @@ int main(int argc, char **argv)
     report("Connection::fetchValue(\"SELECT 1\")",
            perOperation(iterations, [&] { await(connection.fetchValue(u"SELECT 1"_s)); }));
 
-    report("Connection::fetchValue(\"SELECT 1\", context, callback)", perOperation(iterations, [&] {
-               bool done = false;
-               connection.fetchValue(u"SELECT 1"_s, {}, &app, [&done](QPg::Reply<QVariant> reply) {
-                   (void)reply.value();
-                   done = true;
-               });
-               while (!done)
-                   QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
-           }));
+    report("Connection::fetchValue(\"SELECT 1\", context, callback)",
+           perOperation(iterations, [&] { fetchValueWithCallback(connection, &app); }));
 
     QPg::PoolOptions options = QPg::PoolOptions::fromDsn(server.dsn());
     options.minSize = 1;
@@ -151,29 +157,15 @@ int main(int argc, char **argv)
     report("Pool::fetchValue(\"SELECT 1\")",
            perOperation(iterations, [&] { await(pool.fetchValue(u"SELECT 1"_s)); }));
     // The callback form: no future, the value handed over inside the pool's completion.
-    report("Pool::fetchValue(\"SELECT 1\", context, callback)", perOperation(iterations, [&] {
-               bool done = false;
-               pool.fetchValue(u"SELECT 1"_s, {}, &app, [&done](QPg::Reply<QVariant> reply) {
-                   (void)reply.value();
-                   done = true;
-               });
-               while (!done)
-                   QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
-           }));
+    report("Pool::fetchValue(\"SELECT 1\", context, callback)",
+           perOperation(iterations, [&] { fetchValueWithCallback(pool, &app); }));
     {
         QFuture<QPg::PooledConnection> acquired = pool.acquire();
         await(acquired);
-        const QPg::PooledConnection held = acquired.result();
+        QPg::PooledConnection held = acquired.result();
         acquired = {};
-        report("PooledConnection::fetchValue(\"SELECT 1\", context, callback)", perOperation(iterations, [&] {
-                   bool done = false;
-                   held.fetchValue(u"SELECT 1"_s, {}, &app, [&done](QPg::Reply<QVariant> reply) {
-                       (void)reply.value();
-                       done = true;
-                   });
-                   while (!done)
-                       QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
-               }));
+        report("PooledConnection::fetchValue(\"SELECT 1\", context, callback)",
+               perOperation(iterations, [&] { fetchValueWithCallback(held, &app); }));
         await(held.release());
     }
     report("Pool::acquire() + release()", perOperation(iterations, [&] {
